@@ -1,0 +1,119 @@
+"""The `VectorIndex` backed by Chroma: embedded (`PersistentClient`) or a server (`HttpClient`).
+
+We always pass our own vectors, so collections are opened without an embedding function
+(Chroma's default one would download a model) and telemetry is off.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from assistant.errors import AnswerdeskError, ErrorCode
+from assistant.ports import Vectors, Where
+from assistant.types import Chunk, Hit, Metadata
+
+_BATCH = 2000  # below Chroma's max batch size, and keeps memory flat
+
+
+@functools.cache
+def _client(path: str | None, url: str | None) -> Any:
+    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if url:
+            parsed = urlparse(url)
+            return chromadb.HttpClient(
+                host=parsed.hostname or "127.0.0.1",
+                port=parsed.port or 8000,
+                ssl=parsed.scheme == "https",
+                settings=settings,
+            )
+        return chromadb.PersistentClient(path=cast(str, path), settings=settings)
+    except Exception as exc:
+        where = url or path
+        raise AnswerdeskError(
+            ErrorCode.INDEX_UNAVAILABLE, f"cannot reach the Chroma index at {where}: {exc}"
+        ) from exc
+
+
+def _clean_metadata(metadata: Metadata) -> dict[str, Any]:
+    # Chroma rejects empty lists and None values.
+    return {k: v for k, v in metadata.items() if v is not None and v != []}
+
+
+class ChromaIndex:
+    def __init__(self, client: Any, name: str) -> None:
+        self._client = client
+        self.name = name
+        self._collection = client.get_or_create_collection(
+            name=name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+        )
+
+    @classmethod
+    def open(cls, name: str, *, path: Path, url: str | None = None) -> ChromaIndex:
+        if not url:
+            path.mkdir(parents=True, exist_ok=True)
+        try:
+            return cls(_client(None if url else str(path.resolve()), url), name)
+        except AnswerdeskError:
+            raise
+        except Exception as exc:
+            raise AnswerdeskError(
+                ErrorCode.INDEX_UNAVAILABLE, f"cannot open Chroma collection {name!r}: {exc}"
+            ) from exc
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: Vectors) -> None:
+        for start in range(0, len(chunks), _BATCH):
+            part = chunks[start : start + _BATCH]
+            self._collection.upsert(
+                ids=[c.id for c in part],
+                embeddings=vectors[start : start + _BATCH],
+                documents=[c.text for c in part],
+                metadatas=[
+                    _clean_metadata(
+                        {**c.metadata, "document_id": c.document_id, "section": c.section}
+                    )
+                    for c in part
+                ],
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), _BATCH):
+            self._collection.delete(ids=list(ids[start : start + _BATCH]))
+
+    def ids(self) -> set[str]:
+        found: set[str] = set()
+        offset = 0
+        while True:
+            page = self._collection.get(include=[], limit=_BATCH * 5, offset=offset)
+            found.update(page["ids"])
+            if len(page["ids"]) < _BATCH * 5:
+                return found
+            offset += len(page["ids"])
+
+    def query(self, vector: Vectors, k: int, where: Where | None = None) -> list[Hit]:
+        result = self._collection.query(
+            query_embeddings=[vector], n_results=k, where=where or None
+        )
+        ids = result["ids"][0]
+        distances = (result.get("distances") or [[]])[0]
+        documents = (result.get("documents") or [[]])[0]
+        metadatas = (result.get("metadatas") or [[]])[0]
+        return [
+            Hit(chunk_id=i, score=1.0 - float(d), text=t or "", metadata=dict(m or {}))
+            for i, d, t, m in zip(ids, distances, documents, metadatas, strict=False)
+        ]
+
+    def drop(self) -> None:
+        self._client.delete_collection(self.name)
+
+
+def collection_names(path: Path, url: str | None = None) -> list[str]:
+    client = _client(None if url else str(path.resolve()), url)
+    return [c if isinstance(c, str) else c.name for c in client.list_collections()]

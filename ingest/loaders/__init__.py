@@ -1,0 +1,118 @@
+"""Loaders: source files → `Document`s, and a clear `SourceError` for every file that fails.
+
+One bad file (or line) never stops the others: `load_sources` collects errors and carries on.
+The kind of a structured file (FAQ or case) is told by its fields, not by its name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.types import Document
+from ingest.loaders.articles import load_html_article, load_markdown_article
+from ingest.loaders.errors import SourceError, SourceFileError
+from ingest.loaders.records import load_records_file
+
+__all__ = ["LoadResult", "SourceError", "load_sources", "iter_source_files"]
+
+ARTICLE_SUFFIXES = {".md", ".markdown", ".html", ".htm"}
+RECORD_SUFFIXES = {".yaml", ".yml", ".json", ".jsonl", ".csv"}
+SUPPORTED_SUFFIXES = ARTICLE_SUFFIXES | RECORD_SUFFIXES
+
+
+@dataclass
+class LoadResult:
+    documents: list[Document] = field(default_factory=list)
+    errors: list[SourceError] = field(default_factory=list)
+
+    @property
+    def failed_paths(self) -> set[str]:
+        return {e.path for e in self.errors}
+
+
+def _skipped(path: Path) -> bool:
+    # Docs about the sources (README, LICENSE) and hidden files are not knowledge-base content.
+    name = path.name
+    return name.startswith((".", "_")) or name.split(".")[0].upper() in {"README", "LICENSE"}
+
+
+def iter_source_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
+    """Yield (file, root) for every candidate file under the given folders or files."""
+    for root in paths:
+        if root.is_file():
+            yield root, root.parent
+        elif root.is_dir():
+            for path in sorted(root.rglob("*")):
+                hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
+                if path.is_file() and not hidden and not _skipped(path):
+                    yield path, root
+
+
+def _read_text(path: Path, max_bytes: int) -> str:
+    size = path.stat().st_size
+    if size == 0:
+        raise SourceFileError("file is empty")
+    if size > max_bytes:
+        raise SourceFileError(
+            f"file is {size:,} bytes, over the {max_bytes:,}-byte limit "
+            "(split it, or raise ANSWERDESK_MAX_FILE_BYTES)"
+        )
+    raw = path.read_bytes()
+    if b"\x00" in raw[:8192]:
+        raise SourceFileError("file looks binary, not text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceFileError(f"file is not valid UTF-8 (byte {exc.start})") from exc
+    if not text.strip():
+        raise SourceFileError("file is empty")
+    return text
+
+
+def load_file(path: Path, root: Path, max_bytes: int) -> LoadResult:
+    result = LoadResult()
+    shown = str(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix not in SUPPORTED_SUFFIXES:
+            raise SourceFileError(
+                f"unsupported file type {suffix or '(none)'}; expected one of "
+                + ", ".join(sorted(SUPPORTED_SUFFIXES))
+            )
+        text = _read_text(path, max_bytes)
+        relative = path.relative_to(root).with_suffix("").as_posix()
+        if suffix in {".md", ".markdown"}:
+            result.documents.append(load_markdown_article(text, relative, shown))
+        elif suffix in {".html", ".htm"}:
+            result.documents.append(load_html_article(text, relative, shown))
+        else:
+            documents, errors = load_records_file(text, suffix, shown)
+            result.documents.extend(documents)
+            result.errors.extend(errors)
+    except SourceFileError as exc:
+        result.errors.append(SourceError(shown, exc.line, exc.reason))
+    return result
+
+
+def load_sources(paths: Iterable[Path], max_bytes: int) -> LoadResult:
+    """Load every supported file under `paths`; duplicate document ids are errors."""
+    result = LoadResult()
+    seen: dict[str, str] = {}
+    for path, root in iter_source_files(paths):
+        loaded = load_file(path, root, max_bytes)
+        result.errors.extend(loaded.errors)
+        for document in loaded.documents:
+            if document.id in seen:
+                result.errors.append(
+                    SourceError(
+                        document.source_path,
+                        None,
+                        f"duplicate document id {document.id!r} (also in {seen[document.id]})",
+                    )
+                )
+                continue
+            seen[document.id] = document.source_path
+            result.documents.append(document)
+    return result

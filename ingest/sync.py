@@ -1,0 +1,272 @@
+"""The sync pipeline: load → redact → plan → chunk → embed → index → commit → clean up.
+
+Incremental and safe to interrupt. Vectors and the keyword index for the new state are written
+first; the manifest commit then makes them live in one transaction; leftovers are removed last.
+A run that dies at any point leaves the previous index queryable and consistent with its
+manifest, and the next run finishes the job, re-embedding only what is still missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from assistant.backends import make_embedder, make_vector_index
+from assistant.backends.bm25_index import Bm25Index
+from assistant.manifest import Manifest, ManifestEntry
+from assistant.ports import Embedder, VectorIndex
+from assistant.settings import Settings
+from assistant.types import Chunk, Document
+from ingest.chunking import CHUNKER_VERSION, chunk_document, embedding_text
+from ingest.loaders import SourceError, load_sources
+from ingest.redact import redact
+
+Progress = Callable[[int, int], None]
+EMBED_BATCH = 256  # chunks per embed+upsert step: progress granularity, bounded memory
+REDACTED_KINDS = frozenset({"case"})  # customer data; articles and FAQs are our own text
+
+
+@dataclass(frozen=True)
+class SyncPlan:
+    added: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    deleted: list[str]
+    kept: list[str]  # in the index, but their source file failed to load this time
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.added or self.updated or self.deleted)
+
+
+@dataclass
+class SyncReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    errors: list[SourceError] = field(default_factory=list)
+    chunks: int = 0
+    embedded_chunks: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+    rebuilt: bool = False
+    plan: SyncPlan | None = None
+
+    @property
+    def failed(self) -> int:
+        return len(self.errors)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deleted": self.deleted,
+            "failed": self.failed,
+            "chunks": self.chunks,
+            "embedded_chunks": self.embedded_chunks,
+            "seconds": round(self.seconds, 3),
+            "dry_run": self.dry_run,
+            "rebuilt": self.rebuilt,
+            "errors": [{"path": e.path, "line": e.line, "reason": e.reason} for e in self.errors],
+        }
+
+
+def document_hash(document: Document) -> str:
+    payload = [document.kind, document.title, document.url, document.updated_at,
+               document.text, document.metadata]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def redact_document(document: Document) -> Document:
+    """Remove PII from customer data before anything is embedded or stored."""
+    if document.kind not in REDACTED_KINDS:
+        return document
+    names = [n for n in document.redact_names if "@" not in n]
+    return replace(
+        document,
+        title=redact(document.title, names).text,
+        text=redact(document.text, names).text,
+        redact_names=(),
+    )
+
+
+def plan_sync(
+    previous: dict[str, ManifestEntry],
+    current: dict[str, str],
+    failed_paths: set[str],
+    rebuild: bool,
+) -> SyncPlan:
+    """Decide per document; a document whose file failed to load is kept, never deleted."""
+    added = sorted(set(current) - set(previous))
+    common = sorted(set(current) & set(previous))
+    updated = [d for d in common if rebuild or current[d] != previous[d].hash]
+    unchanged = [d for d in common if not rebuild and current[d] == previous[d].hash]
+    gone = sorted(set(previous) - set(current))
+    kept = [d for d in gone if previous[d].source_path in failed_paths]
+    deleted = [d for d in gone if previous[d].source_path not in failed_paths]
+    return SyncPlan(added, updated, unchanged, deleted, kept)
+
+
+def _settings_signature(settings: Settings) -> dict[str, str]:
+    return {
+        "embedding_model": settings.embedding_model,
+        "chunker": f"{CHUNKER_VERSION}:{settings.chunk_max_tokens}:{settings.chunk_overlap_tokens}",
+    }
+
+
+class Indexer:
+    """Runs syncs against the index under `settings.data_dir`."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self.manifest = Manifest(settings.index_dir / "manifest.sqlite3")
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = make_embedder(self.settings)
+        return self._embedder
+
+    def close(self) -> None:
+        self.manifest.close()
+
+    def sync(
+        self,
+        paths: Sequence[Path] | None = None,
+        *,
+        full: bool = False,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+    ) -> SyncReport:
+        started = time.perf_counter()
+        loaded = load_sources(paths or self.settings.sources, self.settings.max_file_bytes)
+        documents = {d.id: redact_document(d) for d in loaded.documents}
+        meta = self.manifest.meta()
+        signature = _settings_signature(self.settings)
+        rebuild = full or "collection" not in meta or any(
+            meta.get(k) != v for k, v in signature.items()
+        )
+        plan = plan_sync(
+            self.manifest.entries(),
+            {doc_id: document_hash(d) for doc_id, d in documents.items()},
+            loaded.failed_paths,
+            rebuild,
+        )
+        report = SyncReport(
+            added=len(plan.added), updated=len(plan.updated), unchanged=len(plan.unchanged),
+            deleted=len(plan.deleted), errors=loaded.errors, dry_run=dry_run, rebuilt=rebuild,
+            plan=plan,
+        )
+        if not dry_run:
+            if plan.changes or rebuild:
+                report.embedded_chunks = self._apply(
+                    plan, documents, rebuild, signature, meta, progress
+                )
+            elif meta.get("pending_cleanup") == "1":
+                self._clean_up(self.manifest.meta())
+        report.chunks = self.manifest.chunk_count() if not dry_run else 0
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _apply(
+        self,
+        plan: SyncPlan,
+        documents: dict[str, Document],
+        rebuild: bool,
+        signature: dict[str, str],
+        meta: dict[str, str],
+        progress: Progress | None,
+    ) -> int:
+        """Make the plan live; returns how many chunks were embedded."""
+        settings, embedder = self.settings, self.embedder
+        collection = f"chunks-{uuid.uuid4().hex[:12]}" if rebuild else meta["collection"]
+        index = make_vector_index(settings, collection)
+
+        changed = [documents[d] for d in plan.added + plan.updated]
+        if rebuild:  # documents kept from failed files must come along into the new collection
+            changed += [doc for d in plan.kept if (doc := self.manifest.document(d))]
+        new_chunks = {
+            doc.id: chunk_document(
+                doc, embedder.count_tokens, settings.chunk_max_tokens, settings.chunk_overlap_tokens
+            )
+            for doc in changed
+        }
+        present = set() if rebuild else index.ids()
+        to_embed = [c for chunks in new_chunks.values() for c in chunks if c.id not in present]
+        embedded = self._embed_and_upsert(index, to_embed, embedder, progress)
+
+        unchanged_ids = set(plan.unchanged) | (set() if rebuild else set(plan.kept))
+        live = [c for c in self.manifest.chunks() if c.document_id in unchanged_ids]
+        live += [c for chunks in new_chunks.values() for c in chunks]
+        keyword_dir = f"keyword-{uuid.uuid4().hex[:12]}"
+        Bm25Index.build(
+            [c.id for c in live],
+            [embedding_text(str(c.metadata.get("title", "")), c.section, c.text) for c in live],
+        ).save(settings.index_dir / keyword_dir)
+
+        self.manifest.commit(
+            upserts=[(doc, document_hash(doc), new_chunks[doc.id]) for doc in changed],
+            deletes=plan.deleted,
+            meta={
+                **signature,
+                "collection": collection,
+                "keyword_dir": keyword_dir,
+                "embedding_name": embedder.name,
+                "last_sync": datetime.now(UTC).isoformat(timespec="seconds"),
+                "pending_cleanup": "1",
+            },
+            replace_all=rebuild,
+        )
+        self._clean_up(self.manifest.meta())
+        return embedded
+
+    def _embed_and_upsert(
+        self, index: VectorIndex, chunks: list[Chunk], embedder: Embedder, progress: Progress | None
+    ) -> int:
+        total = len(chunks)
+        if progress:
+            progress(0, total)
+        for start in range(0, total, EMBED_BATCH):
+            batch = chunks[start : start + EMBED_BATCH]
+            texts = [embedding_text(str(c.metadata.get("title", "")), c.section, c.text) for c in batch]
+            index.upsert(batch, embedder.embed(texts))
+            if progress:
+                progress(min(start + EMBED_BATCH, total), total)
+        return total
+
+    def _clean_up(self, meta: dict[str, str]) -> None:
+        """Remove what no committed manifest refers to: old collections, orphans, old dirs."""
+        from assistant.backends.chroma_index import collection_names
+
+        settings = self.settings
+        live_collection = meta["collection"]
+        for name in collection_names(settings.index_dir / "chroma", settings.chroma_url):
+            if name.startswith("chunks-") and name != live_collection:
+                make_vector_index(settings, name).drop()
+        index = make_vector_index(settings, live_collection)
+        orphans = index.ids() - self.manifest.chunk_ids()
+        if orphans:
+            index.delete(sorted(orphans))
+        for path in settings.index_dir.glob("keyword-*"):
+            if path.name != meta["keyword_dir"]:
+                shutil.rmtree(path, ignore_errors=True)
+        self.manifest.commit([], [], {"pending_cleanup": "0"})
+
+
+def ingest(settings: Settings, paths: Iterable[Path] | None = None, **options: Any) -> SyncReport:
+    indexer = Indexer(settings)
+    try:
+        return indexer.sync(list(paths) if paths else None, **options)
+    finally:
+        indexer.close()
