@@ -64,9 +64,10 @@ class Manifest:
             return {r[0] for r in self._db.execute("SELECT id FROM chunks")}
         ids: set[str] = set()
         for doc_id in document_ids:
-            ids.update(r[0] for r in self._db.execute(
-                "SELECT id FROM chunks WHERE document_id = ?", (doc_id,)
-            ))
+            ids.update(
+                r[0]
+                for r in self._db.execute("SELECT id FROM chunks WHERE document_id = ?", (doc_id,))
+            )
         return ids
 
     def chunks(self) -> Iterator[Chunk]:
@@ -85,7 +86,17 @@ class Manifest:
         ).fetchone()
         if row is None:
             return None
-        return Document(*row[:7], metadata=json.loads(row[7]))  # type: ignore[arg-type]
+        doc_id, kind, title, text, url, updated_at, source_path, metadata = row
+        return Document(
+            id=doc_id,
+            kind=kind,
+            title=title,
+            text=text,
+            url=url,
+            updated_at=updated_at,
+            source_path=source_path,
+            metadata=json.loads(metadata),
+        )
 
     def counts(self) -> dict[str, int]:
         rows = self._db.execute("SELECT kind, COUNT(*) FROM documents GROUP BY kind")
@@ -125,13 +136,23 @@ class Manifest:
                 db.execute("DELETE FROM chunks WHERE document_id = ?", (document.id,))
                 db.execute(
                     "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (document.id, document.kind, document.title, document.url,
-                     document.updated_at, document.source_path, digest,
-                     json.dumps(document.metadata), document.text),
+                    (
+                        document.id,
+                        document.kind,
+                        document.title,
+                        document.url,
+                        document.updated_at,
+                        document.source_path,
+                        digest,
+                        json.dumps(document.metadata),
+                        document.text,
+                    ),
                 )
                 db.executemany(
                     "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
-                    [(c.id, c.document_id, c.ordinal, c.section, c.text, json.dumps(c.metadata))
-                     for c in chunks],
+                    [
+                        (c.id, c.document_id, c.ordinal, c.section, c.text, json.dumps(c.metadata))
+                        for c in chunks
+                    ],
                 )
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))

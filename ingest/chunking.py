@@ -32,6 +32,11 @@ class Block:
     level: int = 0
 
 
+def _block_start(line: str) -> bool:
+    """A heading or a code fence always starts a new block, even without a blank line."""
+    return bool(_HEADING.match(line) or _FENCE.match(line.strip()))
+
+
 def parse_blocks(markdown: str) -> list[Block]:
     """Split Markdown into headings and whole content blocks (lists and code kept intact)."""
     blocks: list[Block] = []
@@ -53,21 +58,30 @@ def parse_blocks(markdown: str) -> list[Block]:
             blocks.append(Block("code", "\n".join(lines[i : end + 1])))
             i = end + 1
             continue
-        kind = "table" if line.lstrip().startswith("|") else "list" if _LIST_ITEM.match(line) else "paragraph"
+        kind = (
+            "table"
+            if line.lstrip().startswith("|")
+            else "list"
+            if _LIST_ITEM.match(line)
+            else "paragraph"
+        )
         end = i + 1
         while end < len(lines) and lines[end].strip():
             nxt = lines[end]
-            if _HEADING.match(nxt) or _FENCE.match(nxt.strip()):
+            if _block_start(nxt):
                 break
             if kind == "paragraph" and _LIST_ITEM.match(nxt):
                 break
             end += 1
         # A list continues across blank lines while the next line is another item or indented.
-        while kind == "list" and end + 1 < len(lines) and not lines[end].strip() and (
-            _LIST_ITEM.match(lines[end + 1]) or lines[end + 1].startswith(("  ", "\t"))
+        while (
+            kind == "list"
+            and end + 1 < len(lines)
+            and not lines[end].strip()
+            and (_LIST_ITEM.match(lines[end + 1]) or lines[end + 1].startswith(("  ", "\t")))
         ):
             end += 2
-            while end < len(lines) and lines[end].strip() and not _HEADING.match(lines[end]):
+            while end < len(lines) and lines[end].strip() and not _block_start(lines[end]):
                 end += 1
         blocks.append(Block(kind, "\n".join(lines[i:end]).strip("\n")))
         i = end
@@ -111,7 +125,11 @@ def _pack(pieces: list[str], budget: int, overlap: int, count: TokenCounter, sep
         if current and count(sep.join([*current, piece])) > budget:
             out.append(sep.join(current))
             tail = current[-1]
-            current = [tail] if overlap and count(tail) <= overlap and count(tail + sep + piece) <= budget else []
+            current = (
+                [tail]
+                if overlap and count(tail) <= overlap and count(tail + sep + piece) <= budget
+                else []
+            )
         current.append(piece)
     if current:
         out.append(sep.join(current))
@@ -135,7 +153,9 @@ def _sections(blocks: list[Block], title: str) -> Iterator[tuple[str, list[Block
         yield " > ".join(t for _, t in path), content
 
 
-def _section_texts(blocks: list[Block], budget: int, overlap: int, count: TokenCounter) -> list[str]:
+def _section_texts(
+    blocks: list[Block], budget: int, overlap: int, count: TokenCounter
+) -> list[str]:
     pieces: list[str] = []
     for block in blocks:
         if count(block.text) <= budget:
@@ -159,14 +179,18 @@ def embedding_text(title: str, section: str, text: str) -> str:
     return "\n".join(p for p in (title, section, text) if p)
 
 
-def _article_parts(document: Document, max_tokens: int, overlap: int, count: TokenCounter) -> Iterator[tuple[str, str]]:
+def _article_parts(
+    document: Document, max_tokens: int, overlap: int, count: TokenCounter
+) -> Iterator[tuple[str, str]]:
     for section, blocks in _sections(parse_blocks(document.text), document.title):
         budget = max(32, max_tokens - count(_header(document, section)) - 2)
         for text in _section_texts(blocks, budget, overlap, count):
             yield section, text
 
 
-def _case_parts(document: Document, max_tokens: int, count: TokenCounter) -> Iterator[tuple[str, str]]:
+def _case_parts(
+    document: Document, max_tokens: int, count: TokenCounter
+) -> Iterator[tuple[str, str]]:
     parts = dict(re.findall(r"^## (\w+)\n\n(.*?)(?=^## |\Z)", document.text, re.S | re.M))
     problem, resolution = parts.get("Problem", "").strip(), parts.get("Resolution", "").strip()
     budget = max(32, max_tokens - count(document.title) - 2)
@@ -183,14 +207,18 @@ def _case_parts(document: Document, max_tokens: int, count: TokenCounter) -> Ite
         yield "", text
 
 
-def chunk_document(document: Document, count: TokenCounter, max_tokens: int, overlap: int) -> list[Chunk]:
+def chunk_document(
+    document: Document, count: TokenCounter, max_tokens: int, overlap: int
+) -> list[Chunk]:
     if document.kind == "article":
         parts = list(_article_parts(document, max_tokens, overlap, count))
     elif document.kind == "case":
         parts = list(_case_parts(document, max_tokens, count))
     else:
         budget = max(32, max_tokens - count(document.title) - 2)
-        parts = [("", t) for t in _pack(_SENTENCE_END.split(document.text), budget, overlap, count, " ")]
+        parts = [
+            ("", t) for t in _pack(_SENTENCE_END.split(document.text), budget, overlap, count, " ")
+        ]
     metadata = {
         **document.metadata,
         "kind": document.kind,

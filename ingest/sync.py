@@ -82,8 +82,14 @@ class SyncReport:
 
 
 def document_hash(document: Document) -> str:
-    payload = [document.kind, document.title, document.url, document.updated_at,
-               document.text, document.metadata]
+    payload = [
+        document.kind,
+        document.title,
+        document.url,
+        document.updated_at,
+        document.text,
+        document.metadata,
+    ]
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
@@ -154,8 +160,8 @@ class Indexer:
         documents = {d.id: redact_document(d) for d in loaded.documents}
         meta = self.manifest.meta()
         signature = _settings_signature(self.settings)
-        rebuild = full or "collection" not in meta or any(
-            meta.get(k) != v for k, v in signature.items()
+        rebuild = (
+            full or "collection" not in meta or any(meta.get(k) != v for k, v in signature.items())
         )
         plan = plan_sync(
             self.manifest.entries(),
@@ -164,8 +170,13 @@ class Indexer:
             rebuild,
         )
         report = SyncReport(
-            added=len(plan.added), updated=len(plan.updated), unchanged=len(plan.unchanged),
-            deleted=len(plan.deleted), errors=loaded.errors, dry_run=dry_run, rebuilt=rebuild,
+            added=len(plan.added),
+            updated=len(plan.updated),
+            unchanged=len(plan.unchanged),
+            deleted=len(plan.deleted),
+            errors=loaded.errors,
+            dry_run=dry_run,
+            rebuilt=rebuild,
             plan=plan,
         )
         if not dry_run:
@@ -239,7 +250,9 @@ class Indexer:
             progress(0, total)
         for start in range(0, total, EMBED_BATCH):
             batch = chunks[start : start + EMBED_BATCH]
-            texts = [embedding_text(str(c.metadata.get("title", "")), c.section, c.text) for c in batch]
+            texts = [
+                embedding_text(str(c.metadata.get("title", "")), c.section, c.text) for c in batch
+            ]
             index.upsert(batch, embedder.embed(texts))
             if progress:
                 progress(min(start + EMBED_BATCH, total), total)

@@ -40,8 +40,13 @@ def ingest(
 
     settings = Settings()
     with Progress(
-        TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=console, transient=True, disable=as_json or not console.is_terminal,
+        TextColumn("embedding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=as_json or not console.is_terminal,
     ) as bar:
         task = bar.add_task("embedding", total=None)
 
@@ -59,13 +64,17 @@ def ingest(
         table = Table(title=title)
         for column in ("added", "updated", "unchanged", "deleted", "failed", "chunks", "seconds"):
             table.add_column(column, justify="right")
-        table.add_row(*(str(report.to_json()[c]) for c in
-                        ("added", "updated", "unchanged", "deleted", "failed", "chunks", "seconds")))
+        table.add_row(
+            *(
+                str(report.to_json()[c])
+                for c in ("added", "updated", "unchanged", "deleted", "failed", "chunks", "seconds")
+            )
+        )
         out.print(table)
         if report.embedded_chunks:
             out.print(f"embedded {report.embedded_chunks} chunks")
-        for error in report.errors:
-            console.print(f"[yellow]skipped[/yellow] {error}")
+        for problem in report.errors:
+            console.print(f"[yellow]skipped[/yellow] {problem}")
     if strict and report.errors:
         raise typer.Exit(1)
 

@@ -98,9 +98,7 @@ class ChromaIndex:
             offset += len(page["ids"])
 
     def query(self, vector: Vectors, k: int, where: Where | None = None) -> list[Hit]:
-        result = self._collection.query(
-            query_embeddings=[vector], n_results=k, where=where or None
-        )
+        result = self._collection.query(query_embeddings=[vector], n_results=k, where=where or None)
         ids = result["ids"][0]
         distances = (result.get("distances") or [[]])[0]
         documents = (result.get("documents") or [[]])[0]

@@ -45,7 +45,7 @@ class SentenceEmbedder:
         if dimension is None:
             raise AnswerdeskError(ErrorCode.CONFIGURATION, f"{model_path} has no fixed dimension")
         self.dimension = int(dimension)
-        self.max_tokens = int(self._model.max_seq_length)
+        self.max_tokens = int(self._model.max_seq_length or 256)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:
@@ -70,8 +70,8 @@ def load_sentence_embedder(model: str, batch_size: int, threads: int | None) -> 
     from transformers.utils import logging as transformers_logging
 
     # Counting tokens of long texts is expected (that is how chunks are bounded): no warnings.
-    transformers_logging.set_verbosity_error()
-    transformers_logging.disable_progress_bar()
+    transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     if threads:
         torch.set_num_threads(threads)
     try:

@@ -15,7 +15,7 @@ from ingest.loaders.articles import load_html_article, load_markdown_article
 from ingest.loaders.errors import SourceError, SourceFileError
 from ingest.loaders.records import load_records_file
 
-__all__ = ["LoadResult", "SourceError", "load_sources", "iter_source_files"]
+__all__ = ["LoadResult", "SourceError", "iter_source_files", "load_sources"]
 
 ARTICLE_SUFFIXES = {".md", ".markdown", ".html", ".htm"}
 RECORD_SUFFIXES = {".yaml", ".yml", ".json", ".jsonl", ".csv"}

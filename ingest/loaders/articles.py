@@ -93,7 +93,7 @@ _BLOCKS = {"p", "div", "section", "blockquote", "dd", "dt", "figcaption"}
 
 
 def _inline(node: Node) -> str:
-    return re.sub(r"\s+", " ", node.text(deep=True, separator=" ")).strip()
+    return re.sub(r"\s+", " ", node.text(deep=True, separator="")).strip()
 
 
 def _list_lines(node: Node, ordered: bool, depth: int = 0) -> list[str]:
@@ -136,8 +136,10 @@ def _to_markdown(node: Node, out: list[str]) -> None:
                 rows.insert(1, "|" + " --- |" * width)
             out.append("\n".join(rows))
         elif tag in _BLOCKS or tag in {"section", "article", "main"}:
-            if any(c.tag in _BLOCKS | {"ul", "ol", "pre", "table"} or (c.tag or "").startswith("h")
-                   for c in child.iter()):
+            if any(
+                c.tag in _BLOCKS | {"ul", "ol", "pre", "table"} or (c.tag or "").startswith("h")
+                for c in child.iter()
+            ):
                 _to_markdown(child, out)
             else:
                 text = _inline(child)
@@ -166,6 +168,9 @@ def html_to_markdown(html: str) -> tuple[str, dict[str, str]]:
     title = tree.css_first("title")
     if title:
         fields["page_title"] = _inline(title)
+    h1 = tree.css_first("main h1") or tree.css_first("article h1") or tree.css_first("h1")
+    if h1:
+        fields["h1"] = _inline(h1)
     for node in tree.css(_DROP):
         node.decompose()
     main = next((n for sel in _MAIN if (n := tree.css_first(sel)) is not None), None)
@@ -177,8 +182,8 @@ def html_to_markdown(html: str) -> tuple[str, dict[str, str]]:
 
 def load_html_article(html: str, relative: str, path: str) -> Document:
     body, fields = html_to_markdown(html)
-    h1 = _H1.search(body)
-    title = (h1.group(1) if h1 else fields.get("page_title", "")).strip()
+    # <title> usually carries a site suffix ("… – Help Center"); the page's <h1> does not.
+    title = (fields.get("h1") or fields.get("page_title", "")).strip()
     if not title:
         raise SourceFileError("HTML page has neither an <h1> nor a <title>")
     if len(body) < 40:

@@ -29,10 +29,10 @@ def _csv_list(value: Any) -> Any:
 def _records(text: str, suffix: str) -> Iterator[tuple[int | None, Any]]:
     """Yield (line, record); a broken JSON line or CSV row yields (line, SourceFileError)."""
     if suffix == ".jsonl":
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
+        for number, raw in enumerate(text.splitlines(), start=1):
+            if raw.strip():
                 try:
-                    yield number, json.loads(line)
+                    yield number, json.loads(raw)
                 except json.JSONDecodeError as exc:
                     yield number, SourceFileError(f"invalid JSON: {exc.msg}", number)
         return
@@ -45,10 +45,13 @@ def _records(text: str, suffix: str) -> Iterator[tuple[int | None, Any]]:
             if None in row:
                 yield line, SourceFileError("row has more cells than the header", line)
             else:
-                yield line, {
-                    k.strip(): _csv_list(v) if k.strip() in {"tags", "audience"} else v
-                    for k, v in row.items()
-                }
+                yield (
+                    line,
+                    {
+                        k.strip(): _csv_list(v) if k.strip() in {"tags", "audience"} else v
+                        for k, v in row.items()
+                    },
+                )
         return
     try:
         data = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
@@ -59,10 +62,14 @@ def _records(text: str, suffix: str) -> Iterator[tuple[int | None, Any]]:
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise SourceFileError(f"invalid YAML: {problem}", mark.line + 1 if mark else None) from exc
     if isinstance(data, dict):
-        lists = [v for k, v in data.items() if k in {"faqs", "cases", "items"} and isinstance(v, list)]
+        lists = [
+            v for k, v in data.items() if k in {"faqs", "cases", "items"} and isinstance(v, list)
+        ]
         data = lists[0] if lists else None
     if not isinstance(data, list):
-        raise SourceFileError("expected a list of records (or a mapping with a `faqs`/`cases` list)")
+        raise SourceFileError(
+            "expected a list of records (or a mapping with a `faqs`/`cases` list)"
+        )
     for record in data:
         yield None, record
 
@@ -118,7 +125,9 @@ def case_document(record: dict[str, Any], path: str) -> Document:
     if not resolution:
         raise SourceFileError(f"case {case_id} has no `resolution`")
     messages = _messages(record)
-    requester = record.get("requester") if isinstance(record.get("requester"), dict) else {}
+    requester: dict[str, Any] = (
+        record["requester"] if isinstance(record.get("requester"), dict) else {}
+    )
     names = {
         str(requester.get("name") or record.get("requester_name") or "").strip(),
         *(author for role, author, _ in messages if role != "agent"),
@@ -151,7 +160,9 @@ def case_document(record: dict[str, Any], path: str) -> Document:
     )
 
 
-def load_records_file(text: str, suffix: str, path: str) -> tuple[list[Document], list[SourceError]]:
+def load_records_file(
+    text: str, suffix: str, path: str
+) -> tuple[list[Document], list[SourceError]]:
     documents: list[Document] = []
     errors: list[SourceError] = []
     for line, record in _records(text, suffix):
