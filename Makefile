@@ -39,6 +39,9 @@ ingest: $(STAMP) ## Incremental sync of the configured sources into the index
 stats: $(STAMP) ## What the index holds
 	$(BIN)/answerdesk index stats
 
+eval: $(STAMP) ## Run the golden question set and write the report (see README)
+	$(BIN)/answerdesk eval --report benchmarks/out/eval
+
 bench: $(STAMP) ## Benchmarks: figures and ratios against baselines (not tests)
 	$(BIN)/python benchmarks/ingest.py
 
