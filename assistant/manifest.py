@@ -78,6 +78,29 @@ class Manifest:
         for cid, doc_id, ordinal, section, text, metadata in rows:
             yield Chunk(cid, doc_id, ordinal, text, section, json.loads(metadata))
 
+    def get_chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:
+        """The live chunks among `ids` (ids the manifest does not list are simply absent)."""
+        ids = list(ids)
+        found: dict[str, Chunk] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            rows = self._db.execute(
+                "SELECT id, document_id, ordinal, section, text, metadata FROM chunks "
+                f"WHERE id IN ({','.join('?' * len(part))})",
+                part,
+            )
+            for cid, doc_id, ordinal, section, text, metadata in rows:
+                found[cid] = Chunk(cid, doc_id, ordinal, text, section, json.loads(metadata))
+        return found
+
+    def section_chunks(self, document_id: str, section: str) -> list[Chunk]:
+        rows = self._db.execute(
+            "SELECT id, document_id, ordinal, section, text, metadata FROM chunks "
+            "WHERE document_id = ? AND section = ? ORDER BY ordinal",
+            (document_id, section),
+        )
+        return [Chunk(c, d, o, t, s, json.loads(m)) for c, d, o, s, t, m in rows]
+
     def document(self, document_id: str) -> Document | None:
         row = self._db.execute(
             "SELECT id, kind, title, text, url, updated_at, source_path, metadata "

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from assistant.types import Chunk, Hit
+from assistant.types import Chunk, Draft, GenerationRequest, Hit, Message
 
 Vectors = npt.NDArray[np.float32]
 Where = dict[str, Any]
@@ -46,3 +46,17 @@ class KeywordIndex(Protocol):
     def query(self, text: str, k: int) -> list[Hit]: ...
 
     def save(self, directory: str) -> None: ...
+
+
+class ChatModel(Protocol):
+    """Writes the answer from numbered passages (and, for LLMs, free-form completions)."""
+
+    name: str
+
+    def generate(self, request: GenerationRequest) -> Draft: ...
+
+    def stream(self, request: GenerationRequest) -> Iterator[str]: ...
+
+    def complete(self, messages: Sequence[Message], max_tokens: int = 256) -> str | None:
+        """Free-form completion; None when the backend has none (use the fallback)."""
+        ...

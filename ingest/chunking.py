@@ -12,80 +12,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
+from assistant.text import SENTENCE_END, Block, parse_blocks
 from assistant.types import Chunk, Document
 
 CHUNKER_VERSION = "1"
 TokenCounter = Callable[[str], int]
-
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-_FENCE = re.compile(r"^(```|~~~)")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
-
-
-@dataclass(frozen=True)
-class Block:
-    kind: str  # heading | paragraph | list | code | table
-    text: str
-    level: int = 0
-
-
-def _block_start(line: str) -> bool:
-    """A heading or a code fence always starts a new block, even without a blank line."""
-    return bool(_HEADING.match(line) or _FENCE.match(line.strip()))
-
-
-def parse_blocks(markdown: str) -> list[Block]:
-    """Split Markdown into headings and whole content blocks (lists and code kept intact)."""
-    blocks: list[Block] = []
-    lines = markdown.splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if not line.strip():
-            i += 1
-            continue
-        if heading := _HEADING.match(line):
-            blocks.append(Block("heading", heading.group(2).strip(), len(heading.group(1))))
-            i += 1
-            continue
-        if fence := _FENCE.match(line.strip()):
-            end = i + 1
-            while end < len(lines) and not lines[end].strip().startswith(fence.group(1)):
-                end += 1
-            blocks.append(Block("code", "\n".join(lines[i : end + 1])))
-            i = end + 1
-            continue
-        kind = (
-            "table"
-            if line.lstrip().startswith("|")
-            else "list"
-            if _LIST_ITEM.match(line)
-            else "paragraph"
-        )
-        end = i + 1
-        while end < len(lines) and lines[end].strip():
-            nxt = lines[end]
-            if _block_start(nxt):
-                break
-            if kind == "paragraph" and _LIST_ITEM.match(nxt):
-                break
-            end += 1
-        # A list continues across blank lines while the next line is another item or indented.
-        while (
-            kind == "list"
-            and end + 1 < len(lines)
-            and not lines[end].strip()
-            and (_LIST_ITEM.match(lines[end + 1]) or lines[end + 1].startswith(("  ", "\t")))
-        ):
-            end += 2
-            while end < len(lines) and lines[end].strip() and not _block_start(lines[end]):
-                end += 1
-        blocks.append(Block(kind, "\n".join(lines[i:end]).strip("\n")))
-        i = end
-    return blocks
 
 
 def _units(block: Block) -> list[str]:
@@ -94,7 +26,7 @@ def _units(block: Block) -> list[str]:
         return [u for u in re.split(r"\n(?=\s*(?:[-*+]|\d+[.)])\s)", block.text) if u.strip()]
     if block.kind in {"table", "code"}:
         return block.text.splitlines()
-    return [u for u in _SENTENCE_END.split(block.text) if u.strip()]
+    return [u for u in SENTENCE_END.split(block.text) if u.strip()]
 
 
 def _hard_split(text: str, budget: int, count: TokenCounter) -> Iterator[str]:
@@ -217,7 +149,7 @@ def chunk_document(
     else:
         budget = max(32, max_tokens - count(document.title) - 2)
         parts = [
-            ("", t) for t in _pack(_SENTENCE_END.split(document.text), budget, overlap, count, " ")
+            ("", t) for t in _pack(SENTENCE_END.split(document.text), budget, overlap, count, " ")
         ]
     metadata = {
         **document.metadata,

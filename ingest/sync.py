@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.backends import make_embedder, make_vector_index
-from assistant.backends.bm25_index import Bm25Index
+from assistant.backends.bm25_index import KEYWORD_VERSION, Bm25Index
 from assistant.manifest import Manifest, ManifestEntry
 from assistant.ports import Embedder, VectorIndex
 from assistant.settings import Settings
@@ -127,6 +127,7 @@ def _settings_signature(settings: Settings) -> dict[str, str]:
     return {
         "embedding_model": settings.embedding_model,
         "chunker": f"{CHUNKER_VERSION}:{settings.chunk_max_tokens}:{settings.chunk_overlap_tokens}",
+        "keyword": KEYWORD_VERSION,
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.ports import Embedder, VectorIndex
+from assistant.ports import ChatModel, Embedder, VectorIndex
 from assistant.settings import Settings
 
 
@@ -18,3 +18,17 @@ def make_vector_index(settings: Settings, collection: str) -> VectorIndex:
     from assistant.backends.chroma_index import ChromaIndex
 
     return ChromaIndex.open(collection, path=settings.index_dir / "chroma", url=settings.chroma_url)
+
+
+def make_chat_model(settings: Settings) -> ChatModel:
+    if settings.chat_backend == "openai":
+        from assistant.backends.openai_chat import OpenAIChat
+
+        return OpenAIChat.from_settings(settings)
+    if settings.chat_backend == "local":
+        from assistant.backends.llama_local import LocalLlama
+
+        return LocalLlama.from_settings(settings)
+    from assistant.backends.extractive import ExtractiveComposer
+
+    return ExtractiveComposer()

@@ -8,14 +8,17 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
+import Stemmer
 
 from assistant.types import Hit
 
 _IDS_FILE = "chunk_ids.json"
+KEYWORD_VERSION = "2"  # bump when tokenization changes: indexes are rebuilt on the next sync
+_STEMMER = Stemmer.Stemmer("english")
 
 
 def _tokenize(texts: list[str]) -> bm25s.tokenization.Tokenized:
-    return bm25s.tokenize(texts, stopwords="en", show_progress=False)
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER, show_progress=False)
 
 
 class Bm25Index:

@@ -33,9 +33,15 @@ class LoadResult:
 
 
 def _skipped(path: Path) -> bool:
-    # Docs about the sources (README, LICENSE) and hidden files are not knowledge-base content.
+    # Docs about the sources (README, LICENSE), evaluation sets (golden*.yaml) and hidden files
+    # are not knowledge-base content.
     name = path.name
-    return name.startswith((".", "_")) or name.split(".")[0].upper() in {"README", "LICENSE"}
+    stem = name.split(".")[0].upper()
+    return (
+        name.startswith((".", "_"))
+        or stem in {"README", "LICENSE", "GOLDEN"}
+        or (stem.startswith("GOLDEN") and path.suffix in {".yaml", ".yml", ".json", ".jsonl"})
+    )
 
 
 def iter_source_files(paths: Iterable[Path]) -> Iterator[tuple[Path, Path]]:

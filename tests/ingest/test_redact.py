@@ -27,6 +27,7 @@ REDACTED = [
     ("toll free 1-800-555-0199", "toll free [PHONE]"),
     ("SE +46 8 555 012 34, FR +33 1 55 50 01 23", "SE [PHONE], FR [PHONE]"),
     ("IE 087 555 0143; NI 028 9018 0647", "IE [PHONE]; NI [PHONE]"),
+    ("UK (+44) 7700 900812, FR 06 12 34 56 78", "UK [PHONE], FR [PHONE]"),
     # CARD (Luhn-valid, 13-19 digits, plain or grouped by spaces or dashes)
     ("card 4111 1111 1111 1111 declined", "card [CARD] declined"),
     ("card 5500-0000-0000-0004", "card [CARD]"),
@@ -180,9 +181,14 @@ def test_empty_and_blank_inputs() -> None:
         # A surname that is a product term must not break case ids.
         ("Justin Case about CASE-10231", ["Justin Case"], "[NAME] about CASE-10231"),
         ("Sent by Anna", ["  Anna   Schmidt "], "Sent by [NAME]"),
+        # A single string is one name, not an iterable of one-letter names.
+        ("a note from Tom", "Tom Becker", "a note from [NAME]"),
+        # Accents are ignored both ways: help desks often store names without them.
+        ("Róisín Keane; RÓISÍN; roisin", ["Roisin Keane"], "[NAME]; [NAME]; [NAME]"),
+        ("Thanks, Laszlo", ["László Farkas"], "Thanks, [NAME]"),
     ],
 )
-def test_name_edge_cases(text: str, names: list[str], expected: str) -> None:
+def test_name_edge_cases(text: str, names: list[str] | str, expected: str) -> None:
     assert redact(text, names=names).text == expected
 
 

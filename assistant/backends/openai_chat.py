@@ -1,0 +1,69 @@
+"""The `ChatModel` for any OpenAI-compatible endpoint (OpenAI, Azure, vLLM, Ollama, llama.cpp
+server), through langchain-openai. Timeouts and retries come from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from assistant.errors import AnswerdeskError, ErrorCode
+from assistant.settings import Settings
+from assistant.types import Draft, GenerationRequest, Message
+
+ABSTAIN = "NOT_IN_SOURCES"  # what the system prompt tells the model to say when it can't answer
+
+
+def to_langchain(messages: Sequence[Message]) -> list[tuple[str, str]]:
+    return [("human" if m.role == "user" else "ai" if m.role == "assistant" else "system",
+             m.content) for m in messages]  # fmt: skip
+
+
+def draft_from(text: str) -> Draft:
+    text = text.strip()
+    if not text or ABSTAIN in text:
+        return Draft("", abstained=True)
+    return Draft(text)
+
+
+class OpenAIChat:
+    name = "openai"
+
+    def __init__(self, client: Any, max_tokens: int) -> None:
+        self._client = client
+        self._max_tokens = max_tokens
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OpenAIChat:
+        from langchain_openai import ChatOpenAI
+
+        if not settings.openai_base_url and settings.openai_api_key.get_secret_value() in {
+            "", "not-needed"
+        }:  # fmt: skip
+            raise AnswerdeskError(
+                ErrorCode.CONFIGURATION,
+                "the openai backend needs ANSWERDESK_OPENAI_BASE_URL (an OpenAI-compatible "
+                "server) or ANSWERDESK_OPENAI_API_KEY (for OpenAI itself)",
+            )
+        client = ChatOpenAI(
+            model=settings.openai_model,
+            base_url=settings.openai_base_url,
+            api_key=settings.openai_api_key,
+            timeout=settings.llm_timeout_seconds,
+            max_retries=settings.llm_max_retries,
+            temperature=0,
+        )
+        return cls(client, settings.llm_max_tokens)
+
+    def complete(self, messages: Sequence[Message], max_tokens: int = 256) -> str | None:
+        reply = self._client.invoke(to_langchain(messages), max_tokens=max_tokens)
+        return str(reply.content)
+
+    def generate(self, request: GenerationRequest) -> Draft:
+        return draft_from(self.complete(request.messages, self._max_tokens) or "")
+
+    def stream(self, request: GenerationRequest) -> Iterator[str]:
+        for chunk in self._client.stream(
+            to_langchain(request.messages), max_tokens=self._max_tokens
+        ):
+            if chunk.content:
+                yield str(chunk.content)

@@ -1,0 +1,55 @@
+"""Follow-ups ("and on the Pro plan?", "it still fails") become standalone search queries."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.ports import ChatModel
+from assistant.text import content_words
+from assistant.types import Message, Turn
+from prompts import load_prompt
+
+_LEAD = re.compile(
+    r"^(?:and|but|also|ok(?:ay)?|so|then|what about|how about|same for|what if)\b[\s,]*", re.I
+)
+_REFERS_BACK = re.compile(
+    r"\b(?:it|that|this|they|them|those|these|there|one|same|still|again|instead|either)\b|"
+    r"\b(?:did(?:n'?t| not) (?:work|help)|does(?:n'?t| not) work)\b",
+    re.I,
+)
+
+
+def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
+    if not any(t.speaker == "user" for t in history):
+        return False
+    words = content_words(question)
+    return bool(_LEAD.match(question.strip())) or (
+        len(words) <= 6 and bool(_REFERS_BACK.search(question))
+    ) or len(words) <= 2  # fmt: skip
+
+
+def condense_fallback(question: str, history: Sequence[Turn]) -> str:
+    """Deterministic: the last user question gives the topic, the follow-up the new detail."""
+    if not is_follow_up(question, history):
+        return question
+    previous = next(t.text for t in reversed(history) if t.speaker == "user")
+    detail = _LEAD.sub("", question.strip())
+    return f"{previous.strip()} {detail}".strip()
+
+
+def condense(question: str, history: Sequence[Turn], model: ChatModel | None) -> str:
+    if not is_follow_up(question, history):
+        return question
+    if model is not None:
+        prompt = load_prompt("condense")
+        transcript = "\n".join(f"{t.speaker}: {t.text}" for t in history[-6:])
+        try:
+            rewritten = model.complete(
+                [Message("user", prompt.render(history=transcript, question=question))], 80
+            )
+        except Exception:  # the fallback is always good enough to search with
+            rewritten = None
+        if rewritten and 3 <= len(rewritten) <= 400:
+            return rewritten.strip().strip('"')
+    return condense_fallback(question, history)

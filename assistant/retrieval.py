@@ -1,0 +1,175 @@
+"""Hybrid retrieval: dense (vectors) + keyword (BM25) candidates, fused, one per document.
+
+Dense search runs unfiltered with a generous k and filters in Python, because a Chroma metadata
+filter costs 10–25× a plain query; only when that leaves too few results does it ask Chroma to
+filter. Fusion is weighted reciprocal rank fusion; weights come from settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from assistant.index import LiveIndex
+from assistant.ports import Embedder, Where
+from assistant.settings import Settings
+from assistant.types import Chunk, Hit, Metadata, Passage
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to what applies to this customer."""
+
+    product_area: str | None = None
+    audience: str | None = None  # e.g. "trial" or "paid": documents for it or for "all"
+    locale: str | None = None
+    kinds: tuple[str, ...] | None = None
+
+    def matches(self, metadata: Metadata) -> bool:
+        if self.product_area and metadata.get("product_area") != self.product_area:
+            return False
+        if self.locale and metadata.get("locale", "en") != self.locale:
+            return False
+        if self.kinds and metadata.get("kind") not in self.kinds:
+            return False
+        if self.audience:
+            value = metadata.get("audience") or ["all"]
+            audience = value if isinstance(value, list) else [str(value)]
+            if "all" not in audience and self.audience not in audience:
+                return False
+        return True
+
+    def where(self) -> Where | None:
+        clauses: list[Where] = []
+        if self.product_area:
+            clauses.append({"product_area": self.product_area})
+        if self.locale:
+            clauses.append({"locale": self.locale})
+        if self.kinds:
+            clauses.append({"kind": {"$in": list(self.kinds)}})
+        if self.audience:
+            clauses.append({"$or": [{"audience": {"$contains": "all"}},
+                                    {"audience": {"$contains": self.audience}}]})  # fmt: skip
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.product_area or self.audience or self.locale or self.kinds)
+
+
+@dataclass(frozen=True)
+class Fused:
+    chunk_id: str
+    score: float
+    dense_score: float | None
+    dense_rank: int | None
+    keyword_score: float | None
+    keyword_rank: int | None
+
+
+def fuse(
+    dense: Sequence[Hit], keyword: Sequence[Hit], dense_weight: float, keyword_weight: float,
+    k: int = 60,
+) -> list[Fused]:  # fmt: skip
+    """Weighted reciprocal rank fusion: rank positions, not raw scores, are comparable."""
+    found: dict[str, dict[str, float | int]] = {}
+    for rank, hit in enumerate(dense, start=1):
+        found.setdefault(hit.chunk_id, {}).update(dense_score=hit.score, dense_rank=rank)
+    for rank, hit in enumerate(keyword, start=1):
+        found.setdefault(hit.chunk_id, {}).update(keyword_score=hit.score, keyword_rank=rank)
+    fused = []
+    for chunk_id, e in found.items():
+        score = 0.0
+        if "dense_rank" in e:
+            score += dense_weight / (k + e["dense_rank"])
+        if "keyword_rank" in e:
+            score += keyword_weight / (k + e["keyword_rank"])
+        fused.append(
+            Fused(
+                chunk_id, score,
+                float(e["dense_score"]) if "dense_score" in e else None,
+                int(e["dense_rank"]) if "dense_rank" in e else None,
+                float(e["keyword_score"]) if "keyword_score" in e else None,
+                int(e["keyword_rank"]) if "keyword_rank" in e else None,
+            )
+        )  # fmt: skip
+    return sorted(fused, key=lambda f: (-f.score, f.chunk_id))
+
+
+def merge_texts(chunks: Sequence[Chunk]) -> str:
+    """Join neighbouring chunks, dropping the lines a chunk repeats from the one before."""
+    merged: list[str] = []
+    for chunk in chunks:
+        lines = chunk.text.splitlines()
+        overlap = 0
+        for size in range(min(len(lines), len(merged)), 0, -1):
+            if merged[-size:] == lines[:size]:
+                overlap = size
+                break
+        merged.extend(lines[overlap:])
+    return "\n".join(merged)
+
+
+class Retriever:
+    def __init__(self, index: LiveIndex, embedder: Embedder, settings: Settings) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+
+    def search(
+        self, query: str, filters: Filters | None = None, k: int | None = None
+    ) -> list[Passage]:
+        k = k or self.settings.retrieval_k
+        filters = filters or Filters()
+        pool = self.settings.retrieval_candidates
+        vector = self.embedder.embed([query])[0]
+        dense = self.index.vectors.query(vector, pool)
+        keyword = self.index.keywords.query(query, pool)
+        chunks = self.index.chunks({h.chunk_id for h in dense} | {h.chunk_id for h in keyword})
+
+        def usable(hits: list[Hit]) -> list[Hit]:
+            return [
+                h
+                for h in hits
+                if h.chunk_id in chunks and filters.matches(chunks[h.chunk_id].metadata)
+            ]
+
+        dense, keyword = usable(dense), usable(keyword)
+        if filters.active and len(dense) < k:
+            # Selective filter: let the vector store filter (slower, but complete).
+            extra = self.index.vectors.query(vector, pool, where=filters.where())
+            chunks |= self.index.chunks(h.chunk_id for h in extra if h.chunk_id not in chunks)
+            seen = {h.chunk_id for h in dense}
+            dense = sorted(
+                dense + [h for h in usable(extra) if h.chunk_id not in seen],
+                key=lambda h: -h.score,
+            )
+        fused = fuse(
+            dense, keyword, self.settings.fusion_dense_weight, self.settings.fusion_keyword_weight
+        )
+        # One passage per document, so the top results are distinct sources; the document's
+        # other good chunks ride along for the answer to use.
+        best: dict[str, Passage] = {}
+        more: dict[str, list[Chunk]] = {}
+        case_weight = self.settings.fusion_case_weight
+        for f in fused:
+            chunk = chunks[f.chunk_id]
+            doc = chunk.document_id
+            if doc in best:
+                more[doc].append(chunk)
+                continue
+            weight = case_weight if chunk.metadata.get("kind") == "case" else 1.0
+            best[doc] = Passage(chunk, f.score * weight, f.dense_score, f.dense_rank,
+                                f.keyword_score, f.keyword_rank)  # fmt: skip
+            more[doc] = []
+        ranked = sorted(best.values(), key=lambda p: -p.score)[:k]
+        return [replace(p, more=tuple(more[p.document_id][:2])) for p in ranked]
+
+    def widen(self, passage: Passage) -> Passage:
+        """What the answer may read: the chunk with its neighbours in the same section (a split
+        list of steps or table is whole again), then the document's next-best chunk."""
+        parts = [merge_texts(self.index.neighbours(passage.chunk))]
+        parts += [c.text for c in passage.more[:1] if c.text not in parts[0]]
+        return replace(passage, context="\n\n".join(parts))

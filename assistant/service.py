@@ -1,0 +1,143 @@
+"""`SupportAssistant`: one question in, one cited and scored `Answer` out.
+
+The orchestration, top to bottom: condense a follow-up into a standalone query, retrieve,
+widen the top passages, generate, check grounding and fix citations, score confidence, and
+below the threshold say so instead of bluffing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.backends import make_chat_model, make_embedder
+from assistant.backends.extractive import ExtractiveComposer
+from assistant.condense import condense
+from assistant.confidence import DEFAULT_FILE, Calibration, features
+from assistant.errors import AnswerdeskError, ErrorCode
+from assistant.grounding import check, snippet
+from assistant.index import LiveIndex
+from assistant.ports import ChatModel, Embedder
+from assistant.retrieval import Filters, Retriever
+from assistant.settings import Settings
+from assistant.tokens import fit_passages
+from assistant.types import Answer, Citation, GenerationRequest, Message, Passage, Turn
+from prompts import load_prompt
+
+NOT_SURE = (
+    "I'm not sure I can answer that correctly from our help center, and I'd rather not guess."
+)
+
+
+@dataclass
+class SupportAssistant:
+    settings: Settings
+    index: LiveIndex
+    embedder: Embedder
+    chat_model: ChatModel
+    calibration: Calibration
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SupportAssistant:
+        embedder = make_embedder(settings)
+        return cls(settings, LiveIndex(settings), embedder, make_chat_model(settings),
+                   load_calibration(settings))  # fmt: skip
+
+    @property
+    def retriever(self) -> Retriever:
+        return Retriever(self.index, self.embedder, self.settings)
+
+    def answer(
+        self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
+    ) -> Answer:
+        started = time.perf_counter()
+        question = validate_question(question, self.settings.max_question_chars)
+        llm = None if isinstance(self.chat_model, ExtractiveComposer) else self.chat_model
+        query = condense(question, history, llm)
+        passages = self.retriever.search(query, filters)
+        context = [self.retriever.widen(p) for p in passages[: self.settings.answer_passages]]
+        request = self.request(question, query, context, history)
+
+        failure = None
+        try:
+            draft = self.chat_model.generate(request)
+        except Exception:
+            # The model endpoint is down or broken: answer extractively, and let the caller
+            # hand the conversation off with this reason.
+            failure = "backend_unavailable"
+            draft = ExtractiveComposer().generate(request)
+        grounding = check(draft.text, context)
+        cited = [context[_index_of(c, context)] for c in grounding.citations]
+        values = features(query, passages, grounding.text, grounding.grounded_share,
+                          draft.abstained, cited)  # fmt: skip
+        confidence = self.calibration.probability(values)
+        unsure = (
+            draft.abstained
+            or not grounding.text
+            or (confidence < self.settings.confidence_threshold)
+        )
+        return Answer(
+            text=NOT_SURE if unsure else grounding.text,
+            citations=[] if unsure else grounding.citations,
+            confidence=round(confidence, 4),
+            needs_handoff=unsure or failure is not None,
+            grounded_share=grounding.grounded_share,
+            query=query,
+            passages=passages,
+            backend=self.chat_model.name,
+            prompt_version=request_version(),
+            abstained=draft.abstained,
+            features=values,
+            related=related(passages) if unsure else [],
+            failure=failure,
+            latency_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def request(
+        self, question: str, query: str, passages: list[Passage], history: Sequence[Turn]
+    ) -> GenerationRequest:
+        fitted = fit_passages(passages, self.settings.llm_context_tokens)
+        numbered = "\n\n".join(
+            f"[{n}] {p.title}{' — ' + p.chunk.section if p.chunk.section else ''}\n{text}"
+            for n, (p, text) in enumerate(zip(passages, fitted, strict=True), start=1)
+        )
+        messages = [
+            Message("system", load_prompt("system").render(company=self.settings.company_name)),
+            Message("user", load_prompt("answer").render(passages=numbered, question=query)),
+        ]
+        return GenerationRequest(question, query, passages, messages, list(history))
+
+
+def validate_question(question: str, limit: int) -> str:
+    question = question.strip()
+    if not question:
+        raise AnswerdeskError(ErrorCode.INVALID_INPUT, "the question is empty")
+    if len(question) > limit:
+        raise AnswerdeskError(
+            ErrorCode.INVALID_INPUT,
+            f"the question is {len(question):,} characters; the limit is {limit:,}",
+        )
+    return question
+
+
+def request_version() -> str:
+    return "+".join(load_prompt(n).version for n in ("system", "answer"))
+
+
+def related(passages: Sequence[Passage], limit: int = 3) -> list[Citation]:
+    """The closest articles or FAQs to show when we are not sure (never customer cases)."""
+    useful = [p for p in passages if p.kind != "case"][:limit]
+    return [Citation(n, p.document_id, p.title, p.url, p.chunk.section, p.kind, snippet(p))
+            for n, p in enumerate(useful, start=1)]  # fmt: skip
+
+
+def load_calibration(settings: Settings) -> Calibration:
+    for path in (settings.calibration_file, settings.data_dir / "calibration.json"):
+        if path is not None and path.exists():
+            return Calibration.load(path)
+    return Calibration.load(DEFAULT_FILE)
+
+
+def _index_of(citation: Citation, passages: Sequence[Passage]) -> int:
+    return next(i for i, p in enumerate(passages) if p.document_id == citation.document_id)
