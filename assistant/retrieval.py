@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from assistant.index import LiveIndex
 from assistant.ports import Embedder, Where
 from assistant.settings import Settings
+from assistant.text import expand
 from assistant.types import Chunk, Hit, Metadata, Passage
 
 
@@ -126,7 +127,7 @@ class Retriever:
         pool = self.settings.retrieval_candidates
         vector = self.embedder.embed([query])[0]
         dense = self.index.vectors.query(vector, pool)
-        keyword = self.index.keywords.query(query, pool)
+        keyword = self.index.keywords.query(f"{query} {expand(query)}", pool)
         chunks = self.index.chunks({h.chunk_id for h in dense} | {h.chunk_id for h in keyword})
 
         def usable(hits: list[Hit]) -> list[Hit]:

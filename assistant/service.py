@@ -91,6 +91,8 @@ class SupportAssistant:
             features=values,
             related=related(passages) if unsure else [],
             failure=failure,
+            draft=grounding.text,
+            draft_citations=grounding.citations,
             latency_ms=(time.perf_counter() - started) * 1000,
         )
 

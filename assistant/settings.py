@@ -49,9 +49,9 @@ class Settings(BaseSettings):
         40, ge=5, le=500, description="Candidates each of dense and keyword search contribute."
     )
     fusion_dense_weight: float = Field(1.0, ge=0)
-    fusion_keyword_weight: float = Field(1.0, ge=0)
+    fusion_keyword_weight: float = Field(0.5, ge=0)
     fusion_case_weight: float = Field(
-        0.8, ge=0, le=1, description="Resolved cases rank below articles/FAQs of equal score."
+        1.0, ge=0, le=1, description="Below 1, resolved cases rank below articles/FAQs."
     )
     answer_passages: int = Field(3, ge=1, le=10, description="Passages the answer may use.")
 

@@ -281,6 +281,57 @@ def content_words(text: str) -> list[str]:
     return words
 
 
+# Everyday words customers use for what help centers call otherwise (general SaaS support
+# vocabulary, not tuned to one knowledge base). Used to widen lexical matching only.
+SYNONYMS = {
+    "money back": "refund",
+    "refunded": "refund",
+    "reimburse": "refund",
+    "how much": "price cost",
+    "pricing": "price cost",
+    "costs": "price",
+    "log in": "sign in",
+    "login": "sign in",
+    "logged out": "signed out session",
+    "password": "password reset",
+    "locked out": "sign in lockout",
+    "2fa": "two-factor authentication",
+    "mfa": "two-factor authentication",
+    "sso": "single sign-on saml",
+    "quit": "cancel",
+    "stop paying": "cancel subscription",
+    "get rid of": "delete",
+    "erase": "delete",
+    "remove my data": "delete export data",
+    "bill": "invoice",
+    "bills": "invoices",
+    "receipt": "receipt expense",
+    "seats": "users",
+    "seat": "user",
+    "people": "users",
+    "colleague": "user team",
+    "charged twice": "duplicate charge refund",
+    "double charged": "duplicate charge refund",
+    "lock": "read-only past due",
+    "locked": "read-only",
+    "phone": "mobile app",
+    "app store": "mobile app ios android",
+    "offline": "offline mode sync",
+    "bank feed": "bank connection sync",
+    "bank thing": "bank connection",
+    "yearly": "annual",
+    "a year": "annual",
+    "per year": "annual",
+    "monthly": "month",
+}
+
+
+def expand(text: str) -> str:
+    """The synonyms of the everyday phrases found in `text` (empty if none)."""
+    lowered = text.lower()
+    return " ".join(v for k, v in SYNONYMS.items() if re.search(rf"\b{re.escape(k)}\b", lowered))
+
+
 def numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
 

@@ -8,15 +8,25 @@ it writes is copied from a cited passage, so it cannot invent a fact.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from assistant.text import CODE, Block, content_words, parse_blocks, plain, split_sentences
+from assistant.text import (
+    CODE,
+    Block,
+    content_words,
+    expand,
+    parse_blocks,
+    plain,
+    split_sentences,
+)
 from assistant.types import Draft, GenerationRequest, Message, Passage
 
-MAX_WORDS = 90  # prose words in a reply, besides a step list
+MAX_WORDS = 110  # prose words in a reply, besides a step list
+MAX_UNITS = 5
+FAQ_WHOLE = True
+SUPPORT_RATIO = 0.45
 _PASSAGE_PRIOR = (0.35, 0.15, 0.05)
 
 
@@ -43,15 +53,47 @@ def _table_rows(block: Block) -> list[str]:
     return out
 
 
+def list_items(text: str) -> list[str]:
+    """One line per item: hard-wrapped continuation lines are joined to their item."""
+    items: list[str] = []
+    for line in text.splitlines():
+        if re.match(r"\s*(?:[-*+]|\d+[.)])\s", line) or not items:
+            items.append(plain(line) if not line.startswith(" ") else "  " + plain(line))
+        elif line.strip():
+            items[-1] += " " + plain(line)
+    return items
+
+
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
+
+
+def informative(text: str) -> bool:
+    """Questions, link lists and title-like fragments are not answers."""
+    if text.rstrip().endswith("?") or len(text.split()) < 4:
+        return False
+    return len(_LINK.sub("", text).split()) >= 4
+
+
 def units_of(passage: Passage, number: int) -> list[Unit]:
+    return [u for u in _all_units(passage, number) if u.kind == "list" or informative(u.text)]
+
+
+def _all_units(passage: Passage, number: int) -> list[Unit]:
     units: list[Unit] = []
     text = passage.text
     if passage.kind == "case":  # quote how it was solved, never the customer's own words
         resolution = text.split("Resolution:", 1)[-1].strip()
         return [Unit(number, i, "sentence", s) for i, s in enumerate(split_sentences(resolution))]
-    for block in parse_blocks(text):
+    if passage.kind == "faq" and FAQ_WHOLE:  # a curated answer: short, and best kept whole
+        return [Unit(number, 0, "sentence", plain(passage.chunk.text))]
+    for block in parse_blocks(re.sub(r"(?m)^>\s?", "", text)):
         if block.kind == "list":
-            units.append(Unit(number, len(units), "list", block.text.strip()))
+            items = list_items(block.text)
+            if items and items[0][0].isdigit():  # numbered steps: only useful whole
+                units.append(Unit(number, len(units), "list", "\n".join(items)))
+            else:  # bullets are separate facts
+                units.extend(Unit(number, len(units), "sentence", plain(i.lstrip("-*+ ")))
+                             for i in items)  # fmt: skip
         elif block.kind == "table":
             units.extend(Unit(number, len(units), "row", r) for r in _table_rows(block))
         elif block.kind == "paragraph":
@@ -78,6 +120,8 @@ def _weights(query: str) -> dict[str, float]:
     words = content_words(query)
     codes = {c.lower() for c in CODE.findall(query)}
     weights = {w: 2.5 if (w in codes or w[0].isdigit() or w[0] == "$") else 1.0 for w in words}
+    for word in content_words(expand(query)):
+        weights.setdefault(word, 0.8)
     for asks, token, _ in _INTENTS:
         if asks.search(query):
             weights[token] = 1.5
@@ -95,11 +139,14 @@ def score(unit: Unit, weights: dict[str, float], context: set[str]) -> float:
     if overlap == 0:
         return 0.0
     topical = 0.3 * sum(w for t, w in weights.items() if t in context and t not in present)
-    density = overlap / math.sqrt(max(len(words), 6))
+    # Long units match more words by chance: discount beyond a sentence's usual length.
+    length = 1.0 + 0.015 * max(0, len(words) - 20)
+    if unit.kind == "list" and "<steps>" not in weights:
+        length *= 1.5  # a list of steps answers "how do I"; otherwise it is mostly noise
     prior = _PASSAGE_PRIOR[unit.passage - 1] if unit.passage <= len(_PASSAGE_PRIOR) else 0.0
     position = 0.1 if unit.position == 0 else 0.0
     meta = 1.0 if _META.search(unit.text) else 0.0  # "this guide explains…" answers nothing
-    return overlap + topical + 1.5 * density + prior + position - meta
+    return (overlap + topical) / length + prior + position - meta
 
 
 def _similar(a: str, b: str) -> bool:
@@ -128,14 +175,15 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
         else scored[0]  # fmt: skip
 
     chosen = [lead]
-    siblings = by_passage[lead.passage]
-    if lead.intro and lead.position + 1 < len(siblings):
-        chosen.append(siblings[lead.position + 1])  # the steps the sentence introduces
-    elif lead.kind == "list" and lead.position > 0 and siblings[lead.position - 1].intro:
-        chosen.insert(0, siblings[lead.position - 1])
+    siblings = {u.position: u for u in by_passage[lead.passage]}
+    after, before = siblings.get(lead.position + 1), siblings.get(lead.position - 1)
+    if lead.intro and after is not None:
+        chosen.append(after)  # the steps the sentence introduces
+    elif lead.kind == "list" and before is not None and before.intro:
+        chosen.insert(0, before)
     words = sum(len(u.text.split()) for u in chosen if u.kind != "list")
     for s, unit in scored[1:]:
-        if len(chosen) >= 4 or s < 0.55 * lead_score:
+        if len(chosen) >= MAX_UNITS or s < SUPPORT_RATIO * lead_score:
             break
         if unit in chosen or any(_similar(unit.text, c.text) for c in chosen):
             continue
