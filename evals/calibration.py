@@ -22,6 +22,7 @@ class CalibrationFit:
     calibration: Calibration
     held_out: list[float]  # cross-validated probability per case, in input order
     labels: list[int]
+    before: list[float]  # the confidences the run had, under the previous calibration
     ece_before: float | None
     ece_after: float | None
     auroc_after: float | None
@@ -51,6 +52,6 @@ def fit_calibration(results: Sequence[CaseResult], folds: int = 5, seed: int = 7
     labels = y.tolist()
     before = [r.confidence for r in results]
     return CalibrationFit(
-        calibration, held_out.tolist(), labels, ece(labels, before),
+        calibration, held_out.tolist(), labels, before, ece(labels, before),
         ece(labels, held_out.tolist()), auroc(labels, held_out.tolist()),
     )  # fmt: skip

@@ -26,7 +26,8 @@ from assistant.ports import Embedder, VectorIndex
 from assistant.settings import Settings
 from assistant.types import Chunk, Document
 from ingest.chunking import CHUNKER_VERSION, chunk_document, embedding_text
-from ingest.loaders import SourceError, load_sources
+from ingest.loaders import LoadResult, SourceError, load_sources
+from ingest.names import find_person_names
 from ingest.redact import redact
 
 Progress = Callable[[int, int], None]
@@ -98,6 +99,7 @@ def redact_document(document: Document) -> Document:
     if document.kind not in REDACTED_KINDS:
         return document
     names = [n for n in document.redact_names if "@" not in n]
+    names += sorted(find_person_names(document.text))  # colleagues, accountants, clients...
     return replace(
         document,
         title=redact(document.title, names).text,
@@ -155,10 +157,15 @@ class Indexer:
         full: bool = False,
         dry_run: bool = False,
         progress: Progress | None = None,
+        documents: Sequence[Document] | None = None,
     ) -> SyncReport:
+        """Mirror the sources (or the given `documents`) into the index."""
         started = time.perf_counter()
-        loaded = load_sources(paths or self.settings.sources, self.settings.max_file_bytes)
-        documents = {d.id: redact_document(d) for d in loaded.documents}
+        if documents is not None:
+            loaded = LoadResult(documents=list(documents))
+        else:
+            loaded = load_sources(paths or self.settings.sources, self.settings.max_file_bytes)
+        by_id = {d.id: redact_document(d) for d in loaded.documents}
         meta = self.manifest.meta()
         signature = _settings_signature(self.settings)
         rebuild = (
@@ -166,7 +173,7 @@ class Indexer:
         )
         plan = plan_sync(
             self.manifest.entries(),
-            {doc_id: document_hash(d) for doc_id, d in documents.items()},
+            {doc_id: document_hash(d) for doc_id, d in by_id.items()},
             loaded.failed_paths,
             rebuild,
         )
@@ -183,7 +190,7 @@ class Indexer:
         if not dry_run:
             if plan.changes or rebuild:
                 report.embedded_chunks = self._apply(
-                    plan, documents, rebuild, signature, meta, progress
+                    plan, by_id, rebuild, signature, meta, progress
                 )
             elif meta.get("pending_cleanup") == "1":
                 self._clean_up(self.manifest.meta())

@@ -79,6 +79,112 @@ def ingest(
         raise typer.Exit(1)
 
 
+def _progress_bar(label: str, quiet: bool) -> Progress:
+    return Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=console, transient=True, disable=quiet or not console.is_terminal,
+    )  # fmt: skip
+
+
+HEADLINE_SHOWN = (
+    "recall_at_1", "recall_at_5", "mrr_at_10", "ndcg_at_5", "fact_coverage",
+    "citation_precision", "grounded_share", "handoff_precision", "handoff_recall",
+    "self_service_rate", "confidently_wrong_rate", "auroc_answerable", "ece",
+    "latency_p50_ms", "latency_p95_ms", "unanswerable_handoff_rate", "answerable_handoff_rate",
+)  # fmt: skip
+
+
+@app.command("eval")
+def eval_command(
+    golden: Annotated[Path, typer.Argument(help="Golden set YAML.")] = Path(
+        "data/sample/golden.yaml"
+    ),
+    backend: Annotated[
+        str | None, typer.Option(help="extractive | openai | local (default: settings).")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Write results.json and reports here.")
+    ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option(help="A results.json to compare with (regression gate).")
+    ] = None,
+    tolerance: Annotated[float, typer.Option(help="Allowed drop per metric.")] = 0.02,
+    calibrate: Annotated[
+        bool, typer.Option(help="Fit and save the confidence calibration.")
+    ] = False,
+    tags: Annotated[list[str] | None, typer.Option(help="Only cases with tag=value.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N cases.")] = None,
+    jobs: Annotated[int, typer.Option(help="Cases run in parallel.")] = 1,
+    corpus: Annotated[
+        Path | None, typer.Option(help="External corpus.jsonl to evaluate on.")
+    ] = None,
+    questions: Annotated[Path | None, typer.Option(help="External questions.jsonl.")] = None,
+    sync: Annotated[bool, typer.Option(help="Sync the index with the sources first.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print results.json to stdout.")] = False,
+) -> None:
+    """Run the golden questions and report retrieval, answer, hand-off and confidence metrics."""
+    from evals.evaluate import evaluate, evaluate_external
+    from ingest.sync import ingest as run_ingest
+
+    settings = Settings()
+    if backend:
+        settings = settings.model_copy(update={"chat_backend": backend})
+    try:
+        with _progress_bar("evaluating", as_json) as bar:
+            task = bar.add_task("eval", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            if corpus or questions:
+                if not (corpus and questions):
+                    raise typer.BadParameter("--corpus and --questions go together")
+                outcome = evaluate_external(settings, corpus, questions, report_dir=report,
+                                            jobs=jobs, progress=progress)  # fmt: skip
+            else:
+                if sync:
+                    run_ingest(settings)
+                outcome = evaluate(
+                    settings, golden, report_dir=report, baseline=baseline,
+                    tolerance=tolerance, calibrate=calibrate, tags=tags or [], limit=limit,
+                    jobs=jobs, progress=progress,
+                )  # fmt: skip
+    except AnswerdeskError as error:
+        raise _fail(error) from error
+    results = outcome.results
+    if as_json:
+        out.print_json(json.dumps(results, default=str))
+    else:
+        table = Table(title=f"eval: {results['cases']} cases ({results['golden']})")
+        table.add_column("metric")
+        table.add_column("value", justify="right")
+        if results.get("comparison"):
+            table.add_column("baseline", justify="right")
+        baseline_values = {r["metric"]: r for r in results.get("comparison", [])}
+        for name in HEADLINE_SHOWN:
+            if name not in results["metrics"]:
+                continue
+            value = results["metrics"][name]
+            row = [name, "n/a" if value is None else f"{value:.3f}"]
+            if baseline_values:
+                old = baseline_values.get(name, {}).get("baseline")
+                mark = " ⚠" if baseline_values.get(name, {}).get("regressed") else ""
+                row.append(("n/a" if old is None else f"{old:.3f}") + mark)
+            table.add_row(*row)
+        out.print(table)
+        if "calibration" in results:
+            c = results["calibration"]
+            out.print(f"calibration written to {c['written']}: ECE {c['ece_before']:.3f} before, "
+                      f"{c['ece_held_out']:.3f} on held-out folds")  # fmt: skip
+        for path in outcome.written:
+            out.print(f"wrote {path}")
+    for row in outcome.regressions:
+        console.print(f"[red]regression[/red] {row['metric']}: {row['baseline']:.3f} → "
+                      f"{row['now']:.3f} ({row['change']:+.3f}, tolerance {tolerance})")  # fmt: skip
+    if outcome.regressions:
+        raise typer.Exit(1)
+
+
 @index_app.command("stats")
 def index_stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,

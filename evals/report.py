@@ -1,0 +1,126 @@
+"""Write an eval run: results.json (stable schema), report.md, and a self-contained report.html
+with plots (reliability diagram, recall@k curve, per-tag bars)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+def _png(fig: Any) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def plots(results: dict[str, Any]) -> dict[str, str]:
+    """Base64 PNGs by name."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out: dict[str, str] = {}
+    m = results["metrics"]
+    fig, ax = plt.subplots(figsize=(4.5, 4))
+    ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
+    for name, table in results["reliability"].items():
+        if table:
+            ax.plot([b["confidence"] for b in table], [b["accuracy"] for b in table], "o-",
+                    label=name)  # fmt: skip
+    ax.set(xlabel="confidence", ylabel="share correct", title="Reliability diagram")
+    ax.legend(fontsize=8)
+    out["reliability"] = _png(fig)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(4.5, 3.5))
+    ks = [1, 3, 5]
+    ax.plot(ks, [m.get(f"recall_at_{k}") or 0 for k in ks], "o-")
+    ax.set(xlabel="k", ylabel="recall@k", ylim=(0, 1.05), title="Retrieval recall@k", xticks=ks)
+    out["recall"] = _png(fig)
+    plt.close(fig)
+
+    for tag, groups in results["by_tag"].items():
+        names = list(groups)
+        fig, ax = plt.subplots(figsize=(max(5, 0.6 * len(names)), 3.5))
+        xs = range(len(names))
+        ax.bar([x - 0.2 for x in xs], [groups[n].get("recall_at_5") or 0 for n in names], 0.4,
+               label="recall@5")  # fmt: skip
+        ax.bar([x + 0.2 for x in xs], [groups[n].get("self_service_rate") or 0 for n in names],
+               0.4, label="self-service")  # fmt: skip
+        ax.set_xticks(list(xs), names, rotation=45, ha="right")
+        ax.set(ylim=(0, 1.05), title=f"By {tag}")
+        ax.legend(fontsize=8)
+        out[f"tag_{tag}"] = _png(fig)
+        plt.close(fig)
+    return out
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = [f"# answerdesk eval — {results['golden']}", "",
+             f"{results['cases']} cases, backend `{results['backend']}`, "
+             f"threshold {results['threshold']}, prompt `{results['prompt_version']}`", "",
+             "| metric | value |", "|---|---|"]  # fmt: skip
+    lines += [f"| {k} | {_fmt(v)} |" for k, v in results["metrics"].items()]
+    if results.get("comparison"):
+        lines += ["", "## Against the baseline", "", "| metric | baseline | now | change |",
+                  "|---|---|---|---|"]  # fmt: skip
+        for row in results["comparison"]:
+            flag = " ⚠ regression" if row["regressed"] else ""
+            lines.append(f"| {row['metric']} | {_fmt(row['baseline'])} | {_fmt(row['now'])} | "
+                         f"{_fmt(row['change'])}{flag} |")  # fmt: skip
+    lines += [
+        "",
+        "## Hand-off recall by reason",
+        "",
+        "| reason | cases | recall |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {r} | {v['cases']} | {_fmt(v['recall'])} |"
+              for r, v in results["handoff_by_reason"].items()]  # fmt: skip
+    lines += ["", "## Content gaps (what to write next)", ""]
+    for gap in results["content_gaps"]:
+        lines.append(f"- **{gap['count']}× near `{gap['nearest']}`**: "
+                     + "; ".join(f"“{q}”" for q in gap["questions"][:3]))  # fmt: skip
+    lines += ["", f"## Failures ({len(results['failures'])})", ""]
+    for f in results["failures"]:
+        lines.append(f"- `{f['id']}` {f['question']!r}: {', '.join(f['problems'])}; "
+                     f"retrieved {f['retrieved'][:3]}, expected {f['expected_sources'][:3]}")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def html_report(results: dict[str, Any], images: dict[str, str]) -> str:
+    body = html.escape(markdown(results))
+    figures = "".join(f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{data}">'
+                      f"<figcaption>{html.escape(name)}</figcaption></figure>"
+                      for name, data in images.items())  # fmt: skip
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>answerdesk eval</title>"
+        "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2rem auto;"
+        "padding:0 1rem}figure{display:inline-block;margin:.5rem}pre{white-space:pre-wrap}"
+        "</style></head><body><h1>answerdesk eval</h1>"
+        f"<section>{figures}</section><pre>{body}</pre></body></html>"
+    )
+
+
+def write(results: dict[str, Any], directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = [directory / "results.json", directory / "report.md", directory / "report.html"]
+    paths[0].write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    paths[1].write_text(markdown(results), encoding="utf-8")
+    paths[2].write_text(html_report(results, plots(results)), encoding="utf-8")
+    return paths
