@@ -24,9 +24,11 @@ def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
     if not any(t.speaker == "user" for t in history):
         return False
     words = content_words(question)
-    return bool(_LEAD.match(question.strip())) or (
-        len(words) <= 6 and bool(_REFERS_BACK.search(question))
-    ) or len(words) <= 2  # fmt: skip
+    return (
+        bool(_LEAD.match(question.strip()))
+        or (len(words) <= 6 and bool(_REFERS_BACK.search(question)))
+        or len(words) <= 2
+    )
 
 
 def condense_fallback(question: str, history: Sequence[Turn]) -> str:

@@ -31,9 +31,13 @@ DEFAULT_FILE = Path(__file__).resolve().parent / "calibration.json"
 
 
 def features(
-    query: str, passages: Sequence[Passage], answer: str, grounded_share: float, abstained: bool,
+    query: str,
+    passages: Sequence[Passage],
+    answer: str,
+    grounded_share: float,
+    abstained: bool,
     cited: Sequence[Passage] = (),
-) -> dict[str, float]:  # fmt: skip
+) -> dict[str, float]:
     dense = sorted((p.dense_score for p in passages if p.dense_score is not None), reverse=True)
     top = passages[0] if passages else None
     words = set(content_words(query))
@@ -69,8 +73,11 @@ class Calibration:
     @classmethod
     def load(cls, path: Path = DEFAULT_FILE) -> Calibration:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls({k: float(v) for k, v in data["weights"].items()}, float(data["bias"]),
-                   str(data.get("source", path.name)))  # fmt: skip
+        return cls(
+            {k: float(v) for k, v in data["weights"].items()},
+            float(data["bias"]),
+            str(data.get("source", path.name)),
+        )
 
     def save(self, path: Path, **extra: object) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -49,8 +49,14 @@ class Filters:
         if self.kinds:
             clauses.append({"kind": {"$in": list(self.kinds)}})
         if self.audience:
-            clauses.append({"$or": [{"audience": {"$contains": "all"}},
-                                    {"audience": {"$contains": self.audience}}]})  # fmt: skip
+            clauses.append(
+                {
+                    "$or": [
+                        {"audience": {"$contains": "all"}},
+                        {"audience": {"$contains": self.audience}},
+                    ]
+                }
+            )
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -71,9 +77,12 @@ class Fused:
 
 
 def fuse(
-    dense: Sequence[Hit], keyword: Sequence[Hit], dense_weight: float, keyword_weight: float,
+    dense: Sequence[Hit],
+    keyword: Sequence[Hit],
+    dense_weight: float,
+    keyword_weight: float,
     k: int = 60,
-) -> list[Fused]:  # fmt: skip
+) -> list[Fused]:
     """Weighted reciprocal rank fusion: rank positions, not raw scores, are comparable."""
     found: dict[str, dict[str, float | int]] = {}
     for rank, hit in enumerate(dense, start=1):
@@ -89,13 +98,14 @@ def fuse(
             score += keyword_weight / (k + e["keyword_rank"])
         fused.append(
             Fused(
-                chunk_id, score,
+                chunk_id,
+                score,
                 float(e["dense_score"]) if "dense_score" in e else None,
                 int(e["dense_rank"]) if "dense_rank" in e else None,
                 float(e["keyword_score"]) if "keyword_score" in e else None,
                 int(e["keyword_rank"]) if "keyword_rank" in e else None,
             )
-        )  # fmt: skip
+        )
     return sorted(fused, key=lambda f: (-f.score, f.chunk_id))
 
 
@@ -162,8 +172,14 @@ class Retriever:
                 more[doc].append(chunk)
                 continue
             weight = case_weight if chunk.metadata.get("kind") == "case" else 1.0
-            best[doc] = Passage(chunk, f.score * weight, f.dense_score, f.dense_rank,
-                                f.keyword_score, f.keyword_rank)  # fmt: skip
+            best[doc] = Passage(
+                chunk,
+                f.score * weight,
+                f.dense_score,
+                f.dense_rank,
+                f.keyword_score,
+                f.keyword_rank,
+            )
             more[doc] = []
         ranked = sorted(best.values(), key=lambda p: -p.score)[:k]
         return [replace(p, more=tuple(more[p.document_id][:2])) for p in ranked]

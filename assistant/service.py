@@ -41,8 +41,13 @@ class SupportAssistant:
     @classmethod
     def from_settings(cls, settings: Settings) -> SupportAssistant:
         embedder = make_embedder(settings)
-        return cls(settings, LiveIndex(settings), embedder, make_chat_model(settings),
-                   load_calibration(settings))  # fmt: skip
+        return cls(
+            settings,
+            LiveIndex(settings),
+            embedder,
+            make_chat_model(settings),
+            load_calibration(settings),
+        )
 
     @property
     def retriever(self) -> Retriever:
@@ -69,8 +74,9 @@ class SupportAssistant:
             draft = ExtractiveComposer().generate(request)
         grounding = check(draft.text, context)
         cited = [context[_index_of(c, context)] for c in grounding.citations]
-        values = features(query, passages, grounding.text, grounding.grounded_share,
-                          draft.abstained, cited)  # fmt: skip
+        values = features(
+            query, passages, grounding.text, grounding.grounded_share, draft.abstained, cited
+        )
         confidence = self.calibration.probability(values)
         unsure = (
             draft.abstained
@@ -130,8 +136,10 @@ def request_version() -> str:
 def related(passages: Sequence[Passage], limit: int = 3) -> list[Citation]:
     """The closest articles or FAQs to show when we are not sure (never customer cases)."""
     useful = [p for p in passages if p.kind != "case"][:limit]
-    return [Citation(n, p.document_id, p.title, p.url, p.chunk.section, p.kind, snippet(p))
-            for n, p in enumerate(useful, start=1)]  # fmt: skip
+    return [
+        Citation(n, p.document_id, p.title, p.url, p.chunk.section, p.kind, snippet(p))
+        for n, p in enumerate(useful, start=1)
+    ]
 
 
 def load_calibration(settings: Settings) -> Calibration:

@@ -74,8 +74,10 @@ def measure(name: str, sources: Path, embedder: Embedder, workdir: Path) -> dict
         report = indexer.sync(progress=lambda d, t: bar.update(task, completed=d, total=t))
     full = report.seconds
     documents = report.added
-    texts = [embedding_text(str(c.metadata.get("title", "")), c.section, c.text)
-             for c in indexer.manifest.chunks()]  # fmt: skip
+    texts = [
+        embedding_text(str(c.metadata.get("title", "")), c.section, c.text)
+        for c in indexer.manifest.chunks()
+    ]
     started = time.perf_counter()
     embedder.embed(texts)
     raw = time.perf_counter() - started
@@ -111,8 +113,12 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     names = [r["corpus"] for r in results]
     x = range(len(names))
     left.bar([i - 0.2 for i in x], [r["chunks_per_s"] for r in results], 0.4, label="pipeline")
-    left.bar([i + 0.2 for i in x], [r["raw_encode_chunks_per_s"] for r in results], 0.4,
-             label="raw encode()")  # fmt: skip
+    left.bar(
+        [i + 0.2 for i in x],
+        [r["raw_encode_chunks_per_s"] for r in results],
+        0.4,
+        label="raw encode()",
+    )
     left.set_xticks(list(x), names)
     left.set_ylabel("chunks / second")
     left.set_title("Ingest throughput vs the model alone")
@@ -141,13 +147,18 @@ def main() -> int:
 
     table = Table(title="ingest benchmark (model loaded once; 2-core CPU)")
     columns = [
-        ("corpus", "corpus", "{}"), ("documents", "docs", "{:,}"), ("chunks", "chunks", "{:,}"),
-        ("ingest_seconds", "ingest s", "{:.1f}"), ("documents_per_s", "docs/s", "{:.1f}"),
-        ("chunks_per_s", "chunks/s", "{:.1f}"), ("raw_encode_chunks_per_s", "encode chunks/s",
-        "{:.1f}"), ("pipeline_vs_encode", "pipeline ÷ encode (goal ≥ 0.9)", "{:.2f}"),
-        ("noop_resync_seconds", "no-change s", "{:.2f}"), ("rebuild_seconds", "rebuild s",
-        "{:.1f}"), ("rebuild_vs_noop", "rebuild ÷ no-change (goal ≥ 50)", "{:.0f}×"),
-    ]  # fmt: skip
+        ("corpus", "corpus", "{}"),
+        ("documents", "docs", "{:,}"),
+        ("chunks", "chunks", "{:,}"),
+        ("ingest_seconds", "ingest s", "{:.1f}"),
+        ("documents_per_s", "docs/s", "{:.1f}"),
+        ("chunks_per_s", "chunks/s", "{:.1f}"),
+        ("raw_encode_chunks_per_s", "encode chunks/s", "{:.1f}"),
+        ("pipeline_vs_encode", "pipeline ÷ encode (goal ≥ 0.9)", "{:.2f}"),
+        ("noop_resync_seconds", "no-change s", "{:.2f}"),
+        ("rebuild_seconds", "rebuild s", "{:.1f}"),
+        ("rebuild_vs_noop", "rebuild ÷ no-change (goal ≥ 50)", "{:.0f}×"),
+    ]
     for _, header, _ in columns:
         table.add_column(header, justify="right")
     for r in results:

@@ -52,6 +52,11 @@ def fit_calibration(results: Sequence[CaseResult], folds: int = 5, seed: int = 7
     labels = y.tolist()
     before = [r.confidence for r in results]
     return CalibrationFit(
-        calibration, held_out.tolist(), labels, before, ece(labels, before),
-        ece(labels, held_out.tolist()), auroc(labels, held_out.tolist()),
-    )  # fmt: skip
+        calibration,
+        held_out.tolist(),
+        labels,
+        before,
+        ece(labels, before),
+        ece(labels, held_out.tolist()),
+        auroc(labels, held_out.tolist()),
+    )

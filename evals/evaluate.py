@@ -81,9 +81,12 @@ def evaluate(
         path = settings.calibration_file or settings.data_dir / "calibration.json"
         fit.calibration.save(path, ece_held_out=fit.ece_after, auroc_held_out=fit.auroc_after)
         extra["calibration"] = {
-            "written": str(path), "ece_before": fit.ece_before, "ece_held_out": fit.ece_after,
-            "auroc_correct_held_out": fit.auroc_after, "weights": fit.calibration.weights,
-        }  # fmt: skip
+            "written": str(path),
+            "ece_before": fit.ece_before,
+            "ece_held_out": fit.ece_after,
+            "auroc_correct_held_out": fit.auroc_after,
+            "weights": fit.calibration.weights,
+        }
         # Re-score with the new calibration so the report shows the run as it now behaves.
         assistant.calibration = load_calibration(settings)
         results = run(assistant, cases, jobs=jobs, progress=progress)
@@ -122,25 +125,41 @@ def external_cases(questions: Path) -> list[GoldenCase]:
     for row in load_jsonl(questions):
         history = [t["text"] for t in row.get("history", []) if t.get("speaker") == "user"]
         answerable = bool(row.get("answerable", True))
-        cases.append(GoldenCase(
-            id=str(row["id"]), turns=[*history, row["question"]],
-            expected_sources=[str(g) for g in row.get("gold_ids", [])],
-            expected="answer" if answerable else "handoff",
-            reason=None if answerable else "out_of_scope",
-        ))  # fmt: skip
+        cases.append(
+            GoldenCase(
+                id=str(row["id"]),
+                turns=[*history, row["question"]],
+                expected_sources=[str(g) for g in row.get("gold_ids", [])],
+                expected="answer" if answerable else "handoff",
+                reason=None if answerable else "out_of_scope",
+            )
+        )
     return cases
 
 
 def corpus_documents(corpus: Path) -> list[Document]:
-    return [Document(id=str(r["id"]), kind="article", title=str(r.get("title") or r["id"]),
-                     text=str(r["text"]), source_path=str(corpus))
-            for r in load_jsonl(corpus)]  # fmt: skip
+    return [
+        Document(
+            id=str(r["id"]),
+            kind="article",
+            title=str(r.get("title") or r["id"]),
+            text=str(r["text"]),
+            source_path=str(corpus),
+        )
+        for r in load_jsonl(corpus)
+    ]
 
 
 def evaluate_external(
-    settings: Settings, corpus: Path, questions: Path, *, report_dir: Path | None = None,
-    jobs: int = 1, progress: Progress | None = None, index_progress: Progress | None = None,
-) -> EvalOutcome:  # fmt: skip
+    settings: Settings,
+    corpus: Path,
+    questions: Path,
+    *,
+    report_dir: Path | None = None,
+    jobs: int = 1,
+    progress: Progress | None = None,
+    index_progress: Progress | None = None,
+) -> EvalOutcome:
     from ingest.sync import Indexer
 
     with tempfile.TemporaryDirectory(prefix="answerdesk-external-") as tmp:

@@ -17,11 +17,19 @@ def compare(
     for metric in HEADLINE:
         old, new = baseline.get(metric), now.get(metric)
         if old is None or new is None:
-            rows.append({"metric": metric, "baseline": old, "now": new, "change": None,
-                         "regressed": False})  # fmt: skip
+            rows.append(
+                {"metric": metric, "baseline": old, "now": new, "change": None, "regressed": False}
+            )
             continue
         change = float(new) - float(old)
         worse = change > tolerance if metric in LOWER_IS_BETTER else -change > tolerance
-        rows.append({"metric": metric, "baseline": old, "now": new, "change": change,
-                     "regressed": worse and metric not in NOT_GATED})  # fmt: skip
+        rows.append(
+            {
+                "metric": metric,
+                "baseline": old,
+                "now": new,
+                "change": change,
+                "regressed": worse and metric not in NOT_GATED,
+            }
+        )
     return rows

@@ -56,8 +56,9 @@ def contains_fact(answer: str, fact: str) -> bool:
     # Numbers must match as numbers: "$29" is in "$29/month" but not in "$290".
     numbers = _NUMBER.findall(needle)
     words = [w for w in re.split(r"\s+", _NUMBER.sub(" ", needle)) if len(w) > 2]
-    if numbers and all(re.search(r"(?<![\d.,])" + re.escape(n) + r"(?![\d,]|\.\d)", haystack)
-                       for n in numbers):  # fmt: skip
+    if numbers and all(
+        re.search(r"(?<![\d.,])" + re.escape(n) + r"(?![\d,]|\.\d)", haystack) for n in numbers
+    ):
         return all(w.strip("$€£%") in haystack for w in words)
     return False
 
@@ -88,14 +89,21 @@ def reliability(
     out = []
     for b in range(bins):
         lo, hi = b / bins, (b + 1) / bins
-        members = [(s, y) for s, y in zip(scores, labels, strict=True)
-                   if lo <= s < hi or (b == bins - 1 and s == 1.0)]  # fmt: skip
+        members = [
+            (s, y)
+            for s, y in zip(scores, labels, strict=True)
+            if lo <= s < hi or (b == bins - 1 and s == 1.0)
+        ]
         if members:
-            out.append({
-                "low": lo, "high": hi, "count": len(members),
-                "confidence": sum(s for s, _ in members) / len(members),
-                "accuracy": sum(y for _, y in members) / len(members),
-            })  # fmt: skip
+            out.append(
+                {
+                    "low": lo,
+                    "high": hi,
+                    "count": len(members),
+                    "confidence": sum(s for s, _ in members) / len(members),
+                    "accuracy": sum(y for _, y in members) / len(members),
+                }
+            )
     return out
 
 

@@ -32,8 +32,9 @@ def plots(results: dict[str, Any]) -> dict[str, str]:
     ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
     for name, table in results["reliability"].items():
         if table:
-            ax.plot([b["confidence"] for b in table], [b["accuracy"] for b in table], "o-",
-                    label=name)  # fmt: skip
+            ax.plot(
+                [b["confidence"] for b in table], [b["accuracy"] for b in table], "o-", label=name
+            )
     ax.set(xlabel="confidence", ylabel="share correct", title="Reliability diagram")
     ax.legend(fontsize=8)
     out["reliability"] = _png(fig)
@@ -50,10 +51,18 @@ def plots(results: dict[str, Any]) -> dict[str, str]:
         names = list(groups)
         fig, ax = plt.subplots(figsize=(max(5, 0.6 * len(names)), 3.5))
         xs = range(len(names))
-        ax.bar([x - 0.2 for x in xs], [groups[n].get("recall_at_5") or 0 for n in names], 0.4,
-               label="recall@5")  # fmt: skip
-        ax.bar([x + 0.2 for x in xs], [groups[n].get("self_service_rate") or 0 for n in names],
-               0.4, label="self-service")  # fmt: skip
+        ax.bar(
+            [x - 0.2 for x in xs],
+            [groups[n].get("recall_at_5") or 0 for n in names],
+            0.4,
+            label="recall@5",
+        )
+        ax.bar(
+            [x + 0.2 for x in xs],
+            [groups[n].get("self_service_rate") or 0 for n in names],
+            0.4,
+            label="self-service",
+        )
         ax.set_xticks(list(xs), names, rotation=45, ha="right")
         ax.set(ylim=(0, 1.05), title=f"By {tag}")
         ax.legend(fontsize=8)
@@ -71,18 +80,30 @@ def _fmt(value: Any) -> str:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    lines = [f"# answerdesk eval — {results['golden']}", "",
-             f"{results['cases']} cases, backend `{results['backend']}`, "
-             f"threshold {results['threshold']}, prompt `{results['prompt_version']}`", "",
-             "| metric | value |", "|---|---|"]  # fmt: skip
+    lines = [
+        f"# answerdesk eval — {results['golden']}",
+        "",
+        f"{results['cases']} cases, backend `{results['backend']}`, "
+        f"threshold {results['threshold']}, prompt `{results['prompt_version']}`",
+        "",
+        "| metric | value |",
+        "|---|---|",
+    ]
     lines += [f"| {k} | {_fmt(v)} |" for k, v in results["metrics"].items()]
     if results.get("comparison"):
-        lines += ["", "## Against the baseline", "", "| metric | baseline | now | change |",
-                  "|---|---|---|---|"]  # fmt: skip
+        lines += [
+            "",
+            "## Against the baseline",
+            "",
+            "| metric | baseline | now | change |",
+            "|---|---|---|---|",
+        ]
         for row in results["comparison"]:
             flag = " ⚠ regression" if row["regressed"] else ""
-            lines.append(f"| {row['metric']} | {_fmt(row['baseline'])} | {_fmt(row['now'])} | "
-                         f"{_fmt(row['change'])}{flag} |")  # fmt: skip
+            lines.append(
+                f"| {row['metric']} | {_fmt(row['baseline'])} | {_fmt(row['now'])} | "
+                f"{_fmt(row['change'])}{flag} |"
+            )
     lines += [
         "",
         "## Hand-off recall by reason",
@@ -90,24 +111,32 @@ def markdown(results: dict[str, Any]) -> str:
         "| reason | cases | recall |",
         "|---|---|---|",
     ]
-    lines += [f"| {r} | {v['cases']} | {_fmt(v['recall'])} |"
-              for r, v in results["handoff_by_reason"].items()]  # fmt: skip
+    lines += [
+        f"| {r} | {v['cases']} | {_fmt(v['recall'])} |"
+        for r, v in results["handoff_by_reason"].items()
+    ]
     lines += ["", "## Content gaps (what to write next)", ""]
     for gap in results["content_gaps"]:
-        lines.append(f"- **{gap['count']}× near `{gap['nearest']}`**: "
-                     + "; ".join(f"“{q}”" for q in gap["questions"][:3]))  # fmt: skip
+        lines.append(
+            f"- **{gap['count']}× near `{gap['nearest']}`**: "
+            + "; ".join(f"“{q}”" for q in gap["questions"][:3])
+        )
     lines += ["", f"## Failures ({len(results['failures'])})", ""]
     for f in results["failures"]:
-        lines.append(f"- `{f['id']}` {f['question']!r}: {', '.join(f['problems'])}; "
-                     f"retrieved {f['retrieved'][:3]}, expected {f['expected_sources'][:3]}")  # fmt: skip
+        lines.append(
+            f"- `{f['id']}` {f['question']!r}: {', '.join(f['problems'])}; "
+            f"retrieved {f['retrieved'][:3]}, expected {f['expected_sources'][:3]}"
+        )
     return "\n".join(lines) + "\n"
 
 
 def html_report(results: dict[str, Any], images: dict[str, str]) -> str:
     body = html.escape(markdown(results))
-    figures = "".join(f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{data}">'
-                      f"<figcaption>{html.escape(name)}</figcaption></figure>"
-                      for name, data in images.items())  # fmt: skip
+    figures = "".join(
+        f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{html.escape(name)}</figcaption></figure>"
+        for name, data in images.items()
+    )
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>answerdesk eval</title>"
         "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2rem auto;"

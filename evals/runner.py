@@ -79,14 +79,25 @@ def run_case(assistant: SupportAssistant, case: GoldenCase, decide: Decide) -> C
     facts = fact_coverage(answer.draft, case.must_include, case.must_not_include)
     draft_cited = [c.document_id for c in answer.draft_citations]
     return CaseResult(
-        id=case.id, question=messages[-1], expected=case.expected, reason=case.reason,
-        tags=case.tags, expected_sources=case.expected_sources, decision=decision,
-        decision_reason=reason, ranked=[p.document_id for p in answer.passages],
+        id=case.id,
+        question=messages[-1],
+        expected=case.expected,
+        reason=case.reason,
+        tags=case.tags,
+        expected_sources=case.expected_sources,
+        decision=decision,
+        decision_reason=reason,
+        ranked=[p.document_id for p in answer.passages],
         cited=draft_cited,
-        answer=answer.text, draft=answer.draft, confidence=answer.confidence,
-        grounded_share=answer.grounded_share, facts=facts,
-        correct=is_correct(case, answer, facts), latency_ms=latency, features=answer.features,
-    )  # fmt: skip
+        answer=answer.text,
+        draft=answer.draft,
+        confidence=answer.confidence,
+        grounded_share=answer.grounded_share,
+        facts=facts,
+        correct=is_correct(case, answer, facts),
+        latency_ms=latency,
+        features=answer.features,
+    )
 
 
 def run(

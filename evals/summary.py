@@ -11,11 +11,24 @@ from evals.metrics import auroc, ece, mrr_at, ndcg_at, percentile, precision_rec
 from evals.runner import CaseResult
 
 HEADLINE = (
-    "recall_at_1", "recall_at_3", "recall_at_5", "mrr_at_10", "ndcg_at_5", "fact_coverage",
-    "citation_precision", "grounded_share", "handoff_precision", "handoff_recall",
-    "self_service_rate", "confidently_wrong_rate", "auroc_answerable", "auroc_correct", "ece",
-    "latency_p50_ms", "latency_p95_ms",
-)  # fmt: skip
+    "recall_at_1",
+    "recall_at_3",
+    "recall_at_5",
+    "mrr_at_10",
+    "ndcg_at_5",
+    "fact_coverage",
+    "citation_precision",
+    "grounded_share",
+    "handoff_precision",
+    "handoff_recall",
+    "self_service_rate",
+    "confidently_wrong_rate",
+    "auroc_answerable",
+    "auroc_correct",
+    "ece",
+    "latency_p50_ms",
+    "latency_p95_ms",
+)
 # Direction of "better", for the regression gate.
 LOWER_IS_BETTER = {"confidently_wrong_rate", "ece", "latency_p50_ms", "latency_p95_ms"}
 
@@ -74,19 +87,28 @@ def by_tag(results: Sequence[CaseResult]) -> dict[str, dict[str, dict[str, float
     for r in results:
         for key, value in r.tags.items():
             groups[key][value].append(r)
-    keep = ("cases", "recall_at_5", "fact_coverage", "self_service_rate", "handoff_recall",
-            "confidently_wrong_rate")  # fmt: skip
-    return {key: {value: {m: v for m, v in metrics(rs).items() if m in keep}
-                  for value, rs in sorted(values.items())}
-            for key, values in sorted(groups.items())}  # fmt: skip
+    keep = (
+        "cases",
+        "recall_at_5",
+        "fact_coverage",
+        "self_service_rate",
+        "handoff_recall",
+        "confidently_wrong_rate",
+    )
+    return {
+        key: {
+            value: {m: v for m, v in metrics(rs).items() if m in keep}
+            for value, rs in sorted(values.items())
+        }
+        for key, values in sorted(groups.items())
+    }
 
 
 def handoff_by_reason(results: Sequence[CaseResult]) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for reason in sorted({r.reason for r in results if r.reason}):
         cases = [r for r in results if r.reason == reason]
-        out[reason] = {"cases": len(cases),
-                       "recall": mean(r.decision == "handoff" for r in cases)}  # fmt: skip
+        out[reason] = {"cases": len(cases), "recall": mean(r.decision == "handoff" for r in cases)}
     return out
 
 
@@ -106,20 +128,33 @@ def failures(results: Sequence[CaseResult], threshold: float) -> list[dict[str, 
         if r.expected != "answer" and r.decision == "answer":
             problems.append(f"answered but expected {r.expected} ({r.reason})")
         if problems:
-            out.append({"id": r.id, "question": r.question, "problems": problems,
-                        "expected_sources": r.expected_sources, "retrieved": r.ranked[:5],
-                        "answer": r.draft or r.answer, "confidence": r.confidence})  # fmt: skip
+            out.append(
+                {
+                    "id": r.id,
+                    "question": r.question,
+                    "problems": problems,
+                    "expected_sources": r.expected_sources,
+                    "retrieved": r.ranked[:5],
+                    "answer": r.draft or r.answer,
+                    "confidence": r.confidence,
+                }
+            )
     return out
 
 
 def content_gaps(results: Sequence[CaseResult], limit: int = 15) -> list[dict[str, Any]]:
     """What to write next: questions handed off for lack of knowledge, grouped by the nearest
     article (the one they landed closest to), most frequent first."""
-    gaps = [r for r in results if r.decision != "answer" and r.decision_reason in
-            {"low_confidence", "out_of_scope", None}]  # fmt: skip
+    gaps = [
+        r
+        for r in results
+        if r.decision != "answer" and r.decision_reason in {"low_confidence", "out_of_scope", None}
+    ]
     groups: dict[str, list[str]] = defaultdict(list)
     for r in gaps:
         groups[r.ranked[0] if r.ranked else "(nothing close)"].append(r.question)
     counted = Counter({k: len(v) for k, v in groups.items()})
-    return [{"nearest": doc, "count": n, "questions": groups[doc][:5]}
-            for doc, n in counted.most_common(limit)]  # fmt: skip
+    return [
+        {"nearest": doc, "count": n, "questions": groups[doc][:5]}
+        for doc, n in counted.most_common(limit)
+    ]

@@ -81,17 +81,35 @@ def ingest(
 
 def _progress_bar(label: str, quiet: bool) -> Progress:
     return Progress(
-        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=console, transient=True, disable=quiet or not console.is_terminal,
-    )  # fmt: skip
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=quiet or not console.is_terminal,
+    )
 
 
 HEADLINE_SHOWN = (
-    "recall_at_1", "recall_at_5", "mrr_at_10", "ndcg_at_5", "fact_coverage",
-    "citation_precision", "grounded_share", "handoff_precision", "handoff_recall",
-    "self_service_rate", "confidently_wrong_rate", "auroc_answerable", "ece",
-    "latency_p50_ms", "latency_p95_ms", "unanswerable_handoff_rate", "answerable_handoff_rate",
-)  # fmt: skip
+    "recall_at_1",
+    "recall_at_5",
+    "mrr_at_10",
+    "ndcg_at_5",
+    "fact_coverage",
+    "citation_precision",
+    "grounded_share",
+    "handoff_precision",
+    "handoff_recall",
+    "self_service_rate",
+    "confidently_wrong_rate",
+    "auroc_answerable",
+    "ece",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "unanswerable_handoff_rate",
+    "answerable_handoff_rate",
+)
 
 
 @app.command("eval")
@@ -139,16 +157,24 @@ def eval_command(
             if corpus or questions:
                 if not (corpus and questions):
                     raise typer.BadParameter("--corpus and --questions go together")
-                outcome = evaluate_external(settings, corpus, questions, report_dir=report,
-                                            jobs=jobs, progress=progress)  # fmt: skip
+                outcome = evaluate_external(
+                    settings, corpus, questions, report_dir=report, jobs=jobs, progress=progress
+                )
             else:
                 if sync:
                     run_ingest(settings)
                 outcome = evaluate(
-                    settings, golden, report_dir=report, baseline=baseline,
-                    tolerance=tolerance, calibrate=calibrate, tags=tags or [], limit=limit,
-                    jobs=jobs, progress=progress,
-                )  # fmt: skip
+                    settings,
+                    golden,
+                    report_dir=report,
+                    baseline=baseline,
+                    tolerance=tolerance,
+                    calibrate=calibrate,
+                    tags=tags or [],
+                    limit=limit,
+                    jobs=jobs,
+                    progress=progress,
+                )
     except AnswerdeskError as error:
         raise _fail(error) from error
     results = outcome.results
@@ -174,13 +200,17 @@ def eval_command(
         out.print(table)
         if "calibration" in results:
             c = results["calibration"]
-            out.print(f"calibration written to {c['written']}: ECE {c['ece_before']:.3f} before, "
-                      f"{c['ece_held_out']:.3f} on held-out folds")  # fmt: skip
+            out.print(
+                f"calibration written to {c['written']}: ECE {c['ece_before']:.3f} before, "
+                f"{c['ece_held_out']:.3f} on held-out folds"
+            )
         for path in outcome.written:
             out.print(f"wrote {path}")
-    for row in outcome.regressions:
-        console.print(f"[red]regression[/red] {row['metric']}: {row['baseline']:.3f} → "
-                      f"{row['now']:.3f} ({row['change']:+.3f}, tolerance {tolerance})")  # fmt: skip
+    for regression in outcome.regressions:
+        console.print(
+            f"[red]regression[/red] {regression['metric']}: {regression['baseline']:.3f} → "
+            f"{regression['now']:.3f} ({regression['change']:+.3f}, tolerance {tolerance})"
+        )
     if outcome.regressions:
         raise typer.Exit(1)
 

@@ -104,10 +104,19 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("chroma-server") / "server.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [binary, "run", "--path", str(log.parent / "db"), "--host", "127.0.0.1",
-             "--port", str(port)],
-            stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                binary,
+                "run",
+                "--path",
+                str(log.parent / "db"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -40,8 +40,9 @@ class Unit:
 
 
 def _table_rows(block: Block) -> list[str]:
-    rows = [[c.strip() for c in line.strip().strip("|").split("|")]
-            for line in block.text.splitlines()]  # fmt: skip
+    rows = [
+        [c.strip() for c in line.strip().strip("|").split("|")] for line in block.text.splitlines()
+    ]
     rows = [r for r in rows if not all(re.fullmatch(r":?-+:?", c) or not c for c in r)]
     if len(rows) < 2:
         return []
@@ -92,27 +93,40 @@ def _all_units(passage: Passage, number: int) -> list[Unit]:
             if items and items[0][0].isdigit():  # numbered steps: only useful whole
                 units.append(Unit(number, len(units), "list", "\n".join(items)))
             else:  # bullets are separate facts
-                units.extend(Unit(number, len(units), "sentence", plain(i.lstrip("-*+ ")))
-                             for i in items)  # fmt: skip
+                units.extend(
+                    Unit(number, len(units), "sentence", plain(i.lstrip("-*+ "))) for i in items
+                )
         elif block.kind == "table":
             units.extend(Unit(number, len(units), "row", r) for r in _table_rows(block))
         elif block.kind == "paragraph":
             for sentence in split_sentences(plain(block.text)):
-                units.append(Unit(number, len(units), "sentence", sentence,
-                                  intro=sentence.endswith(":")))  # fmt: skip
+                units.append(
+                    Unit(number, len(units), "sentence", sentence, intro=sentence.endswith(":"))
+                )
     return units
 
 
 # What kind of answer a question asks for, and the sign of it in a sentence.
 _INTENTS = (
-    (re.compile(r"\bhow much\b|\bcost|\bpric|\bfee\b|\bcharge", re.I), "<money>",
-     re.compile(r"[$€£]\s?\d")),
-    (re.compile(r"\bhow (?:long|soon|often)\b|\bwhen\b|\bdeadline|\bexpire", re.I), "<time>",
-     re.compile(r"\b\d+\s?(?:-\s?)?(?:day|hour|minute|week|month|year|business day)s?\b", re.I)),
+    (
+        re.compile(r"\bhow much\b|\bcost|\bpric|\bfee\b|\bcharge", re.I),
+        "<money>",
+        re.compile(r"[$€£]\s?\d"),
+    ),
+    (
+        re.compile(r"\bhow (?:long|soon|often)\b|\bwhen\b|\bdeadline|\bexpire", re.I),
+        "<time>",
+        re.compile(r"\b\d+\s?(?:-\s?)?(?:day|hour|minute|week|month|year|business day)s?\b", re.I),
+    ),
     (re.compile(r"\bhow (?:many|much)\b|\blimit|\bmax", re.I), "<number>", re.compile(r"\d")),
-    (re.compile(r"\bhow (?:do|can|to|should)\b|\bwhere (?:do|can|is)\b|\bsteps?\b|\bset ?up\b",
-                re.I), "<steps>", re.compile(r"^\s*(?:\d+[.)]|[-*+])\s|→", re.M)),
-)  # fmt: skip
+    (
+        re.compile(
+            r"\bhow (?:do|can|to|should)\b|\bwhere (?:do|can|is)\b|\bsteps?\b|\bset ?up\b", re.I
+        ),
+        "<steps>",
+        re.compile(r"^\s*(?:\d+[.)]|[-*+])\s|→", re.M),
+    ),
+)
 _META = re.compile(r"\bthis (?:article|guide|page)\b|\bsee (?:below|above)\b", re.I)
 
 
@@ -171,8 +185,9 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
     scored.sort(key=lambda su: (-su[0], su[1].passage, su[1].position))
     best = scored[0][0]
     first_passage = [su for su in scored if su[1].passage == 1]
-    lead_score, lead = first_passage[0] if first_passage and first_passage[0][0] >= 0.6 * best \
-        else scored[0]  # fmt: skip
+    lead_score, lead = (
+        first_passage[0] if first_passage and first_passage[0][0] >= 0.6 * best else scored[0]
+    )
 
     chosen = [lead]
     siblings = {u.position: u for u in by_passage[lead.passage]}

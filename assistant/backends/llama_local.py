@@ -75,8 +75,9 @@ class LocalLlama:
         except ImportError as exc:
             raise AnswerdeskError(ErrorCode.CONFIGURATION, _INSTALL_HINT) from exc
         path = settings.local_model_path or bundled_model_path(settings.data_dir / "models")
-        llama = Llama(model_path=str(path), n_ctx=2048, n_threads=settings.llm_threads,
-                      verbose=False)  # fmt: skip
+        llama = Llama(
+            model_path=str(path), n_ctx=2048, n_threads=settings.llm_threads, verbose=False
+        )
         return cls(llama, settings.llm_max_tokens)
 
     def _messages(self, messages: Sequence[Message]) -> list[dict[str, str]]:
@@ -95,9 +96,11 @@ class LocalLlama:
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         with self._lock:
             for part in self._llama.create_chat_completion(
-                self._messages(request.messages), temperature=0,
-                max_tokens=self._max_tokens, stream=True,
-            ):  # fmt: skip
+                self._messages(request.messages),
+                temperature=0,
+                max_tokens=self._max_tokens,
+                stream=True,
+            ):
                 delta = part["choices"][0]["delta"].get("content")
                 if delta:
                     yield str(delta)

@@ -14,8 +14,10 @@ ABSTAIN = "NOT_IN_SOURCES"  # what the system prompt tells the model to say when
 
 
 def to_langchain(messages: Sequence[Message]) -> list[tuple[str, str]]:
-    return [("human" if m.role == "user" else "ai" if m.role == "assistant" else "system",
-             m.content) for m in messages]  # fmt: skip
+    return [
+        ("human" if m.role == "user" else "ai" if m.role == "assistant" else "system", m.content)
+        for m in messages
+    ]
 
 
 def draft_from(text: str) -> Draft:
@@ -37,8 +39,9 @@ class OpenAIChat:
         from langchain_openai import ChatOpenAI
 
         if not settings.openai_base_url and settings.openai_api_key.get_secret_value() in {
-            "", "not-needed"
-        }:  # fmt: skip
+            "",
+            "not-needed",
+        }:
             raise AnswerdeskError(
                 ErrorCode.CONFIGURATION,
                 "the openai backend needs ANSWERDESK_OPENAI_BASE_URL (an OpenAI-compatible "

@@ -40,8 +40,11 @@ def search(settings: Settings, embedder: Embedder, text: str) -> list[str]:
     meta, listed = manifest.meta(), manifest.chunk_ids()
     manifest.close()
     index = make_vector_index(settings, meta["collection"])
-    return [h.metadata["document_id"] for h in index.query(embedder.embed([text])[0], 3)
-            if h.chunk_id in listed]  # fmt: skip
+    return [
+        h.metadata["document_id"]
+        for h in index.query(embedder.embed([text])[0], 3)
+        if h.chunk_id in listed
+    ]
 
 
 def test_first_sync_indexes_everything_and_the_second_embeds_nothing(

@@ -39,8 +39,12 @@ def test_ingest_json_summary_reports_counts_and_bad_files(
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert {k: summary[k] for k in ("added", "updated", "unchanged", "deleted", "failed")} == {
-        "added": 1, "updated": 0, "unchanged": 0, "deleted": 0, "failed": 1,
-    }  # fmt: skip
+        "added": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "deleted": 0,
+        "failed": 1,
+    }
     assert summary["chunks"] == 1 and summary["seconds"] >= 0
     [error] = summary["errors"]
     assert error["path"].endswith("bad.md") and "binary" in error["reason"]
@@ -105,9 +109,11 @@ def test_killing_ingest_midway_keeps_the_old_index_and_the_next_run_finishes(
 
     cli = Path(sys.executable).parent / "answerdesk"
     process = subprocess.Popen(
-        [str(cli), "ingest"], env={**os.environ, **env_for(settings)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [str(cli), "ingest"],
+        env={**os.environ, **env_for(settings)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while _stored_vectors(settings.index_dir / "chroma") <= 1 and time.monotonic() < deadline:
         assert process.poll() is None, "ingest finished before it could be interrupted"
