@@ -26,9 +26,11 @@ class Prompt:
 
     @property
     def variables(self) -> set[str]:
-        return {m.group("named") or m.group("braced")
-                for m in Template.pattern.finditer(self.template)
-                if m.group("named") or m.group("braced")}  # fmt: skip
+        return {
+            m.group("named") or m.group("braced")
+            for m in Template.pattern.finditer(self.template)
+            if m.group("named") or m.group("braced")
+        }
 
     def render(self, **values: object) -> str:
         missing = self.variables - values.keys()
