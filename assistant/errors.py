@@ -20,6 +20,7 @@ class ErrorCode(Enum):
     CONFIGURATION = ("configuration", 500)
     INDEX_UNAVAILABLE = ("index_unavailable", 503)
     MODEL_UNAVAILABLE = ("model_unavailable", 503)
+    STORE_UNAVAILABLE = ("store_unavailable", 503)
 
     def __init__(self, slug: str, http_status: int) -> None:
         self.slug = slug

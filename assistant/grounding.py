@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.safety import strip_injections
 from assistant.text import CODE, content_words, numbers, plain
 from assistant.types import Citation, Passage
 
@@ -46,7 +47,7 @@ def supports(claim: str, passage: Passage) -> bool:
 
 
 def snippet(passage: Passage, size: int = 220) -> str:
-    text = plain(passage.chunk.text)
+    text = plain(strip_injections(passage.chunk.text))
     return text if len(text) <= size else text[: size - 1].rsplit(" ", 1)[0] + "…"
 
 

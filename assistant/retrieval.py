@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assistant.index import LiveIndex
-from assistant.ports import Embedder, Where
+from assistant.ports import Embedder, Vectors, Where
+from assistant.safety import strip_injections
 from assistant.settings import Settings
 from assistant.text import expand
 from assistant.types import Chunk, Hit, Metadata, Passage
@@ -130,12 +131,17 @@ class Retriever:
         self.settings = settings
 
     def search(
-        self, query: str, filters: Filters | None = None, k: int | None = None
+        self,
+        query: str,
+        filters: Filters | None = None,
+        k: int | None = None,
+        vector: Vectors | None = None,
     ) -> list[Passage]:
         k = k or self.settings.retrieval_k
         filters = filters or Filters()
         pool = self.settings.retrieval_candidates
-        vector = self.embedder.embed([query])[0]
+        if vector is None:
+            vector = self.embedder.embed([query])[0]
         dense = self.index.vectors.query(vector, pool)
         keyword = self.index.keywords.query(f"{query} {expand(query)}", pool)
         chunks = self.index.chunks({h.chunk_id for h in dense} | {h.chunk_id for h in keyword})
@@ -189,4 +195,4 @@ class Retriever:
         list of steps or table is whole again), then the document's next-best chunk."""
         parts = [merge_texts(self.index.neighbours(passage.chunk))]
         parts += [c.text for c in passage.more[:1] if c.text not in parts[0]]
-        return replace(passage, context="\n\n".join(parts))
+        return replace(passage, context=strip_injections("\n\n".join(parts)))

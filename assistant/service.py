@@ -60,7 +60,8 @@ class SupportAssistant:
         question = validate_question(question, self.settings.max_question_chars)
         llm = None if isinstance(self.chat_model, ExtractiveComposer) else self.chat_model
         query = condense(question, history, llm)
-        passages = self.retriever.search(query, filters)
+        query_vector = self.embedder.embed([query])[0]
+        passages = self.retriever.search(query, filters, vector=query_vector)
         context = [self.retriever.widen(p) for p in passages[: self.settings.answer_passages]]
         request = self.request(question, query, context, history)
 
@@ -74,8 +75,19 @@ class SupportAssistant:
             draft = ExtractiveComposer().generate(request)
         grounding = check(draft.text, context)
         cited = [context[_index_of(c, context)] for c in grounding.citations]
+        similarity = (
+            float(self.embedder.embed([grounding.text])[0] @ query_vector)
+            if grounding.text
+            else 0.0
+        )
         values = features(
-            query, passages, grounding.text, grounding.grounded_share, draft.abstained, cited
+            query,
+            passages,
+            grounding.text,
+            grounding.grounded_share,
+            draft.abstained,
+            cited,
+            similarity,
         )
         confidence = self.calibration.probability(values)
         unsure = (

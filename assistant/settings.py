@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     company_name: str = "Tallybook"
     max_question_chars: int = Field(4000, ge=10)
 
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the conversation and case store (SQLite or PostgreSQL); "
+        "unset = the SQLite file <data_dir>/answerdesk.sqlite3.",
+    )
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap_tokens >= self.chunk_max_tokens:

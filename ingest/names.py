@@ -97,33 +97,8 @@ _ECHO = re.compile(
     r"|created|invited|removed|started|reconnected|updated|replied|emailed|called)\b)"
 )
 _SUFFIXES = frozenset(
-    {
-        "Ltd",
-        "Limited",
-        "GmbH",
-        "Inc",
-        "LLC",
-        "LLP",
-        "BV",
-        "SARL",
-        "SAS",
-        "SA",
-        "AG",
-        "PLC",
-        "Co",
-        "Corp",
-        "Oy",
-        "AB",
-        "AS",
-        "ApS",
-        "SRL",
-        "SpA",
-        "KG",
-        "NV",
-        "Pty",
-        "Group",
-        "Holdings",
-    }
+    """Ltd Limited GmbH Inc LLC LLP BV SARL SAS SA AG PLC Co Corp Oy AB AS ApS SRL SpA KG NV Pty
+    Group Holdings""".split()  # noqa: SIM905
 )
 _COMPANY = re.compile(rf"[ \t,]*(?:&|(?:{'|'.join(_SUFFIXES)}|B\.V)\b)")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import socket
@@ -16,9 +17,15 @@ from pathlib import Path
 import pytest
 
 from assistant.backends import make_embedder
+from assistant.backends.extractive import ExtractiveComposer
+from assistant.index import LiveIndex
 from assistant.ports import Embedder
+from assistant.service import SupportAssistant, load_calibration
 from assistant.settings import Settings
 from ingest.sync import Indexer, SyncReport
+
+# Read once at import: the autouse fixture below hides every ANSWERDESK_* variable from tests.
+SKIP_LLM_TESTS = os.environ.get("ANSWERDESK_SKIP_LLM_TESTS") == "1"
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_KB = REPO / "data" / "sample"
@@ -78,6 +85,19 @@ def indexer(settings: Settings, embedder: Embedder) -> Iterator[Indexer]:
 
 
 @pytest.fixture(scope="session")
+def sample_assistant(
+    sample_index: tuple[Settings, SyncReport], embedder: Embedder
+) -> Iterator[SupportAssistant]:
+    """The extractive assistant over the sample knowledge base, as the server builds it."""
+    settings, _ = sample_index
+    assistant = SupportAssistant(
+        settings, LiveIndex(settings), embedder, ExtractiveComposer(), load_calibration(settings)
+    )
+    yield assistant
+    assistant.index.close()
+
+
+@pytest.fixture(scope="session")
 def sample_index(
     tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
 ) -> Iterator[tuple[Settings, SyncReport]]:
@@ -132,3 +152,89 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def require_llm(*modules: str) -> None:
+    """Fail, loudly, when the `llm` extra is missing: a silent skip would hide a broken setup.
+
+    With ANSWERDESK_SKIP_LLM_TESTS=1 the tests that need it are skipped instead.
+    """
+    from assistant.backends.llama_local import PART_PACKAGES
+
+    missing = []
+    for name in ("llama_cpp", *PART_PACKAGES, *modules):
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # ImportError, or OSError when libllama cannot load
+            missing.append(f"{name} ({type(exc).__name__}: {exc})")
+    if not missing:
+        return
+    reason = (
+        "the local LLM (the `llm` extra) is not installed: run `make setup-llm` "
+        "(or set ANSWERDESK_SKIP_LLM_TESTS=1 to skip these tests); cannot import "
+        + "; ".join(missing)
+    )
+    if SKIP_LLM_TESTS:
+        pytest.skip(reason)
+    pytest.fail(reason, pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def bundled_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The bundled GGUF, assembled from its part packages and verified, once per session."""
+    require_llm()
+    from assistant.backends.llama_local import bundled_model_path
+
+    path = bundled_model_path(tmp_path_factory.mktemp("models"))
+    yield path
+    path.unlink(missing_ok=True)  # 491 MB: not worth keeping in pytest's retained temp dirs
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory, bundled_model: Path) -> Iterator[str]:
+    """A real llama.cpp server (OpenAI-compatible) on loopback serving the bundled model, as
+    the model name "bundled"; yields its base URL (…/v1)."""
+    require_llm("llama_cpp.server.app")  # the [server] extra: fastapi, sse-starlette, …
+    port = free_port()
+    log = tmp_path_factory.mktemp("llama-server") / "server.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(bundled_model),
+                "--model_alias",
+                "bundled",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                "2048",
+                "--n_threads",
+                "2",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/models", timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"llama_cpp.server did not start: {log.read_text()[-2000:]}")
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)

@@ -197,7 +197,7 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
     elif lead.kind == "list" and before is not None and before.intro:
         chosen.insert(0, before)
     words = sum(len(u.text.split()) for u in chosen if u.kind != "list")
-    for s, unit in scored[1:]:
+    for s, unit in scored:
         if len(chosen) >= MAX_UNITS or s < SUPPORT_RATIO * lead_score:
             break
         if unit in chosen or any(_similar(unit.text, c.text) for c in chosen):

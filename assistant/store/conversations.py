@@ -1,0 +1,264 @@
+"""Conversations, their messages and feedback on SQLAlchemy; the plumbing the case store shares.
+
+Every call is one short transaction (`_session`); database failures leave as `AnswerdeskError`.
+A conversation's token is random and shown once; only its SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, fields
+from datetime import UTC, datetime
+from typing import Any, Self, cast
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session, sessionmaker
+
+from assistant.errors import AnswerdeskError, ErrorCode
+from assistant.settings import Settings
+from assistant.store.engine import WRITE, database_url, make_engine, unavailable, upgrade
+from assistant.store.models import CaseRow, ConversationRow, FeedbackRow, MessageRow
+from assistant.store.protocol import (
+    Conversation,
+    ConversationStatus,
+    Customer,
+    Feedback,
+    NewConversation,
+    Speaker,
+    StoredMessage,
+)
+from assistant.types import Citation
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def required(value: str, what: str) -> str:
+    if not value or not value.strip():
+        raise AnswerdeskError(ErrorCode.INVALID_INPUT, f"{what} must not be empty.")
+    return value.strip()
+
+
+def to_message(row: MessageRow) -> StoredMessage:
+    return StoredMessage(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        speaker=cast(Speaker, row.speaker),
+        text=row.text,
+        created_at=row.created_at,
+        author=row.author,
+        citations=tuple(Citation(**c) for c in row.citations),
+        confidence=row.confidence,
+    )
+
+
+def to_conversation(row: ConversationRow) -> Conversation:
+    status = cast(ConversationStatus, row.status)
+    known = {f.name for f in fields(Customer)}  # ignore keys a newer version may have stored
+    customer = Customer(**{k: str(v) for k, v in row.customer.items() if k in known})
+    return Conversation(row.id, customer, status, row.created_at)
+
+
+def _feedback(row: FeedbackRow) -> Feedback:
+    return Feedback(
+        row.conversation_id, row.created_at, row.helpful, row.csat, row.comment, row.message_id
+    )
+
+
+class SqlConversationStore:
+    """The `ConversationStore` on one engine, shared by the threads of a worker."""
+
+    def __init__(self, engine: Engine, now: Callable[[], datetime] | None = None) -> None:
+        self.engine = engine
+        self._now = now or (lambda: datetime.now(UTC))
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        self._write = sessionmaker(
+            engine.execution_options(**{WRITE: True}), expire_on_commit=False
+        )
+
+    @classmethod
+    def open(cls, url: str, **timeouts: float) -> Self:
+        """Connect and migrate the schema: what the server and CLI do on start-up."""
+        engine = make_engine(url, **timeouts)
+        try:
+            upgrade(engine)
+        except AnswerdeskError:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls.open(database_url(settings))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _session(self, write: bool = False) -> Iterator[Session]:
+        try:
+            with (self._write if write else self._read).begin() as session:
+                yield session
+        except IntegrityError as exc:
+            reason = str(exc.orig).strip().splitlines()[0]
+            raise AnswerdeskError(
+                ErrorCode.CONFLICT,
+                "This conversation already has an unresolved case; work on that one."
+                if "uq_cases_active_conversation" in reason or "cases.conversation_id" in reason
+                else f"The change conflicts with the stored data: {reason}",
+            ) from exc
+        except (DBAPIError, PoolTimeout) as exc:
+            raise unavailable(self.engine, exc) from exc
+
+    def _conversation_row(self, session: Session, conversation_id: str) -> ConversationRow:
+        row = session.get(ConversationRow, conversation_id)
+        if row is None:
+            raise AnswerdeskError(ErrorCode.NOT_FOUND, f"No conversation {conversation_id}.")
+        return row
+
+    def _insert_message(
+        self, session: Session, conversation_id: str, speaker: Speaker, text: str, **more: Any
+    ) -> StoredMessage:
+        row = MessageRow(
+            conversation_id=conversation_id,
+            speaker=speaker,
+            text=required(text, "The message"),
+            citations=[asdict(c) for c in more.pop("citations", ())],
+            created_at=self._now(),
+            **more,
+        )
+        session.add(row)
+        session.flush()
+        return to_message(row)
+
+    def _messages(
+        self, session: Session, conversation_ids: Sequence[str], notes: bool
+    ) -> list[StoredMessage]:
+        query = select(MessageRow).where(MessageRow.conversation_id.in_(conversation_ids))
+        if not notes:
+            query = query.where(MessageRow.speaker != "note")
+        rows = session.scalars(query.order_by(MessageRow.created_at, MessageRow.id))
+        return [to_message(row) for row in rows]
+
+    def create_conversation(self, customer: Customer) -> NewConversation:
+        token = secrets.token_urlsafe(32)
+        row = ConversationRow(
+            id=uuid.uuid4().hex,
+            token_hash=_token_hash(token),
+            customer=asdict(customer),
+            status="active",
+            created_at=self._now(),
+        )
+        with self._session(write=True) as session:
+            session.add(row)
+        return NewConversation(row.id, token)
+
+    def conversation(self, conversation_id: str, token: str | None = None) -> Conversation:
+        with self._session() as session:
+            row = session.get(ConversationRow, conversation_id)
+            if row is None or (
+                token is not None and not hmac.compare_digest(row.token_hash, _token_hash(token))
+            ):
+                raise AnswerdeskError(
+                    ErrorCode.NOT_FOUND,
+                    f"No conversation {conversation_id} with this token; start a new one.",
+                )
+            return to_conversation(row)
+
+    def add_message(
+        self,
+        conversation_id: str,
+        speaker: Speaker,
+        text: str,
+        *,
+        author: str = "",
+        citations: Sequence[Citation] = (),
+        confidence: float | None = None,
+    ) -> StoredMessage:
+        if speaker not in ("customer", "assistant"):
+            raise AnswerdeskError(
+                ErrorCode.INVALID_INPUT,
+                f"add_message takes customer or assistant messages, not {speaker!r}: agents "
+                "write through reply() or add_note() on the case.",
+            )
+        if confidence is not None and not 0 <= confidence <= 1:
+            raise AnswerdeskError(ErrorCode.INVALID_INPUT, "confidence must be within [0, 1].")
+        with self._session(write=True) as session:
+            self._conversation_row(session, conversation_id)
+            message = self._insert_message(
+                session,
+                conversation_id,
+                speaker,
+                text,
+                author=author,
+                citations=citations,
+                confidence=confidence,
+            )
+            if speaker == "customer":  # the customer answered: the case is back on the desk
+                session.execute(
+                    update(CaseRow)
+                    .where(
+                        CaseRow.conversation_id == conversation_id,
+                        CaseRow.status == "waiting_on_customer",
+                    )
+                    .values(status="claimed")
+                    .execution_options(synchronize_session=False)
+                )
+            return message
+
+    def transcript(
+        self, conversation_id: str, *, include_notes: bool = False
+    ) -> list[StoredMessage]:
+        with self._session() as session:
+            self._conversation_row(session, conversation_id)
+            return self._messages(session, [conversation_id], include_notes)
+
+    def add_feedback(
+        self,
+        conversation_id: str,
+        *,
+        helpful: bool | None = None,
+        csat: int | None = None,
+        comment: str = "",
+        message_id: int | None = None,
+    ) -> Feedback:
+        if csat is not None and not (isinstance(csat, int) and 1 <= csat <= 5):
+            raise AnswerdeskError(ErrorCode.INVALID_INPUT, f"CSAT is 1 to 5, not {csat!r}.")
+        if helpful is None and csat is None and not comment.strip():
+            raise AnswerdeskError(
+                ErrorCode.INVALID_INPUT, "Feedback needs `helpful`, a `csat` score or a comment."
+            )
+        with self._session(write=True) as session:
+            self._conversation_row(session, conversation_id)
+            if message_id is not None:
+                message = session.get(MessageRow, message_id)
+                if message is None or message.conversation_id != conversation_id:
+                    raise AnswerdeskError(
+                        ErrorCode.NOT_FOUND,
+                        f"No message {message_id} in conversation {conversation_id}.",
+                    )
+            row = FeedbackRow(
+                conversation_id=conversation_id,
+                message_id=message_id,
+                helpful=helpful,
+                csat=csat,
+                comment=comment.strip(),
+                created_at=self._now(),
+            )
+            session.add(row)
+            session.flush()
+            return _feedback(row)
+
+    def feedback(self, conversation_id: str) -> list[Feedback]:
+        with self._session() as session:
+            self._conversation_row(session, conversation_id)
+            query = select(FeedbackRow).where(FeedbackRow.conversation_id == conversation_id)
+            return [_feedback(row) for row in session.scalars(query.order_by(FeedbackRow.id))]

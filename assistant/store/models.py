@@ -1,0 +1,162 @@
+"""The tables of the conversation and case store, as typed SQLAlchemy 2 models.
+
+    conversations ──< messages          one customer chat; messages by customer, assistant,
+          │                              agent, or internal notes
+          ├──< cases ──┐ merged_into     the hand-off queue; a duplicate points at its survivor
+          │       └────┘
+          └──< feedback                  helpful yes/no, CSAT 1–5, comment
+
+Schema changes go through a new Alembic revision in `migrations/versions/`; the store runs
+them on start-up. Times are stored in UTC and always come back timezone-aware.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+CASE_STATUSES = ("open", "claimed", "waiting_on_customer", "resolved")
+SPEAKERS = ("customer", "assistant", "agent", "note")
+CONVERSATION_STATUSES = ("active", "handed_off", "resolved")
+
+# Named constraints, so later migrations (Alembic batch mode on SQLite) can address them.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass a timezone-aware one (e.g. datetime.now(UTC))")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UtcDateTime(),
+        dict[str, Any]: Json,
+        list[str]: Json,
+        list[dict[str, Any]]: Json,
+    }
+
+
+class ConversationRow(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (CheckConstraint(_one_of("status", CONVERSATION_STATUSES), name="status"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the customer's token
+    customer: Mapped[dict[str, Any]]  # id, email, plan, product_area, locale, page_url
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime]
+
+
+class MessageRow(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint(_one_of("speaker", SPEAKERS), name="speaker"),
+        Index(None, "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
+    speaker: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    citations: Mapped[list[dict[str, Any]]]
+    confidence: Mapped[float | None] = mapped_column(Float)
+    author: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", CASE_STATUSES), name="status"),
+        Index(None, "status", "priority"),
+        Index(None, "conversation_id"),
+        # At most one unresolved case per conversation, even with many workers racing.
+        Index(
+            "uq_cases_active_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text("status <> 'resolved'"),
+            postgresql_where=text("status <> 'resolved'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
+    status: Mapped[str] = mapped_column(String(24), default="open")
+    priority: Mapped[float] = mapped_column(Float)
+    priority_reasons: Mapped[list[str]]
+    category: Mapped[str] = mapped_column(String(100))
+    queue: Mapped[str] = mapped_column(String(100))
+    sla_due_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime | None]
+    summary: Mapped[dict[str, Any]]
+    tags: Mapped[list[str]]
+    resolution: Mapped[str | None] = mapped_column(Text)
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+
+class FeedbackRow(Base):
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint("csat IS NULL OR csat BETWEEN 1 AND 5", name="csat"),
+        Index(None, "conversation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    helpful: Mapped[bool | None]
+    csat: Mapped[int | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]

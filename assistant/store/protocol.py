@@ -1,0 +1,295 @@
+"""The `CaseStore` seam: conversations, the hand-off case queue, and the way back to ingestion.
+
+Three small capabilities, composed:
+
+    ConversationStore  a customer's chat: create (id + a secret token), messages, feedback
+    CaseQueue          hand-off cases: open one from a conversation, list by urgency, claim, release
+    CaseWork           what an agent does with a claimed case: reply, note, tag, merge, resolve
+
+Case life cycle (every other move is refused with `AnswerdeskError(CONFLICT)`):
+
+    open ──claim──► claimed ──reply(wait_for_customer)──► waiting_on_customer
+     ▲  ◄─release──    │  ◄──────── the customer writes ─────────┘
+     │                 └──resolve──► resolved ──reopen──► open
+     └── merge: a duplicate is resolved with `merged_into` set; it cannot be reopened or claimed
+
+An agent replies to or resolves only a case they have claimed: no two agents on one case.
+`resolved_case_records` turns resolved cases into the case JSONL format `answerdesk ingest`
+reads, so what agents solved becomes knowledge.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from assistant.types import Citation
+
+Speaker = Literal["customer", "assistant", "agent", "note"]
+CaseStatus = Literal["open", "claimed", "waiting_on_customer", "resolved"]
+ConversationStatus = Literal["active", "handed_off", "resolved"]
+CaseSort = Literal["priority", "waiting", "sla"]
+ACTIVE_STATUSES: tuple[CaseStatus, ...] = ("open", "claimed", "waiting_on_customer")
+
+
+@dataclass(frozen=True)
+class Customer:
+    """Who is chatting and from where, as the widget or API tells us."""
+
+    id: str = ""
+    email: str = ""
+    plan: str = ""
+    product_area: str = ""
+    locale: str = "en"
+    page_url: str = ""
+
+
+@dataclass(frozen=True)
+class NewConversation:
+    """The token is shown once, to the customer; the store keeps only its hash."""
+
+    id: str
+    token: str
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    customer: Customer
+    status: ConversationStatus
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    conversation_id: str
+    speaker: Speaker
+    text: str
+    created_at: datetime
+    author: str = ""  # the agent's name for agent messages and notes
+    citations: tuple[Citation, ...] = ()
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """What the hand-off gives the queue."""
+
+    summary: dict[str, Any]  # who, what, what was tried, likely cause, suggested reply
+    priority: float  # in [0, 1]; higher is more urgent
+    category: str
+    queue: str = "general"
+    reasons: tuple[str, ...] = ()  # why this priority, for the agent
+    sla_due_at: datetime | None = None  # timezone-aware
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Case:
+    id: int
+    conversation_id: str
+    status: CaseStatus
+    priority: float
+    priority_reasons: tuple[str, ...]
+    category: str
+    queue: str
+    summary: dict[str, Any]
+    tags: tuple[str, ...]
+    created_at: datetime
+    sla_due_at: datetime | None = None
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+    resolution: str | None = None
+    merged_into: int | None = None
+    resolved_at: datetime | None = None
+
+    def waiting(self, now: datetime) -> timedelta:
+        """How long the customer has waited since the hand-off (until it was resolved)."""
+        return (self.resolved_at or now) - self.created_at
+
+
+@dataclass(frozen=True)
+class Feedback:
+    conversation_id: str
+    created_at: datetime
+    helpful: bool | None = None
+    csat: int | None = None  # 1–5
+    comment: str = ""
+    message_id: int | None = None  # the answer it is about, if any
+
+
+class ConversationStore(Protocol):
+    def create_conversation(self, customer: Customer) -> NewConversation: ...
+
+    def conversation(self, conversation_id: str, token: str | None = None) -> Conversation:
+        """Raises NOT_FOUND for an unknown id, or a token that does not match it."""
+        ...
+
+    def add_message(
+        self,
+        conversation_id: str,
+        speaker: Speaker,
+        text: str,
+        *,
+        author: str = "",
+        citations: Sequence[Citation] = (),
+        confidence: float | None = None,
+    ) -> StoredMessage: ...
+
+    def transcript(
+        self, conversation_id: str, *, include_notes: bool = False
+    ) -> list[StoredMessage]: ...
+
+    def add_feedback(
+        self,
+        conversation_id: str,
+        *,
+        helpful: bool | None = None,
+        csat: int | None = None,
+        comment: str = "",
+        message_id: int | None = None,
+    ) -> Feedback: ...
+
+    def feedback(self, conversation_id: str) -> list[Feedback]: ...
+
+
+class CaseQueue(Protocol):
+    def open_case(self, conversation_id: str, new: NewCase) -> Case: ...
+
+    def case(self, case_id: int) -> Case: ...
+
+    def list_cases(
+        self,
+        *,
+        status: Sequence[CaseStatus] = ACTIVE_STATUSES,
+        queue: str | None = None,
+        category: str | None = None,
+        claimed_by: str | None = None,
+        conversation_id: str | None = None,
+        sort: CaseSort = "priority",
+        limit: int = 100,
+    ) -> list[Case]:
+        """`priority`: most urgent first, then longest waiting; `waiting`: longest waiting
+        first; `sla`: earliest SLA due first (cases without one last)."""
+        ...
+
+    def claim(self, case_id: int, agent: str) -> Case:
+        """Exactly one of several agents claiming at once wins; the others get CONFLICT."""
+        ...
+
+    def release(self, case_id: int, agent: str) -> Case: ...
+
+
+class CaseWork(Protocol):
+    def reply(
+        self, case_id: int, agent: str, text: str, *, wait_for_customer: bool = True
+    ) -> StoredMessage:
+        """The agent's message joins the customer's conversation."""
+        ...
+
+    def add_note(self, case_id: int, author: str, text: str) -> StoredMessage:
+        """Internal: agents see it in the case transcript, the customer never does."""
+        ...
+
+    def tag(self, case_id: int, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Case: ...
+
+    def merge(self, case_id: int, into: int, agent: str) -> Case:
+        """Close `case_id` as a duplicate of `into`; returns the surviving case."""
+        ...
+
+    def resolve(self, case_id: int, agent: str, resolution: str) -> Case: ...
+
+    def reopen(self, case_id: int, agent: str, reason: str = "") -> Case: ...
+
+    def case_transcript(self, case_id: int) -> list[StoredMessage]:
+        """Notes included, and the messages of every case merged into this one."""
+        ...
+
+    def resolved_case_records(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Resolved (not merged) cases, in the case JSONL source format of `answerdesk ingest`."""
+        ...
+
+
+class CaseStore(ConversationStore, CaseQueue, CaseWork, Protocol):
+    """The whole seam, as the server uses it."""
+
+
+# The export format: `data/sample/README.md`, "Case (one JSON object per line)".
+
+_EXPORTED_SPEAKERS: dict[str, str] = {"customer": "customer", "agent": "agent"}
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat().replace("+00:00", "Z") if moment else ""
+
+
+def _priority_label(score: float) -> str:
+    return (
+        "urgent"
+        if score >= 0.8
+        else "high"
+        if score >= 0.6
+        else "normal"
+        if score >= 0.3
+        else "low"
+    )
+
+
+def _subject(case: Case, messages: Sequence[StoredMessage]) -> str:
+    for key in ("subject", "title", "issue", "what"):
+        value = case.summary.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    first = next((m.text for m in messages if m.speaker == "customer"), f"Case {case.id}")
+    line = first.strip().splitlines()[0] if first.strip() else f"Case {case.id}"
+    return line if len(line) <= 120 else line[:117].rstrip() + "..."
+
+
+def case_record(
+    case: Case, conversation: Conversation, messages: Sequence[StoredMessage]
+) -> dict[str, Any]:
+    """One resolved case as a JSONL record. The customer's words and the agents' replies are
+    kept; the assistant's own answers and internal notes are not knowledge and are left out.
+    Names and emails stay in: `answerdesk ingest` redacts them before anything is indexed."""
+    return {
+        "id": f"AD-{case.id}",
+        "subject": _subject(case, messages),
+        "status": "resolved",
+        "created_at": _iso(case.created_at),
+        "resolved_at": _iso(case.resolved_at),
+        "requester": {"name": "", "email": conversation.customer.email},
+        "product": conversation.customer.product_area or case.category,
+        "tags": list(case.tags),
+        "priority": _priority_label(case.priority),
+        "channel": "chat",
+        "locale": conversation.customer.locale,
+        "messages": [
+            {
+                "author_role": _EXPORTED_SPEAKERS[m.speaker],
+                "author": m.author if m.speaker == "agent" else "",
+                "created_at": _iso(m.created_at),
+                "body": m.text,
+            }
+            for m in messages
+            if m.speaker in _EXPORTED_SPEAKERS and m.text.strip()
+        ],
+        "resolution": case.resolution or "",
+    }
+
+
+def write_jsonl(records: Iterable[dict[str, Any]], path: Path) -> int:
+    """Write records one JSON object per line (atomically: a reader never sees half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")  # hidden: ingest skips it
+    count = 0
+    with partial.open("w", encoding="utf-8") as out:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    partial.replace(path)
+    return count

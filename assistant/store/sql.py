@@ -1,0 +1,339 @@
+"""The `CaseStore` on SQLAlchemy: a SQLite file by default, PostgreSQL for many API workers.
+
+    store = SqlCaseStore.from_settings(settings)   # connects, migrates, ready
+
+State changes are conditional updates (`UPDATE cases ... WHERE status = 'open'`) whose row
+count says whether this caller won; when nothing changed, the current row says why, and the
+loser is told who holds the case. Read-modify-write changes (tags, merges) lock their rows
+first (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite's writers are serialized by
+`BEGIN IMMEDIATE`). Engine, timeouts and migrations live in `engine.py`; conversations,
+messages and feedback in `conversations.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from assistant.errors import AnswerdeskError, ErrorCode
+from assistant.store.conversations import SqlConversationStore, required, to_conversation
+from assistant.store.models import CaseRow, ConversationRow
+from assistant.store.protocol import (
+    ACTIVE_STATUSES,
+    Case,
+    CaseSort,
+    CaseStatus,
+    NewCase,
+    StoredMessage,
+    case_record,
+)
+
+_WORKING: tuple[CaseStatus, ...] = ("claimed", "waiting_on_customer")
+
+
+def _tags(values: Iterable[str]) -> list[str]:
+    return sorted({v.strip().lower() for v in values if v and v.strip()})
+
+
+def to_case(row: CaseRow) -> Case:
+    return Case(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        status=cast(CaseStatus, row.status),
+        priority=row.priority,
+        priority_reasons=tuple(row.priority_reasons),
+        category=row.category,
+        queue=row.queue,
+        summary=row.summary,
+        tags=tuple(row.tags),
+        created_at=row.created_at,
+        sla_due_at=row.sla_due_at,
+        claimed_by=row.claimed_by,
+        claimed_at=row.claimed_at,
+        resolution=row.resolution,
+        merged_into=row.merged_into,
+        resolved_at=row.resolved_at,
+    )
+
+
+def _refusal(row: CaseRow | None, case_id: int, action: str, agent: str) -> AnswerdeskError:
+    """Why a conditional update changed nothing, in words the agent can act on."""
+    if row is None:
+        return AnswerdeskError(ErrorCode.NOT_FOUND, f"No case {case_id}.")
+    if row.merged_into is not None:
+        message = f"Case {case_id} was merged into case {row.merged_into}; work on that case."
+    elif row.status == "resolved":
+        message = f"Case {case_id} is already resolved; reopen it first to {action} it."
+    elif action == "reopen":
+        message = f"Case {case_id} is {row.status}, not resolved: there is nothing to reopen."
+    elif action == "claim":
+        message = f"Case {case_id} is already claimed by {row.claimed_by}; pick another case."
+    elif row.status == "open":
+        message = f"Case {case_id} is not claimed; claim it before you {action} it."
+    else:
+        message = (
+            f"Case {case_id} is claimed by {row.claimed_by}, not {agent}; only they can "
+            f"{action} it (until they release it)."
+        )
+    return AnswerdeskError(ErrorCode.CONFLICT, message)
+
+
+class SqlCaseStore(SqlConversationStore):
+    """Conversations plus the hand-off case queue: the whole `CaseStore` seam."""
+
+    def _case_row(self, session: Session, case_id: int, lock: bool = False) -> CaseRow:
+        query = select(CaseRow).where(CaseRow.id == case_id)
+        row = session.scalars(query.with_for_update() if lock else query).one_or_none()
+        if row is None:
+            raise AnswerdeskError(ErrorCode.NOT_FOUND, f"No case {case_id}.")
+        return row
+
+    def _transition(
+        self,
+        session: Session,
+        case_id: int,
+        action: str,
+        agent: str,
+        conditions: Sequence[ColumnElement[bool]],
+        **values: Any,
+    ) -> CaseRow:
+        """Change the case only if it is (still) in the state the action needs."""
+        statement = (
+            update(CaseRow)
+            .where(CaseRow.id == case_id, *conditions)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        result = cast(CursorResult[Any], session.execute(statement))
+        row = session.get(CaseRow, case_id, populate_existing=True)
+        if result.rowcount != 1 or row is None:
+            raise _refusal(row, case_id, action, agent)
+        return row
+
+    def _set_conversation_status(self, session: Session, ids: Sequence[str], status: str) -> None:
+        session.execute(
+            update(ConversationRow)
+            .where(ConversationRow.id.in_(ids))
+            .values(status=status)
+            .execution_options(synchronize_session=False)
+        )
+
+    def _merged_family(self, session: Session, case_id: int) -> list[CaseRow]:
+        """This case and every case merged into it, directly or through another duplicate."""
+        family = [self._case_row(session, case_id)]
+        frontier = [case_id]
+        while frontier:
+            found = list(session.scalars(select(CaseRow).where(CaseRow.merged_into.in_(frontier))))
+            family += found
+            frontier = [row.id for row in found]
+        return family
+
+    # The queue
+
+    def open_case(self, conversation_id: str, new: NewCase) -> Case:
+        if not 0 <= new.priority <= 1:
+            raise AnswerdeskError(
+                ErrorCode.INVALID_INPUT, f"priority is a score in [0, 1], not {new.priority}."
+            )
+        if new.sla_due_at is not None and new.sla_due_at.tzinfo is None:
+            raise AnswerdeskError(ErrorCode.INVALID_INPUT, "sla_due_at must be timezone-aware.")
+        with self._session(write=True) as session:
+            self._conversation_row(session, conversation_id)
+            active = session.scalars(
+                select(CaseRow.id).where(
+                    CaseRow.conversation_id == conversation_id, CaseRow.status != "resolved"
+                )
+            ).first()
+            if active is not None:
+                raise AnswerdeskError(
+                    ErrorCode.CONFLICT,
+                    f"Conversation {conversation_id} already has case {active} unresolved; "
+                    "add to that case instead of opening another.",
+                )
+            row = CaseRow(
+                conversation_id=conversation_id,
+                status="open",
+                priority=float(new.priority),
+                priority_reasons=list(new.reasons),
+                category=required(new.category, "The case category"),
+                queue=required(new.queue, "The case queue"),
+                sla_due_at=new.sla_due_at,
+                summary=dict(new.summary),
+                tags=_tags(new.tags),
+                created_at=self._now(),
+            )
+            session.add(row)
+            session.flush()
+            self._set_conversation_status(session, [conversation_id], "handed_off")
+            return to_case(row)
+
+    def case(self, case_id: int) -> Case:
+        with self._session() as session:
+            return to_case(self._case_row(session, case_id))
+
+    def list_cases(
+        self,
+        *,
+        status: Sequence[CaseStatus] = ACTIVE_STATUSES,
+        queue: str | None = None,
+        category: str | None = None,
+        claimed_by: str | None = None,
+        conversation_id: str | None = None,
+        sort: CaseSort = "priority",
+        limit: int = 100,
+    ) -> list[Case]:
+        if not 1 <= limit <= 1000:
+            raise AnswerdeskError(ErrorCode.INVALID_INPUT, "limit is 1 to 1000.")
+        orders = {
+            "priority": (CaseRow.priority.desc(), CaseRow.created_at, CaseRow.id),
+            "waiting": (CaseRow.created_at, CaseRow.id),
+            "sla": (CaseRow.sla_due_at.asc().nulls_last(), CaseRow.priority.desc(), CaseRow.id),
+        }
+        if sort not in orders:
+            raise AnswerdeskError(ErrorCode.INVALID_INPUT, f"sort is one of {sorted(orders)}.")
+        query = select(CaseRow).where(CaseRow.status.in_(list(status)))
+        for column, value in (
+            (CaseRow.queue, queue),
+            (CaseRow.category, category),
+            (CaseRow.claimed_by, claimed_by),
+            (CaseRow.conversation_id, conversation_id),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        with self._session() as session:
+            rows = session.scalars(query.order_by(*orders[sort]).limit(limit))
+            return [to_case(row) for row in rows]
+
+    def claim(self, case_id: int, agent: str) -> Case:
+        agent = required(agent, "The agent")
+        with self._session(write=True) as session:
+            row = self._transition(
+                session, case_id, "claim", agent, [CaseRow.status == "open"],
+                status="claimed", claimed_by=agent, claimed_at=self._now(),
+            )  # fmt: skip
+            return to_case(row)
+
+    def release(self, case_id: int, agent: str) -> Case:
+        with self._session(write=True) as session:
+            row = self._transition(
+                session, case_id, "release", agent,
+                [CaseRow.status.in_(_WORKING), CaseRow.claimed_by == agent],
+                status="open", claimed_by=None, claimed_at=None,
+            )  # fmt: skip
+            return to_case(row)
+
+    # Working a case
+
+    def reply(
+        self, case_id: int, agent: str, text: str, *, wait_for_customer: bool = True
+    ) -> StoredMessage:
+        text = required(text, "The reply")
+        with self._session(write=True) as session:
+            row = self._transition(
+                session, case_id, "reply to", agent,
+                [CaseRow.status.in_(_WORKING), CaseRow.claimed_by == agent],
+                status="waiting_on_customer" if wait_for_customer else "claimed",
+            )  # fmt: skip
+            return self._insert_message(session, row.conversation_id, "agent", text, author=agent)
+
+    def add_note(self, case_id: int, author: str, text: str) -> StoredMessage:
+        author = required(author, "The note's author")
+        with self._session(write=True) as session:
+            row = self._case_row(session, case_id)
+            return self._insert_message(session, row.conversation_id, "note", text, author=author)
+
+    def tag(self, case_id: int, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Case:
+        with self._session(write=True) as session:
+            row = self._case_row(session, case_id, lock=True)
+            row.tags = _tags(set(row.tags).union(_tags(add)).difference(_tags(remove)))
+            session.flush()
+            return to_case(row)
+
+    def merge(self, case_id: int, into: int, agent: str) -> Case:
+        agent = required(agent, "The agent")
+        if case_id == into:
+            raise AnswerdeskError(ErrorCode.INVALID_INPUT, "A case cannot be merged into itself.")
+        with self._session(write=True) as session:
+            # Lock both rows in id order, so two opposite merges cannot deadlock.
+            locked = session.scalars(
+                select(CaseRow)
+                .where(CaseRow.id.in_([case_id, into]))
+                .order_by(CaseRow.id)
+                .with_for_update()
+            )
+            rows = {row.id: row for row in locked}
+            duplicate, survivor = rows.get(case_id), rows.get(into)
+            if duplicate is None or duplicate.status == "resolved":
+                raise _refusal(duplicate, case_id, "merge", agent)
+            if duplicate.claimed_by not in (None, agent):
+                raise _refusal(duplicate, case_id, "merge", agent)
+            if survivor is None or survivor.status == "resolved":
+                raise _refusal(survivor, into, "merge into", agent)
+            duplicate.status, duplicate.merged_into = "resolved", into
+            duplicate.resolution = f"Merged into case {into} as a duplicate."
+            duplicate.resolved_at = self._now()
+            survivor.tags = _tags([*survivor.tags, *duplicate.tags])
+            session.flush()
+            self._insert_message(
+                session, survivor.conversation_id, "note",
+                f"Case {case_id} (conversation {duplicate.conversation_id}) merged into this "
+                f"case by {agent}; its messages appear in this case's transcript.",
+                author=agent,
+            )  # fmt: skip
+            return to_case(survivor)
+
+    def resolve(self, case_id: int, agent: str, resolution: str) -> Case:
+        resolution = required(resolution, "The resolution")
+        with self._session(write=True) as session:
+            row = self._transition(
+                session, case_id, "resolve", agent,
+                [CaseRow.status.in_(_WORKING), CaseRow.claimed_by == agent],
+                status="resolved", resolution=resolution, resolved_at=self._now(),
+            )  # fmt: skip
+            family = [r.conversation_id for r in self._merged_family(session, row.id)]
+            self._set_conversation_status(session, family, "resolved")
+            return to_case(row)
+
+    def reopen(self, case_id: int, agent: str, reason: str = "") -> Case:
+        agent = required(agent, "The agent")
+        with self._session(write=True) as session:
+            row = self._transition(
+                session, case_id, "reopen", agent,
+                [CaseRow.status == "resolved", CaseRow.merged_into.is_(None)],
+                status="open", claimed_by=None, claimed_at=None, resolution=None,
+                resolved_at=None,
+            )  # fmt: skip
+            self._set_conversation_status(session, [row.conversation_id], "handed_off")
+            note = f"Reopened by {agent}" + (f": {reason.strip()}" if reason.strip() else ".")
+            self._insert_message(session, row.conversation_id, "note", note, author=agent)
+            return to_case(row)
+
+    def case_transcript(self, case_id: int) -> list[StoredMessage]:
+        with self._session() as session:
+            family = self._merged_family(session, case_id)
+            return self._messages(session, [r.conversation_id for r in family], notes=True)
+
+    # Back into the knowledge base
+
+    def resolved_case_records(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        query = select(CaseRow).where(
+            CaseRow.status == "resolved",
+            CaseRow.merged_into.is_(None),
+            CaseRow.resolution.is_not(None),
+        )
+        if since is not None:
+            if since.tzinfo is None:
+                raise AnswerdeskError(ErrorCode.INVALID_INPUT, "`since` must be timezone-aware.")
+            query = query.where(CaseRow.resolved_at >= since)
+        records = []
+        with self._session() as session:
+            for row in session.scalars(query.order_by(CaseRow.resolved_at, CaseRow.id)):
+                family = [r.conversation_id for r in self._merged_family(session, row.id)]
+                conversation = to_conversation(self._conversation_row(session, row.conversation_id))
+                messages = self._messages(session, family, notes=False)
+                records.append(case_record(to_case(row), conversation, messages))
+        return records

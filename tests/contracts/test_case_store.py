@@ -1,0 +1,585 @@
+"""The CaseStore contract, run against SQLite (a tmp file) and a real PostgreSQL.
+
+PostgreSQL comes from ANSWERDESK_TEST_POSTGRES_URL; every test gets a fresh schema, dropped
+afterwards. Without the variable the PostgreSQL half FAILS, naming it; set
+ANSWERDESK_SKIP_POSTGRES_TESTS=1 to skip that half on purpose. Run:
+
+    ANSWERDESK_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        python -m pytest tests/contracts/test_case_store.py -q -p no:cacheprovider
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from assistant.errors import AnswerdeskError, ErrorCode
+from assistant.settings import Settings
+from assistant.store import (
+    Case,
+    Customer,
+    NewCase,
+    SqlCaseStore,
+    database_url,
+    make_case_store,
+    make_engine,
+    upgrade,
+    write_jsonl,
+)
+from assistant.store.models import Base
+from assistant.types import Citation
+from ingest.loaders.records import load_records_file
+from tests.conftest import free_port
+
+# Read at import: the autouse fixture in conftest.py hides ANSWERDESK_* variables from tests.
+POSTGRES_URL = os.environ.get("ANSWERDESK_TEST_POSTGRES_URL", "")
+SKIP_POSTGRES = os.environ.get("ANSWERDESK_SKIP_POSTGRES_TESTS") == "1"
+TABLES = {"conversations", "messages", "cases", "feedback"}
+T = TypeVar("T")
+
+
+def _postgres_schema() -> Iterator[str]:
+    """A URL whose search_path is a schema of its own, dropped after the test."""
+    if not POSTGRES_URL:
+        if SKIP_POSTGRES:
+            pytest.skip("ANSWERDESK_SKIP_POSTGRES_TESTS=1: the PostgreSQL backend is not tested")
+        pytest.fail(
+            "ANSWERDESK_TEST_POSTGRES_URL is not set: the CaseStore contract runs against "
+            "PostgreSQL too. Set it, e.g. ANSWERDESK_TEST_POSTGRES_URL="
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test, or set "
+            "ANSWERDESK_SKIP_POSTGRES_TESTS=1 to skip the PostgreSQL half deliberately."
+        )
+    schema = f"contract_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:
+        admin.dispose()
+        pytest.fail(f"ANSWERDESK_TEST_POSTGRES_URL={POSTGRES_URL} is not reachable: {exc}")
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store' / 'answerdesk.sqlite3'}"
+    else:
+        yield from _postgres_schema()
+
+
+class Clock:
+    """Store time that moves one second per call, and further on request."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 9, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(url: str, clock: Clock) -> Iterator[SqlCaseStore]:
+    engine = make_engine(url)
+    upgrade(engine)
+    store = SqlCaseStore(engine, now=clock)
+    yield store
+    store.close()
+
+
+CUSTOMER = Customer(
+    id="cus_42",
+    email="dana.whitfield@example.com",
+    plan="pro",
+    product_area="banking",
+    locale="en",
+    page_url="https://app.tallybook.example/banking",
+)
+
+
+def new_case(**overrides: Any) -> NewCase:
+    values: dict[str, Any] = {
+        "summary": {"subject": "Bank sync stopped", "tried": ["reconnect"]},
+        "priority": 0.5,
+        "category": "banking",
+        "queue": "tier1",
+        "reasons": ("asked for a human",),
+    }
+    return NewCase(**{**values, **overrides})
+
+
+def handed_off(store: SqlCaseStore, text: str = "My bank stopped syncing", **case: Any) -> int:
+    conversation = store.create_conversation(CUSTOMER)
+    store.add_message(conversation.id, "customer", text)
+    return store.open_case(conversation.id, new_case(**case)).id
+
+
+def refused(code: ErrorCode, call: Callable[[], T], *fragments: str) -> str:
+    with pytest.raises(AnswerdeskError) as caught:
+        call()
+    assert caught.value.code is code, caught.value.message
+    for fragment in fragments:
+        assert fragment in caught.value.message
+    return caught.value.message
+
+
+# Conversations
+
+
+def test_a_conversation_token_is_secret_and_only_its_hash_is_stored(store: SqlCaseStore) -> None:
+    new = store.create_conversation(CUSTOMER)
+    assert len(new.token) >= 40 and new.token != store.create_conversation(CUSTOMER).token
+    conversation = store.conversation(new.id, new.token)
+    assert conversation.customer == CUSTOMER and conversation.status == "active"
+    assert conversation.created_at.tzinfo is not None
+    refused(ErrorCode.NOT_FOUND, lambda: store.conversation(new.id, "guessed-token"), new.id)
+    refused(ErrorCode.NOT_FOUND, lambda: store.conversation("nope"), "nope")
+    with store.engine.connect() as connection:
+        row = connection.execute(text("SELECT * FROM conversations WHERE id = :id"), {"id": new.id})
+        stored = [str(value) for value in row.one()]
+    assert new.token not in " ".join(stored)
+    assert hashlib.sha256(new.token.encode()).hexdigest() in stored
+
+
+def test_messages_keep_their_order_citations_and_confidence(store: SqlCaseStore) -> None:
+    conversation = store.create_conversation(CUSTOMER).id
+    citation = Citation(
+        1, "article:bank", "Connect your bank", "https://h/x", "Steps", "article", "…"
+    )
+    store.add_message(conversation, "customer", "How do I reconnect my bank?")
+    answer = store.add_message(
+        conversation, "assistant", "Go to Banking → Connections [1].",
+        citations=[citation], confidence=0.82,
+    )  # fmt: skip
+    messages = store.transcript(conversation)
+    assert [(m.speaker, m.text) for m in messages] == [
+        ("customer", "How do I reconnect my bank?"),
+        ("assistant", "Go to Banking → Connections [1]."),
+    ]
+    assert messages[1] == answer and answer.citations == (citation,) and answer.confidence == 0.82
+    assert messages[0].created_at < messages[1].created_at
+
+
+def test_bad_messages_are_refused(store: SqlCaseStore) -> None:
+    conversation = store.create_conversation(CUSTOMER).id
+    refused(ErrorCode.INVALID_INPUT, lambda: store.add_message(conversation, "customer", "  "))
+    refused(
+        ErrorCode.INVALID_INPUT, lambda: store.add_message(conversation, "agent", "hi"), "reply()"
+    )
+    refused(
+        ErrorCode.INVALID_INPUT,
+        lambda: store.add_message(conversation, "assistant", "x", confidence=1.5),
+    )
+    refused(ErrorCode.NOT_FOUND, lambda: store.add_message("missing", "customer", "hi"))
+    refused(ErrorCode.NOT_FOUND, lambda: store.transcript("missing"))
+
+
+def test_feedback_records_helpful_csat_and_comment(store: SqlCaseStore) -> None:
+    conversation = store.create_conversation(CUSTOMER).id
+    answer = store.add_message(conversation, "assistant", "Reconnect under Banking.")
+    store.add_feedback(conversation, helpful=True, message_id=answer.id)
+    store.add_feedback(conversation, csat=4, comment=" Quick and right ")
+    given = store.feedback(conversation)
+    assert [(f.helpful, f.csat, f.comment, f.message_id) for f in given] == [
+        (True, None, "", answer.id),
+        (None, 4, "Quick and right", None),
+    ]
+    refused(ErrorCode.INVALID_INPUT, lambda: store.add_feedback(conversation, csat=0), "1 to 5")
+    refused(ErrorCode.INVALID_INPUT, lambda: store.add_feedback(conversation, csat=6), "1 to 5")
+    refused(ErrorCode.INVALID_INPUT, lambda: store.add_feedback(conversation))
+    other = store.create_conversation(CUSTOMER).id
+    refused(
+        ErrorCode.NOT_FOUND, lambda: store.add_feedback(other, helpful=False, message_id=answer.id)
+    )
+
+
+# The queue
+
+
+def test_opening_a_case_hands_the_conversation_off(store: SqlCaseStore) -> None:
+    conversation = store.create_conversation(CUSTOMER).id
+    due = datetime(2026, 9, 1, 13, 0, tzinfo=UTC)
+    case = store.open_case(
+        conversation,
+        new_case(priority=0.9, sla_due_at=due, tags=("Refund", "refund ", "billing")),
+    )
+    assert store.case(case.id) == case
+    assert (case.status, case.claimed_by, case.queue, case.category) == (
+        "open",
+        None,
+        "tier1",
+        "banking",
+    )
+    assert case.summary == {"subject": "Bank sync stopped", "tried": ["reconnect"]}
+    assert case.priority == 0.9 and case.priority_reasons == ("asked for a human",)
+    assert case.sla_due_at == due and case.tags == ("billing", "refund")
+    assert store.conversation(conversation).status == "handed_off"
+    refused(ErrorCode.CONFLICT, lambda: store.open_case(conversation, new_case()), str(case.id))
+    refused(ErrorCode.INVALID_INPUT, lambda: store.open_case(conversation, new_case(priority=7)))
+    refused(ErrorCode.NOT_FOUND, lambda: store.open_case("missing", new_case()))
+    refused(ErrorCode.NOT_FOUND, lambda: store.case(999_999), "999999")
+
+
+def test_the_queue_sorts_by_priority_waiting_time_and_sla_and_filters(
+    store: SqlCaseStore, clock: Clock
+) -> None:
+    at = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
+    oldest = handed_off(store, priority=0.4, sla_due_at=at + timedelta(hours=3))
+    clock.advance(minutes=10)
+    urgent = handed_off(store, priority=0.9, queue="billing")
+    clock.advance(minutes=10)
+    tie = handed_off(store, priority=0.4, sla_due_at=at)
+    clock.advance(minutes=10)
+    low = handed_off(store, priority=0.1, queue="billing", category="account")
+
+    def ids(**query: Any) -> list[int]:
+        return [case.id for case in store.list_cases(**query)]
+
+    assert ids() == [urgent, oldest, tie, low]  # equal priority: the longer wait first
+    assert ids(sort="waiting") == [oldest, urgent, tie, low]
+    assert ids(sort="sla") == [tie, oldest, urgent, low]  # no SLA last
+    assert ids(queue="billing") == [urgent, low] and ids(category="account") == [low]
+    assert ids(limit=2) == [urgent, oldest]
+    store.claim(urgent, "alice")
+    assert ids(claimed_by="alice") == [urgent] and ids(status=["open"]) == [oldest, tie, low]
+    now = clock.now
+    assert store.case(oldest).waiting(now) > store.case(low).waiting(now) > timedelta(0)
+    refused(ErrorCode.INVALID_INPUT, lambda: store.list_cases(limit=0))
+
+
+def test_claim_and_release(store: SqlCaseStore) -> None:
+    case = handed_off(store)
+    claimed = store.claim(case, "alice")
+    assert (claimed.status, claimed.claimed_by) == ("claimed", "alice") and claimed.claimed_at
+    refused(ErrorCode.CONFLICT, lambda: store.claim(case, "bob"), "already claimed by alice")
+    refused(ErrorCode.CONFLICT, lambda: store.release(case, "bob"), "claimed by alice, not bob")
+    released = store.release(case, "alice")
+    assert (released.status, released.claimed_by, released.claimed_at) == ("open", None, None)
+    refused(ErrorCode.CONFLICT, lambda: store.release(case, "alice"), "not claimed")
+    assert store.claim(case, "bob").claimed_by == "bob"
+    refused(ErrorCode.NOT_FOUND, lambda: store.claim(424242, "bob"))
+
+
+# Working a case
+
+
+def test_an_agent_reply_joins_the_customers_conversation(store: SqlCaseStore) -> None:
+    case = handed_off(store)
+    conversation = store.case(case).conversation_id
+    refused(ErrorCode.CONFLICT, lambda: store.reply(case, "alice", "Hi"), "claim it before")
+    store.claim(case, "alice")
+    refused(ErrorCode.CONFLICT, lambda: store.reply(case, "bob", "Hi"), "claimed by alice")
+    reply = store.reply(case, "alice", "Please reconnect under Banking → Connections.")
+    assert (reply.speaker, reply.author, reply.conversation_id) == ("agent", "alice", conversation)
+    assert store.transcript(conversation)[-1] == reply
+    assert store.case(case).status == "waiting_on_customer"
+    store.add_message(conversation, "customer", "Done, it works again")
+    assert store.case(case).status == "claimed"  # back on alice's desk
+    store.reply(case, "alice", "Great!", wait_for_customer=False)
+    assert store.case(case).status == "claimed"
+
+
+def test_internal_notes_never_reach_the_customer(store: SqlCaseStore) -> None:
+    case = handed_off(store)
+    conversation = store.case(case).conversation_id
+    note = store.add_note(case, "alice", "Looks like the PSD2 consent expired.")
+    assert (note.speaker, note.author) == ("note", "alice")
+    assert note not in store.transcript(conversation)
+    assert note in store.transcript(conversation, include_notes=True)
+    assert note in store.case_transcript(case)
+    refused(ErrorCode.NOT_FOUND, lambda: store.add_note(987654, "alice", "x"))
+
+
+def test_tags_are_added_and_removed_normalized(store: SqlCaseStore) -> None:
+    case = handed_off(store, tags=("bank-sync",))
+    assert store.tag(case, add=["PSD2", " consent "]).tags == ("bank-sync", "consent", "psd2")
+    assert store.tag(case, remove=["Bank-Sync"]).tags == ("consent", "psd2")
+    assert store.case(case).tags == ("consent", "psd2")
+
+
+def test_resolve_and_reopen(store: SqlCaseStore) -> None:
+    case = handed_off(store)
+    conversation = store.case(case).conversation_id
+    refused(ErrorCode.CONFLICT, lambda: store.resolve(case, "alice", "Fixed"), "claim it")
+    store.claim(case, "alice")
+    refused(ErrorCode.INVALID_INPUT, lambda: store.resolve(case, "alice", " "))
+    resolved = store.resolve(case, "alice", "Renewed the bank consent.")
+    assert (resolved.status, resolved.resolution) == ("resolved", "Renewed the bank consent.")
+    assert resolved.resolved_at and store.conversation(conversation).status == "resolved"
+    reopened = store.reopen(case, "bob", "customer says it broke again")
+    assert (reopened.status, reopened.claimed_by, reopened.resolution) == ("open", None, None)
+    assert store.conversation(conversation).status == "handed_off"
+    assert "broke again" in store.case_transcript(case)[-1].text
+    refused(ErrorCode.CONFLICT, lambda: store.reopen(case, "bob"), "nothing to reopen")
+
+
+def test_merging_a_duplicate_closes_it_and_keeps_its_messages(store: SqlCaseStore) -> None:
+    duplicate = handed_off(store, "Bank sync broken (sent twice)", tags=("dup",))
+    survivor = handed_off(store, "My bank stopped syncing", tags=("bank-sync",))
+    merged = store.merge(duplicate, survivor, "alice")
+    assert merged.id == survivor and merged.tags == ("bank-sync", "dup")
+    closed = store.case(duplicate)
+    assert (closed.status, closed.merged_into) == ("resolved", survivor)
+    assert closed.resolution and str(survivor) in closed.resolution
+    texts = [m.text for m in store.case_transcript(survivor)]
+    assert "Bank sync broken (sent twice)" in texts and "My bank stopped syncing" in texts
+    assert store.transcript(closed.conversation_id)[0].text == "Bank sync broken (sent twice)"
+    refused(ErrorCode.INVALID_INPUT, lambda: store.merge(survivor, survivor, "alice"))
+    refused(ErrorCode.NOT_FOUND, lambda: store.merge(survivor, 555_555, "alice"))
+
+
+Action = Callable[[SqlCaseStore, dict[str, int]], Any]
+WRONG_MOVES: dict[str, tuple[Action, str]] = {
+    "resolve-resolved": (lambda s, c: s.resolve(c["resolved"], "alice", "x"), "already resolved"),
+    "claim-resolved": (lambda s, c: s.claim(c["resolved"], "bob"), "already resolved"),
+    "claim-merged": (lambda s, c: s.claim(c["merged"], "bob"), "merged into case"),
+    "reopen-merged": (lambda s, c: s.reopen(c["merged"], "bob"), "merged into case"),
+    "reply-merged": (lambda s, c: s.reply(c["merged"], "alice", "hi"), "merged into case"),
+    "merge-into-resolved": (
+        lambda s, c: s.merge(c["open"], c["resolved"], "bob"),
+        "already resolved",
+    ),
+    "merge-others-case": (
+        lambda s, c: s.merge(c["claimed"], c["open"], "bob"),
+        "claimed by alice, not bob",
+    ),
+    "reopen-open": (lambda s, c: s.reopen(c["open"], "bob"), "nothing to reopen"),
+    "release-open": (lambda s, c: s.release(c["open"], "bob"), "not claimed"),
+}
+
+
+@pytest.mark.parametrize("move", list(WRONG_MOVES))
+def test_wrong_state_transitions_are_clear_conflicts(store: SqlCaseStore, move: str) -> None:
+    action, fragment = WRONG_MOVES[move]
+    cases = {name: handed_off(store) for name in ("resolved", "merged", "open", "claimed", "into")}
+    store.claim(cases["resolved"], "alice")
+    store.resolve(cases["resolved"], "alice", "Done.")
+    store.merge(cases["merged"], cases["into"], "alice")
+    store.claim(cases["claimed"], "alice")
+    message = refused(ErrorCode.CONFLICT, lambda: action(store, cases), fragment)
+    assert message.startswith("Case ")
+
+
+# Concurrency: N API workers, each with its own engine and session
+
+
+def _race(workers: int, work: Callable[[int], T]) -> list[T | AnswerdeskError]:
+    """Run work(i) in `workers` threads released at the same instant."""
+    start = threading.Barrier(workers)
+    results: list[T | AnswerdeskError] = [AnswerdeskError(ErrorCode.CONFIGURATION, "")] * workers
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = work(i)
+        except AnswerdeskError as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.fixture
+def workers(url: str, store: SqlCaseStore) -> Iterator[list[SqlCaseStore]]:
+    """Eight stores on their own engines: eight API workers sharing one database."""
+    stores = [SqlCaseStore(make_engine(url)) for _ in range(8)]
+    yield stores
+    for worker in stores:
+        worker.close()
+
+
+def _claim(workers: list[SqlCaseStore], case: int, i: int) -> Case:
+    return workers[i].claim(case, f"agent-{i}")
+
+
+def test_concurrent_claims_have_exactly_one_winner(
+    store: SqlCaseStore, workers: list[SqlCaseStore]
+) -> None:
+    for case in [handed_off(store) for _ in range(3)]:
+        results = _race(len(workers), partial(_claim, workers, case))
+        winners = [r for r in results if not isinstance(r, AnswerdeskError)]
+        losers = [r for r in results if isinstance(r, AnswerdeskError)]
+        assert len(winners) == 1, results
+        winner = winners[0].claimed_by
+        assert store.case(case).claimed_by == winner
+        assert {loser.code for loser in losers} == {ErrorCode.CONFLICT}
+        assert all(f"already claimed by {winner}" in loser.message for loser in losers)
+
+
+def test_concurrent_changes_lose_nothing(store: SqlCaseStore, workers: list[SqlCaseStore]) -> None:
+    case = handed_off(store)
+    _race(len(workers), lambda i: workers[i].tag(case, add=[f"tag-{i}"]))
+    assert store.case(case).tags == tuple(sorted(f"tag-{i}" for i in range(len(workers))))
+    conversation = store.create_conversation(CUSTOMER).id
+    opened = _race(len(workers), lambda i: workers[i].open_case(conversation, new_case()))
+    assert sum(not isinstance(r, AnswerdeskError) for r in opened) == 1, opened
+    assert len(store.list_cases(conversation_id=conversation)) == 1
+    assert all(r.code is ErrorCode.CONFLICT for r in opened if isinstance(r, AnswerdeskError))
+
+
+# Migrations and start-up
+
+
+def test_migrations_create_the_schema_once_and_match_the_models(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        assert not TABLES & set(inspect(engine).get_table_names())
+        upgrade(engine)
+        assert TABLES | {"alembic_version"} <= set(inspect(engine).get_table_names())
+        store = SqlCaseStore(engine)
+        kept = store.create_conversation(CUSTOMER).id
+        upgrade(engine)  # a second start-up changes nothing
+        assert store.conversation(kept).customer == CUSTOMER
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [
+                ("0001",)
+            ]
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_workers_starting_together_migrate_once(url: str) -> None:
+    opened = _race(4, lambda i: SqlCaseStore.open(url))
+    stores = [s for s in opened if isinstance(s, SqlCaseStore)]
+    try:
+        assert len(stores) == 4, opened
+        case = handed_off(stores[0])
+        assert stores[3].case(case).status == "open"
+    finally:
+        for s in stores:
+            s.close()
+
+
+def test_settings_choose_the_database(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    assert database_url(settings) == f"sqlite:///{tmp_path / 'data' / 'answerdesk.sqlite3'}"
+    store = make_case_store(settings)
+    assert isinstance(store, SqlCaseStore)
+    store.close()
+    assert (tmp_path / "data" / "answerdesk.sqlite3").is_file()
+    elsewhere = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+    assert database_url(Settings(data_dir=tmp_path, database_url=elsewhere)) == elsewhere
+
+
+@pytest.mark.parametrize(
+    "bad", ["mysql+pymysql://u@h/db", "not a url", "sqlite://", "sqlite:///:memory:"]
+)
+def test_unusable_urls_are_configuration_errors(bad: str) -> None:
+    refused(ErrorCode.CONFIGURATION, lambda: SqlCaseStore.open(bad), "sqlite")
+
+
+def test_a_down_database_fails_fast_with_a_clear_error() -> None:
+    closed = f"postgresql+psycopg://postgres:hunter2@127.0.0.1:{free_port()}/answerdesk"
+    started = time.monotonic()
+    message = refused(
+        ErrorCode.STORE_UNAVAILABLE, lambda: SqlCaseStore.open(closed), "ANSWERDESK_DATABASE_URL"
+    )
+    assert time.monotonic() - started < 5
+    assert "127.0.0.1" in message and "hunter2" not in message
+    running = SqlCaseStore(make_engine(closed))  # a store whose database went away later
+    refused(ErrorCode.STORE_UNAVAILABLE, lambda: running.case(1), "unavailable")
+    running.close()
+
+
+def test_a_silent_database_times_out_instead_of_hanging() -> None:
+    """A server that accepts the connection and never answers (a hung host, a firewall)."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        refused(
+            ErrorCode.STORE_UNAVAILABLE,
+            lambda: SqlCaseStore.open(
+                f"postgresql+psycopg://postgres@127.0.0.1:{port}/test", connect_timeout=2
+            ),
+            "timeout",
+        )
+        assert time.monotonic() - started < 8
+
+
+def test_an_unwritable_sqlite_location_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    bad = f"sqlite:///{tmp_path / 'file' / 'answerdesk.sqlite3'}"
+    refused(ErrorCode.STORE_UNAVAILABLE, lambda: SqlCaseStore.open(bad), "ANSWERDESK_DATA_DIR")
+
+
+# Back into the knowledge base
+
+
+def test_resolved_cases_export_as_ingestible_case_records(
+    store: SqlCaseStore, tmp_path: Path
+) -> None:
+    conversation = store.create_conversation(CUSTOMER).id
+    store.add_message(conversation, "customer", "Bank sync stopped: error BANK-102 since Monday.")
+    store.add_message(conversation, "assistant", "BOT ANSWER: reconnect under Banking [1].")
+    case = store.open_case(conversation, new_case(tags=("bank-sync",))).id
+    store.claim(case, "alice")
+    store.add_note(case, "alice", "INTERNAL: consent expired after 90 days")
+    store.reply(case, "alice", "Renew the consent under Banking → Connections → Renew.")
+    store.add_message(conversation, "customer", "That fixed it, thanks!")
+    duplicate = handed_off(store, "Bank sync broken (asked again)")
+    store.merge(duplicate, case, "alice")
+    store.resolve(case, "alice", "Consent had expired (BANK-102); renewing it restored the sync.")
+    handed_off(store, "Still open")  # unresolved: not exported
+
+    records = store.resolved_case_records()
+    assert [r["id"] for r in records] == [f"AD-{case}"]  # the merged duplicate is not knowledge
+    resolved_at = store.case(case).resolved_at
+    assert resolved_at and store.resolved_case_records(resolved_at + timedelta(seconds=1)) == []
+    path = tmp_path / "kb" / "cases" / "answerdesk-export.jsonl"
+    assert write_jsonl(records, path) == 1
+
+    documents, errors = load_records_file(path.read_text(), ".jsonl", str(path))
+    assert errors == [] and len(documents) == 1
+    document = documents[0]
+    assert (document.id, document.kind, document.title) == (
+        f"case:AD-{case}",
+        "case",
+        "Bank sync stopped",
+    )
+    assert "renewing it restored the sync" in document.text
+    assert "Agent: Renew the consent" in document.text and "error BANK-102" in document.text
+    assert "asked again" in document.text  # the duplicate's customer words stay with the case
+    assert "INTERNAL" not in document.text and "BOT ANSWER" not in document.text
+    assert document.metadata["product_area"] == "banking"
+    assert document.metadata["tags"] == ["bank-sync"]
+    assert document.metadata["case_id"] == f"AD-{case}"
+    assert CUSTOMER.email in document.redact_names  # ingest redacts it before indexing
