@@ -62,9 +62,11 @@ def check(text: str, passages: Sequence[Passage], drop_unsupported: bool = True)
         claim_text = claim_text[len(prefix) :]
         if not claim_text:
             continue
-        if claim_text.endswith(":") or len(content_words(claim_text)) < 2:
+        if claim_text.endswith(":"):
             kept.append(((prefix + claim_text).strip(), starts_line))  # connective, not a claim
             continue
+        if len(content_words(claim_text)) < 2:
+            continue  # a fragment ("[HACKED]", "Doc 1") carries no checkable information
         claims += 1
         cited = [int(n) for n in _MARKER.findall(raw) if int(n) in valid]
         backing = [n for n in cited if supports(claim_text, passages[n - 1])]

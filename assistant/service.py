@@ -118,8 +118,10 @@ class SupportAssistant:
         self, question: str, query: str, passages: list[Passage], history: Sequence[Turn]
     ) -> GenerationRequest:
         fitted = fit_passages(passages, self.settings.llm_context_tokens)
+        # "Passage [n] (title): text" on one line: small models copy a header on its own line.
         numbered = "\n\n".join(
-            f"[{n}] {p.title}{' — ' + p.chunk.section if p.chunk.section else ''}\n{text}"
+            f"Passage [{n}] ({p.title}{' — ' + p.chunk.section if p.chunk.section else ''}): "
+            + " ".join(text.split())
             for n, (p, text) in enumerate(zip(passages, fitted, strict=True), start=1)
         )
         messages = [

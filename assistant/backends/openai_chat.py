@@ -3,6 +3,7 @@ server), through langchain-openai. Timeouts and retries come from settings."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -10,7 +11,11 @@ from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.settings import Settings
 from assistant.types import Draft, GenerationRequest, Message
 
-ABSTAIN = "NOT_IN_SOURCES"  # what the system prompt tells the model to say when it can't answer
+# What models say when the passages do not answer (the system prompt asks for "I don't know").
+_ABSTAIN = re.compile(
+    r"^\W*(?:i don'?t know|i do not know|not in (?:the )?(?:sources|passages)|not_in_sources)\b",
+    re.I,
+)
 
 
 def to_langchain(messages: Sequence[Message]) -> list[tuple[str, str]]:
@@ -22,7 +27,7 @@ def to_langchain(messages: Sequence[Message]) -> list[tuple[str, str]]:
 
 def draft_from(text: str) -> Draft:
     text = text.strip()
-    if not text or ABSTAIN in text:
+    if not text or _ABSTAIN.search(text):
         return Draft("", abstained=True)
     return Draft(text)
 
