@@ -17,7 +17,7 @@ _INJECTION = re.compile(
     r"|\b(?:you are now|act as|pretend to be|from now on,? you)\b"
     r"|\b(?:system prompt|developer mode|jailbreak)\b"
     r"|\b(?:reply|respond|answer|say)\s+(?:only|exactly)\s+with\b"
-    r"|\bas an ai\b|\blanguage model\b|<\s*/?\s*(?:system|assistant|im_start|im_end)\b",
+    r"|\bas an ai\b|\blanguage model\b|<\|?\s*/?\s*(?:system|assistant|im_start|im_end)\b",
     re.I,
 )
 _SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n|$)")
