@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from assistant.anger import AngerDetector
 from assistant.backends import make_chat_model, make_embedder
 from assistant.backends.extractive import ExtractiveComposer
 from assistant.condense import condense
 from assistant.confidence import DEFAULT_FILE, Calibration, features
+from assistant.decision import Decision, decide
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.grounding import check, snippet
 from assistant.index import LiveIndex
@@ -22,12 +24,22 @@ from assistant.ports import ChatModel, Embedder
 from assistant.retrieval import Filters, Retriever
 from assistant.settings import Settings
 from assistant.tokens import fit_passages
+from assistant.triage import CustomerContext, Policy, Triage, load_policies, triage
 from assistant.types import Answer, Citation, GenerationRequest, Message, Passage, Turn
 from prompts import load_prompt
 
 NOT_SURE = (
     "I'm not sure I can answer that correctly from our help center, and I'd rather not guess."
 )
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One turn: the answer, the signals read from the conversation, and what to do."""
+
+    answer: Answer
+    triage: Triage
+    decision: Decision
 
 
 @dataclass
@@ -37,6 +49,25 @@ class SupportAssistant:
     embedder: Embedder
     chat_model: ChatModel
     calibration: Calibration
+    detector: AngerDetector | None = None
+    policies: tuple[Policy, ...] = field(default_factory=load_policies)
+
+    def respond(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        context: CustomerContext | None = None,
+        thumbs_down: bool = False,
+    ) -> Reply:
+        """Triage the conversation, answer, and decide: the whole turn, top to bottom."""
+        answer = self.answer(question, history, filters)
+        detector = self.detector or AngerDetector(self.embedder)
+        signals = triage(
+            [*history, Turn("user", question)], detector, self.policies, context, thumbs_down
+        )
+        user_turns = sum(t.speaker == "user" for t in history)
+        return Reply(answer, signals, decide(signals, answer, question, user_turns))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SupportAssistant:
@@ -47,6 +78,7 @@ class SupportAssistant:
             embedder,
             make_chat_model(settings),
             load_calibration(settings),
+            AngerDetector(embedder),
         )
 
     @property

@@ -43,18 +43,6 @@ class CaseResult:
         return asdict(self)
 
 
-Decide = Callable[[GoldenCase, Answer, list[Turn]], tuple[str, str | None]]
-
-
-def decide_by_confidence(
-    case: GoldenCase, answer: Answer, history: list[Turn]
-) -> tuple[str, str | None]:
-    """Without triage: hand off exactly when the assistant is not sure."""
-    if answer.failure:
-        return "handoff", answer.failure
-    return ("handoff", "low_confidence") if answer.needs_handoff else ("answer", None)
-
-
 def is_correct(case: GoldenCase, answer: Answer, facts: float) -> bool:
     """Answerable, every required fact stated, nothing forbidden, and a right source cited
     (the citation alone decides when the case lists no facts)."""
@@ -65,17 +53,19 @@ def is_correct(case: GoldenCase, answer: Answer, facts: float) -> bool:
     return facts == 1.0 and (bool(case.must_include) or source_ok)
 
 
-def run_case(assistant: SupportAssistant, case: GoldenCase, decide: Decide) -> CaseResult:
+def run_case(assistant: SupportAssistant, case: GoldenCase) -> CaseResult:
+    """The conversation turn by turn; the last customer message is the one evaluated."""
     history: list[Turn] = []
-    started = time.perf_counter()
     messages = case.messages
     for earlier in messages[:-1]:
         reply = assistant.answer(earlier, history)
         history += [Turn("user", earlier), Turn("assistant", reply.text)]
     started = time.perf_counter()  # latency is the evaluated turn's
-    answer = assistant.answer(messages[-1], history)
+    turn = assistant.respond(messages[-1], history)
     latency = (time.perf_counter() - started) * 1000
-    decision, reason = decide(case, answer, history)
+    answer = turn.answer
+    decision = turn.decision.action
+    reason = turn.decision.reasons[0] if turn.decision.reasons else None
     facts = fact_coverage(answer.draft, case.must_include, case.must_not_include)
     draft_cited = [c.document_id for c in answer.draft_citations]
     return CaseResult(
@@ -103,7 +93,6 @@ def run_case(assistant: SupportAssistant, case: GoldenCase, decide: Decide) -> C
 def run(
     assistant: SupportAssistant,
     cases: Sequence[GoldenCase],
-    decide: Decide = decide_by_confidence,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[CaseResult]:
@@ -111,7 +100,7 @@ def run(
     if progress:
         progress(0, len(cases))
     with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
-        for result in pool.map(lambda c: run_case(assistant, c, decide), cases):
+        for result in pool.map(lambda c: run_case(assistant, c), cases):
             results.append(result)
             if progress:
                 progress(len(results), len(cases))

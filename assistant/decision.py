@@ -1,0 +1,106 @@
+"""What to do with a turn: answer, ask a short clarifying question, or hand off — and why.
+
+A pure function over typed inputs. Hand-off triggers live here and in the policy file, never in
+a prompt, so a prompt change cannot silently disable a hand-off.
+
+Reason codes (fixed list; `policy:<name>` for each policy in assistant/policies.yaml):
+    backend_unavailable  a dependency (the LLM endpoint) failed
+    human_requested      the customer asked for a person
+    angry                anger or frustration above the detector's threshold, or rising
+    repeated_failure     the same question again, "that didn't help", a thumbs-down
+    policy:<name>        a topic a person must handle (refund, cancellation, legal, …)
+    out_of_scope         nothing in the knowledge base is close to the question
+    low_confidence       the answer's confidence is below the threshold
+    unclear              the message is too short or vague to search (clarify, not hand off)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from assistant.text import content_words
+from assistant.triage import Triage
+from assistant.types import Answer
+
+Action = Literal["answer", "clarify", "handoff"]
+REASON_CODES = (
+    "backend_unavailable",
+    "human_requested",
+    "angry",
+    "repeated_failure",
+    "out_of_scope",
+    "low_confidence",
+    "unclear",
+)
+# Below this cosine similarity nothing in the knowledge base is about the question at all.
+OUT_OF_SCOPE_SIMILARITY = 0.3
+
+_EXPLAIN = {
+    "backend_unavailable": "the answer service is unavailable",
+    "human_requested": "the customer asked for a person",
+    "angry": "the customer is upset",
+    "repeated_failure": "earlier answers did not help",
+    "out_of_scope": "the help center does not cover this",
+    "low_confidence": "the assistant is not sure of its answer",
+    "unclear": "the message needs one more detail before it can be searched",
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    reasons: list[str] = field(default_factory=list)
+    explanation: str = ""
+    queue: str = "support"
+    priority: str = "low"
+    route_to: str | None = None  # a queue to copy the case to even when answering
+
+
+def explain(code: str) -> str:
+    if code.startswith("policy:"):
+        return f"{code.split(':', 1)[1].replace('_', ' ')} needs a person"
+    return _EXPLAIN.get(code, code)
+
+
+def is_unclear(question: str, history_turns: int) -> bool:
+    """Too little to search: "it doesn't work", "error", "help" with no earlier context."""
+    return history_turns == 0 and len(content_words(question)) <= 1
+
+
+def decide(triage: Triage, answer: Answer, question: str, history_turns: int = 0) -> Decision:
+    urgent: list[str] = []
+    if answer.failure:
+        urgent.append(answer.failure)
+    if triage.human_requested:
+        urgent.append("human_requested")
+    if triage.angry:
+        urgent.append("angry")
+    if triage.repeated_failure:
+        urgent.append("repeated_failure")
+    policies = [f"policy:{name}" for name in triage.policy]
+    if not triage.bot_may_answer_first:
+        urgent += policies
+    if urgent:
+        return Decision(
+            "handoff", urgent, "; ".join(explain(c) for c in urgent), triage.queue, triage.priority
+        )
+    if answer.needs_handoff:
+        if is_unclear(question, history_turns):
+            return Decision(
+                "clarify", ["unclear"], explain("unclear"), triage.queue, triage.priority
+            )
+        code = (
+            "out_of_scope"
+            if answer.features.get("dense_top", 0.0) < OUT_OF_SCOPE_SIMILARITY
+            else "low_confidence"
+        )
+        return Decision("handoff", [code, *policies], explain(code), triage.queue, triage.priority)
+    return Decision(
+        "answer",
+        policies,
+        "",
+        triage.queue,
+        triage.priority,
+        route_to=triage.queue if policies else None,
+    )
