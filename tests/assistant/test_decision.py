@@ -1,0 +1,96 @@
+"""The turn decision, table-driven: every hand-off trigger, and when the bot may answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.decision import OUT_OF_SCOPE_SIMILARITY, decide
+from assistant.triage import Triage
+from assistant.types import Answer
+
+
+def answer(confident: bool = True, failure: str | None = None, similarity: float = 0.6) -> Answer:
+    return Answer(
+        text="Annual plans are refunded pro rata. [1]",
+        citations=[],
+        confidence=0.9 if confident else 0.1,
+        needs_handoff=not confident or failure is not None,
+        grounded_share=1.0,
+        query="q",
+        passages=[],
+        backend="extractive",
+        prompt_version="v",
+        features={"dense_top": similarity},
+        failure=failure,
+    )
+
+
+def signals(**fired: object) -> Triage:
+    values: dict[str, object] = dict(
+        angry=False,
+        anger=0.0,
+        human_requested=False,
+        repeated_failure=False,
+        policy=[],
+        reasons=[],
+        bot_may_answer_first=True,
+    )
+    values.update(fired)
+    return Triage(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("triage", "reply", "action", "reasons"),
+    [
+        (signals(), answer(), "answer", []),
+        (signals(), answer(confident=False), "handoff", ["low_confidence"]),
+        (
+            signals(),
+            answer(False, similarity=OUT_OF_SCOPE_SIMILARITY - 0.1),
+            "handoff",
+            ["out_of_scope"],
+        ),
+        (
+            signals(human_requested=True, bot_may_answer_first=False),
+            answer(),
+            "handoff",
+            ["human_requested"],
+        ),
+        (signals(angry=True, bot_may_answer_first=False), answer(), "handoff", ["angry"]),
+        (
+            signals(repeated_failure=True, bot_may_answer_first=False),
+            answer(),
+            "handoff",
+            ["repeated_failure"],
+        ),
+        (
+            signals(policy=["refund"], bot_may_answer_first=False),
+            answer(),
+            "handoff",
+            ["policy:refund"],
+        ),
+        (
+            signals(policy=["sales"], bot_may_answer_first=True),
+            answer(),
+            "answer",
+            ["policy:sales"],
+        ),
+        (signals(), answer(failure="backend_unavailable"), "handoff", ["backend_unavailable"]),
+    ],
+)
+def test_decision_table(triage: Triage, reply: Answer, action: str, reasons: list[str]) -> None:
+    decision = decide(triage, reply, "can I get a refund on my annual plan?")
+    assert (decision.action, decision.reasons) == (action, reasons)
+    assert decision.explanation or action == "answer"
+
+
+def test_a_policy_the_bot_may_answer_is_still_routed_to_its_queue() -> None:
+    decision = decide(signals(policy=["sales"], queue="sales"), answer(), "pricing for 80 seats")
+    assert decision.action == "answer" and decision.route_to == "sales"
+
+
+def test_a_vague_first_message_gets_a_clarifying_question_not_a_hand_off() -> None:
+    assert decide(signals(), answer(confident=False), "error").action == "clarify"
+    assert decide(signals(), answer(confident=False), "error", history_turns=2).action == (
+        "handoff"
+    )
