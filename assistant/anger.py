@@ -109,8 +109,9 @@ RULES: tuple[Rule, ...] = (
           r"inexcusable|disgusting)\b"),
     _rule("calls it useless or ridiculous", 1.5,
           r"\b(?:useless|ridiculous|absurd|pathetic|worthless|incompetent|joke of a|garbage|"
-          r"(?:is|was|what) a (?:total |complete )?joke|rubbish|junk|waste of (?:my |our )?(?:time|money)|(?:the )?worst|(?:terrible|"
-          r"horrible|awful|lousy) (?:service|support|experience|company|app|software))\b",
+          r"(?:is|was|what) a (?:total |complete )?joke|rubbish|junk|waste of (?:my |our )?"
+          r"(?:time|money)|(?:the )?worst|(?:terrible|horrible|awful|lousy) (?:service|support|"
+          r"experience|company|app|software))\b",
           negatable=True),
     _rule("accuses us of a scam", 2.0,
           r"\b(?:scam\w*|rip-?off|ripping (?:me|us) off|theft|stealing|steal(?:ing)? my money)\b"),

@@ -76,6 +76,10 @@ NO_RULE = [
     "Can I leave a review on the app store?",
     "Still getting used to the new dashboard.",
     "Where do I see the invoices I sent last month?",
+    "Why is SELECT * FROM invoices WHERE due_date < now() slow?",  # code
+    "tell me a joke",
+    "How many times do you retry a failed webhook?",
+    "Can Tallybook bill a client every month so I don't make the same invoice over and over?",
 ]
 
 
@@ -88,6 +92,11 @@ def test_rules_name_the_reason(text: str, reasons: set[str]) -> None:
 @pytest.mark.parametrize("text", NO_RULE)
 def test_rules_stay_quiet_on_ordinary_messages(text: str) -> None:
     assert [reason for reason, weight in rule_evidence(text) if weight > 0] == []
+
+
+def test_a_name_in_capitals_repeated_is_not_shouting() -> None:
+    text = "Rule: description contains METRO AB. Older METRO AB rows are not categorised."
+    assert "all-caps shouting" not in dict(shouting(text))
 
 
 def test_a_how_to_question_is_evidence_of_calm_and_never_a_reason() -> None:
@@ -133,6 +142,7 @@ TRAJECTORIES = [
     ([0.95, 0.7], False, 0.7, 0.8),  # still angry
     ([0.2, 0.2, 0.2, 0.9], True, 0.9, 1.0),
     ([0.3, 0.3, 0.3], False, 0.3, 0.3),
+    ([0.24, 0.59], False, 0.59, 0.59),  # two points are not a trend
 ]
 
 

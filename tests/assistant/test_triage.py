@@ -58,6 +58,7 @@ ASKS_FOR_A_PERSON = [
     "escalate this please",
     "transfer me to an agent",
     "I've tried everything, I need a real person now",
+    "I'd rather not deal with a bot. Please pass me to your support team.",
 ]
 NOT_A_REQUEST = [
     "My user agent is Chrome 120 on macOS",
@@ -103,6 +104,7 @@ POLICY_CASES = [
     ("I still haven't received my refund", {"refund"}),
     ("You charged me twice this month.", {"refund"}),
     ("I was double-billed for the Pro plan, fix it.", {"refund"}),
+    ("You charged me $29 again after I stopped using it. I want that money back.", {"refund"}),
     ("Cancel my account today.", {"cancellation"}),
     ("I'd like to cancel my subscription, effective immediately.", {"cancellation"}),
     ("Please cancel it.", {"cancellation"}),
@@ -116,6 +118,7 @@ POLICY_CASES = [
     ("We accidentally pushed our API key to a public GitHub repo", {"security_incident"}),
     ("I got 2FA codes I didn't request", {"security_incident"}),
     ("Our payout bank details were changed and it wasn't us", {"security_incident"}),
+    ("Someone changed the bank details in our invoice footer last night", {"security_incident"}),
     ("I'll be contacting my lawyer about this.", {"legal"}),
     ("I'm filing a complaint with the data protection authority.", {"legal"}),
     ("Delete all my personal data under GDPR.", {"data_deletion"}),
@@ -126,6 +129,7 @@ POLICY_CASES = [
     ("Do you have an enterprise plan?", {"sales"}),
     ("Do you offer a volume discount?", {"sales"}),
     ("Our procurement team needs a custom DPA signed.", {"sales"}),
+    ("If we commit to a 3 year contract for 40 users, is there a discount?", {"sales"}),
     ("Cancel my subscription and delete all my data.", {"cancellation", "data_deletion"}),
     ("Refund me now or I'm taking you to small claims court.", {"refund", "legal"}),
 ]
@@ -147,6 +151,7 @@ ASKING_ABOUT_A_POLICY = [
     "How much does the Pro plan cost?",
     "We have 120 users and SSO keeps failing for two of them",
     "How do I invite 3 users?",
+    "A client sent me a GDPR request to delete his data. What should I keep?",
 ]
 
 
