@@ -256,7 +256,7 @@ class Triage:
     anger: float  # anger escalation (level + rising trend); 0.5 = the detector's threshold
     human_requested: bool
     repeated_failure: bool
-    policy: list[str]  # names of the triggered policies
+    policy: list[str]  # names of the triggered policies, most urgent first
     reasons: list[str]  # every fired signal's reason, most urgent first
     queue: Queue = "support"
     priority: Priority = "low"
@@ -288,6 +288,8 @@ def anger_signal(results: Sequence[AngerResult], threshold: float) -> tuple[Sign
 
 
 def priority(points: int) -> Priority:
+    """Points: anger 2 (3 when rising), a person asked for 1, repeated failure 1, the most urgent
+    policy's `urgency`, VIP 2, plan (business 1, enterprise 2)."""
     return "urgent" if points >= 5 else "high" if points >= 3 else "normal" if points else "low"
 
 
