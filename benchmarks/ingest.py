@@ -30,6 +30,7 @@ from assistant.backends import make_embedder
 from assistant.ports import Embedder
 from assistant.settings import Settings
 from ingest.chunking import embedding_text
+from ingest.loaders import iter_source_files
 from ingest.sync import Indexer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,9 +43,7 @@ def enlarge(source: Path, target: Path, copies: int) -> None:
     """Copy the knowledge base `copies` times; each copy's records get their own ids."""
     for i in range(copies):
         root = target / f"copy{i}"
-        for path in source.rglob("*"):
-            if not path.is_file() or path.name.upper().startswith("README"):
-                continue
+        for path, _ in iter_source_files([source]):  # the files ingest would read
             dest = root / path.relative_to(source)
             dest.parent.mkdir(parents=True, exist_ok=True)
             text = path.read_text(encoding="utf-8")

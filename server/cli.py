@@ -215,6 +215,55 @@ def eval_command(
         raise typer.Exit(1)
 
 
+@app.command("triage")
+def triage_command(
+    learned: Annotated[
+        bool, typer.Option(help="Use the learned anger head (loads the embedding model).")
+    ] = True,
+) -> None:
+    """Read JSON lines {"text": ...} or {"turns": [...]} on stdin; write the signals per line."""
+    from assistant.anger import AngerDetector
+    from assistant.backends import make_embedder
+    from assistant.triage import load_policies, triage
+    from assistant.types import Turn
+
+    settings = Settings()
+    detector = AngerDetector(make_embedder(settings) if learned else None)
+    policies = load_policies()
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            texts = item["turns"] if "turns" in item else [item["text"]]
+            if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+                raise ValueError("`turns` must be a list of strings")
+            turns = [Turn("user", t) for t in texts]
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+            print(
+                json.dumps(
+                    {"line": number, "error": f"expected {{'text'}} or {{'turns'}}: {reason}"}
+                )
+            )
+            continue
+        result = triage(turns, detector, policies)
+        print(
+            json.dumps(
+                {
+                    "angry": result.angry,
+                    "anger": result.anger,
+                    "human_requested": result.human_requested,
+                    "repeated_failure": result.repeated_failure,
+                    "policy": result.policy,
+                    "queue": result.queue,
+                    "priority": result.priority,
+                    "reasons": result.reasons,
+                }
+            )
+        )
+
+
 @index_app.command("stats")
 def index_stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,

@@ -155,3 +155,23 @@ def _live_state(env: dict[str, str]) -> dict[str, int]:
         [sys.executable, "-c", _CHECK], env=env, capture_output=True, text=True, check=True
     )
     return dict(json.loads(result.stdout))
+
+
+def test_triage_reads_json_lines_and_reports_signals_and_bad_lines() -> None:
+    lines = "\n".join(
+        [
+            json.dumps({"text": "THIS IS THE THIRD TIME I WRITE!!! Your app is useless."}),
+            "not json",
+            json.dumps({"turns": ["hi", "let me talk to a real person please"]}),
+            json.dumps({"text": "refund my last charge now"}),
+            json.dumps({"text": "how do I export invoices?"}),
+        ]
+    )
+    result = runner.invoke(app, ["triage", "--no-learned"], input=lines + "\n")
+    assert result.exit_code == 0, result.output
+    angry, bad, human, refund, calm = (json.loads(x) for x in result.stdout.splitlines())
+    assert angry["angry"] and angry["reasons"]
+    assert bad == {"line": 2, "error": bad["error"]} and "expected" in bad["error"]
+    assert human["human_requested"] and not human["angry"]
+    assert refund["policy"] == ["refund"] and refund["queue"] == "billing"
+    assert not (calm["angry"] or calm["human_requested"] or calm["policy"])
