@@ -10,9 +10,9 @@ ANSWERDESK_SKIP_LLM_TESTS=1 turns that into a skip.
 from __future__ import annotations
 
 import socket
-from dataclasses import replace
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,9 @@ from assistant.backends import make_chat_model
 from assistant.backends.extractive import ExtractiveComposer
 from assistant.backends.openai_chat import OpenAIChat
 from assistant.grounding import check
-from assistant.safety import strip_injections
 from assistant.index import LiveIndex
 from assistant.ports import ChatModel, Embedder
+from assistant.safety import strip_injections
 from assistant.service import NOT_SURE, SupportAssistant, load_calibration
 from assistant.settings import Settings
 from assistant.text import content_words

@@ -25,7 +25,8 @@ def env(settings: Settings) -> dict[str, str]:
 def test_eval_prints_results_json(sample_index: tuple[Settings, SyncReport]) -> None:
     settings, _ = sample_index
     result = runner.invoke(
-        app, ["eval", str(SAMPLE_KB / "golden.yaml"), "--limit", "12", "--json", "--no-sync"],
+        app,
+        ["eval", str(SAMPLE_KB / "golden.yaml"), "--limit", "12", "--json", "--no-sync"],
         env=env(settings),
     )
     assert result.exit_code == 0, result.output
@@ -40,8 +41,16 @@ def test_a_regression_beyond_tolerance_exits_non_zero(
     impossible = tmp_path / "baseline.json"
     impossible.write_text(json.dumps({"metrics": {"recall_at_5": 1.5, "ece": -1.0}}))
     result = runner.invoke(
-        app, ["eval", str(SAMPLE_KB / "golden.yaml"), "--limit", "12", "--no-sync",
-              "--baseline", str(impossible)],
+        app,
+        [
+            "eval",
+            str(SAMPLE_KB / "golden.yaml"),
+            "--limit",
+            "12",
+            "--no-sync",
+            "--baseline",
+            str(impossible),
+        ],
         env=env(settings),
     )
     assert result.exit_code == 1
@@ -50,22 +59,54 @@ def test_a_regression_beyond_tolerance_exits_non_zero(
 
 def test_external_corpus_and_questions(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus.jsonl"
-    corpus.write_text("\n".join(json.dumps(r) for r in [
-        {"id": "d1", "title": "Resetting a router", "text": "Hold the reset button for 10 "
-         "seconds until the light blinks, then wait two minutes for it to restart."},
-        {"id": "d2", "title": "Paying a bill", "text": "Bills can be paid by card or bank "
-         "transfer from the Billing page; payments clear within three days."},
-    ]))
+    corpus.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {
+                    "id": "d1",
+                    "title": "Resetting a router",
+                    "text": "Hold the reset button for 10 "
+                    "seconds until the light blinks, then wait two minutes for it to restart.",
+                },
+                {
+                    "id": "d2",
+                    "title": "Paying a bill",
+                    "text": "Bills can be paid by card or bank "
+                    "transfer from the Billing page; payments clear within three days.",
+                },
+            ]
+        )
+    )
     questions = tmp_path / "questions.jsonl"
-    questions.write_text("\n".join(json.dumps(r) for r in [
-        {"id": "q1", "question": "how long do I hold the reset button", "gold_ids": ["d1"],
-         "answerable": True},
-        {"id": "q2", "question": "how can I pay my bill", "gold_ids": ["d2"], "answerable": True},
-        {"id": "q3", "question": "what is the capital of Peru", "gold_ids": [],
-         "answerable": False},
-    ]))
+    questions.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {
+                    "id": "q1",
+                    "question": "how long do I hold the reset button",
+                    "gold_ids": ["d1"],
+                    "answerable": True,
+                },
+                {
+                    "id": "q2",
+                    "question": "how can I pay my bill",
+                    "gold_ids": ["d2"],
+                    "answerable": True,
+                },
+                {
+                    "id": "q3",
+                    "question": "what is the capital of Peru",
+                    "gold_ids": [],
+                    "answerable": False,
+                },
+            ]
+        )
+    )
     result = runner.invoke(
-        app, ["eval", "--corpus", str(corpus), "--questions", str(questions), "--json"],
+        app,
+        ["eval", "--corpus", str(corpus), "--questions", str(questions), "--json"],
         env={"ANSWERDESK_DATA_DIR": str(tmp_path / "data")},
     )
     assert result.exit_code == 0, result.output

@@ -29,7 +29,10 @@ def test_the_sample_golden_set_does_not_regress(
 ) -> None:
     settings, _ = sample_index
     outcome = evaluate(
-        settings, SAMPLE_KB / "golden.yaml", baseline=BASELINE, tolerance=0.02,
+        settings,
+        SAMPLE_KB / "golden.yaml",
+        baseline=BASELINE,
+        tolerance=0.02,
         report_dir=tmp_path / "report",
     )
     assert outcome.regressions == [], "\n".join(
@@ -37,10 +40,23 @@ def test_the_sample_golden_set_does_not_regress(
     )
     results = json.loads((tmp_path / "report" / "results.json").read_text())
     assert results["cases"] == len(results["cases_detail"]) >= 150
-    for key in ("recall_at_1", "recall_at_5", "mrr_at_10", "ndcg_at_5", "fact_coverage",
-                "citation_precision", "grounded_share", "handoff_precision", "handoff_recall",
-                "self_service_rate", "confidently_wrong_rate", "auroc_answerable", "ece",
-                "latency_p50_ms", "latency_p95_ms"):
+    for key in (
+        "recall_at_1",
+        "recall_at_5",
+        "mrr_at_10",
+        "ndcg_at_5",
+        "fact_coverage",
+        "citation_precision",
+        "grounded_share",
+        "handoff_precision",
+        "handoff_recall",
+        "self_service_rate",
+        "confidently_wrong_rate",
+        "auroc_answerable",
+        "ece",
+        "latency_p50_ms",
+        "latency_p95_ms",
+    ):
         assert key in results["metrics"]
     html = (tmp_path / "report" / "report.html").read_text()
     assert html.count("data:image/png;base64,") >= 3  # reliability, recall@k, per-tag
