@@ -121,37 +121,45 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     binary = shutil.which("chroma", path=str(Path(sys.executable).parent))
     assert binary, "the `chroma` command ships with chromadb; reinstall with `make setup`"
     port = free_port()
-    log = tmp_path_factory.mktemp("chroma-server") / "server.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                binary,
-                "run",
-                "--path",
-                str(log.parent / "db"),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    command = [binary, "run", "--path", "DB", "--host", "127.0.0.1", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
+    yield from serve(tmp_path_factory, "chroma-server", command, url, "/api/v2/heartbeat", 60)
+
+
+def serve(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    command: list[str],
+    url: str,
+    ready_path: str,
+    timeout: float,
+) -> Iterator[str]:
+    """Run a real server on loopback until the session ends: wait until `ready_path` answers,
+    yield `url`, then stop it (killed if it will not stop). "DB" in `command` is replaced by a
+    fresh folder for the server's data; its output goes to a log quoted when it fails."""
+    folder = tmp_path_factory.mktemp(name)
+    log = folder / "server.log"
+    command = [str(folder / "db") if part == "DB" else part for part in command]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + timeout
         while True:
             try:
-                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1).close()
+                urllib.request.urlopen(f"{url}{ready_path}", timeout=1).close()
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"chroma run did not start: {log.read_text()[-2000:]}")
+                    pytest.fail(f"{name} did not start: {log.read_text()[-2000:]}")
                 time.sleep(0.2)
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)
 
 
 def require_llm(*modules: str) -> None:
@@ -196,45 +204,10 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory, bundled_model: Path) 
     the model name "bundled"; yields its base URL (…/v1)."""
     require_llm("llama_cpp.server.app")  # the [server] extra: fastapi, sse-starlette, …
     port = free_port()
-    log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "llama_cpp.server",
-                "--model",
-                str(bundled_model),
-                "--model_alias",
-                "bundled",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--n_ctx",
-                "2048",
-                "--n_threads",
-                "2",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    command = [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_model),
+        "--model_alias", "bundled", "--host", "127.0.0.1", "--port", str(port),
+        "--n_ctx", "2048", "--n_threads", "2",
+    ]  # fmt: skip
     url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/models", timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"llama_cpp.server did not start: {log.read_text()[-2000:]}")
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
+    yield from serve(tmp_path_factory, "llama-server", command, url, "/models", 120)
