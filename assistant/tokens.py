@@ -28,11 +28,7 @@ ENCODING = "o200k_base"
 
 def seed_tiktoken_cache(cache_dir: Path | None = None) -> Path:
     """Write the shipped encodings where tiktoken looks for its cache; returns that folder."""
-    cache = Path(
-        cache_dir
-        or os.environ.get("TIKTOKEN_CACHE_DIR")
-        or Path(tempfile.gettempdir()) / "answerdesk-tiktoken"
-    )
+    cache = Path(cache_dir or Path(tempfile.gettempdir()) / "answerdesk-tiktoken")
     cache.mkdir(parents=True, exist_ok=True)
     data = resources.files("bpe_openai") / "data"
     for name, digest in _SHA256.items():
