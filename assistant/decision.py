@@ -12,6 +12,7 @@ Reason codes (fixed list; `policy:<name>` for each policy in assistant/policies.
     out_of_scope         nothing in the knowledge base is close to the question
     low_confidence       the answer's confidence is below the threshold
     unclear              the message is too short or vague to search (clarify, not hand off)
+    missing_information  a hand-off needs case details first (clarify: assistant/intake.py)
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ REASON_CODES = (
     "out_of_scope",
     "low_confidence",
     "unclear",
+    "missing_information",
 )
 # Below this cosine similarity nothing in the knowledge base is about the question at all.
 OUT_OF_SCOPE_SIMILARITY = 0.3
@@ -44,6 +46,7 @@ _EXPLAIN = {
     "out_of_scope": "the help center does not cover this",
     "low_confidence": "the assistant is not sure of its answer",
     "unclear": "the message needs one more detail before it can be searched",
+    "missing_information": "a person will need a few details to start",
 }
 
 

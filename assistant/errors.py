@@ -15,8 +15,13 @@ from enum import Enum
 
 class ErrorCode(Enum):
     INVALID_INPUT = ("invalid_input", 400)
+    UNAUTHORIZED = ("unauthorized", 401)
+    FORBIDDEN = ("forbidden", 403)
     NOT_FOUND = ("not_found", 404)
     CONFLICT = ("conflict", 409)
+    TOO_LARGE = ("too_large", 413)
+    UNPROCESSABLE = ("unprocessable", 422)
+    RATE_LIMITED = ("rate_limited", 429)
     CONFIGURATION = ("configuration", 500)
     INDEX_UNAVAILABLE = ("index_unavailable", 503)
     MODEL_UNAVAILABLE = ("model_unavailable", 503)

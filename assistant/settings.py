@@ -75,10 +75,52 @@ class Settings(BaseSettings):
     company_name: str = "Tallybook"
     max_question_chars: int = Field(4000, ge=10)
 
+    # Hand-off
+    support_hours: str = Field(
+        "Mon-Fri 08:00-20:00", description="When people answer hand-offs: `Mon-Fri 08:00-20:00`."
+    )
+    support_timezone: str = Field("UTC", description="IANA time zone of `support_hours`.")
+    default_wait_minutes: int = Field(
+        10, ge=1, description="Expected wait before the queue has history of its own."
+    )
+    wait_minutes_per_case: int = Field(
+        5, ge=0, description="Added to the expected wait for each case ahead in the queue."
+    )
+
     database_url: str | None = Field(
         None,
         description="SQLAlchemy URL of the conversation and case store (SQLite or PostgreSQL); "
         "unset = the SQLite file <data_dir>/answerdesk.sqlite3.",
+    )
+
+    # Server
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins (e.g. https://www.example.com) whose pages may call the API, "
+        "for the widget embedded on another site; `*` allows any.",
+    )
+    max_body_bytes: int = Field(
+        65_536, ge=1024, description="Larger request bodies are refused with 413 unread."
+    )
+    max_message_chars: int = Field(
+        2000, ge=10, description="Longer customer messages are refused with 413 too_large."
+    )
+    rate_limit_conversation_per_minute: int = Field(
+        12, ge=1, description="Customer messages per conversation per minute (per worker)."
+    )
+    rate_limit_ip_per_minute: int = Field(
+        60,
+        ge=1,
+        description="Customer writes (new conversations, messages, feedback) per client IP "
+        "per minute (per worker).",
+    )
+    turn_timeout_seconds: float = Field(
+        40.0,
+        gt=0,
+        description="An answer that takes longer is abandoned and the conversation handed off.",
+    )
+    turn_threads: int = Field(
+        8, ge=1, le=64, description="Threads per worker that compute answers."
     )
 
     @model_validator(mode="after")

@@ -12,6 +12,7 @@ from typing import Any
 from assistant.service import SupportAssistant, load_calibration, request_version
 from assistant.settings import Settings
 from assistant.types import Document
+from evals import handoffs
 from evals.calibration import fit_calibration
 from evals.gate import compare
 from evals.golden import GoldenCase, load_golden
@@ -71,11 +72,15 @@ def evaluate(
     limit: int | None = None,
     jobs: int = 1,
     progress: Progress | None = None,
+    intake: bool = True,
 ) -> EvalOutcome:
     cases = select(load_golden(golden_path), tags, limit)
     assistant = SupportAssistant.from_settings(settings)
     results = run(assistant, cases, jobs=jobs, progress=progress)
     extra: dict[str, Any] = {}
+    if intake:  # hand-offs through the help desk, with a simulated customer answering
+        extra["handoff_intake"] = handoffs.evaluate(assistant, cases, progress)
+        extra["anger_detector"] = handoffs.anger_figures(assistant)
     if calibrate:
         fit = fit_calibration(results)
         path = settings.calibration_file or settings.data_dir / "calibration.json"
@@ -91,6 +96,11 @@ def evaluate(
         assistant.calibration = load_calibration(settings)
         results = run(assistant, cases, jobs=jobs, progress=progress)
     summary = summarise(results, settings, str(golden_path), extra)
+    if intake:
+        summary["metrics"]["case_completeness"] = extra["handoff_intake"]["signed_in"]["complete"]
+        summary["metrics"]["case_completeness_anonymous"] = extra["handoff_intake"]["anonymous"][
+            "complete"
+        ]
     if calibrate:
         summary["reliability"] = {
             "before calibration": reliability(fit.labels, fit.before),

@@ -26,6 +26,8 @@ HEADLINE = (
     "auroc_answerable",
     "auroc_correct",
     "ece",
+    "case_completeness",
+    "case_completeness_anonymous",
     "latency_p50_ms",
     "latency_p95_ms",
 )

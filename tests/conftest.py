@@ -12,16 +12,20 @@ import textwrap
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from assistant.anger import AngerDetector
 from assistant.backends import make_embedder
 from assistant.backends.extractive import ExtractiveComposer
+from assistant.desk import HelpDesk
 from assistant.index import LiveIndex
 from assistant.ports import Embedder
 from assistant.service import SupportAssistant, load_calibration
 from assistant.settings import Settings
+from assistant.store import SqlCaseStore
 from ingest.sync import Indexer, SyncReport
 
 # Read once at import: the autouse fixture below hides every ANSWERDESK_* variable from tests.
@@ -91,7 +95,12 @@ def sample_assistant(
     """The extractive assistant over the sample knowledge base, as the server builds it."""
     settings, _ = sample_index
     assistant = SupportAssistant(
-        settings, LiveIndex(settings), embedder, ExtractiveComposer(), load_calibration(settings)
+        settings,
+        LiveIndex(settings),
+        embedder,
+        ExtractiveComposer(),
+        load_calibration(settings),
+        AngerDetector(embedder),
     )
     yield assistant
     assistant.index.close()
@@ -107,6 +116,22 @@ def sample_index(
     report = indexer.sync()
     indexer.close()
     yield settings, report
+
+
+# Monday 2026-11-23 10:00 UTC: inside the default support hours (Mon–Fri 08:00–20:00 UTC).
+OFFICE_HOURS = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def sample_desk(sample_assistant: SupportAssistant, tmp_path: Path) -> Iterator[HelpDesk]:
+    """The help desk over the sample knowledge base with a fresh SQLite store, at a fixed clock
+    inside support hours."""
+    settings = sample_assistant.settings.model_copy(
+        update={"database_url": f"sqlite:///{tmp_path / 'desk.sqlite3'}"}
+    )
+    store = SqlCaseStore.from_settings(settings)
+    yield HelpDesk(settings, store, sample_assistant, now=lambda: OFFICE_HOURS)
+    store.close()
 
 
 def free_port() -> int:

@@ -57,6 +57,8 @@ def to_message(row: MessageRow) -> StoredMessage:
         author=row.author,
         citations=tuple(Citation(**c) for c in row.citations),
         confidence=row.confidence,
+        kind=row.kind or "",
+        meta=dict(row.meta or {}),
     )
 
 
@@ -182,6 +184,8 @@ class SqlConversationStore:
         author: str = "",
         citations: Sequence[Citation] = (),
         confidence: float | None = None,
+        kind: str = "",
+        meta: dict[str, Any] | None = None,
     ) -> StoredMessage:
         if speaker not in ("customer", "assistant"):
             raise AnswerdeskError(
@@ -201,6 +205,8 @@ class SqlConversationStore:
                 author=author,
                 citations=citations,
                 confidence=confidence,
+                kind=kind or ("message" if speaker == "customer" else "answer"),
+                meta=dict(meta or {}),
             )
             if speaker == "customer":  # the customer answered: the case is back on the desk
                 session.execute(

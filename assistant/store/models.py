@@ -110,6 +110,8 @@ class MessageRow(Base):
     confidence: Mapped[float | None] = mapped_column(Float)
     author: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(24), default="", server_default="")
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
 
 class CaseRow(Base):
@@ -160,3 +162,33 @@ class FeedbackRow(Base):
     csat: Mapped[int | None]
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
+
+
+API_KEY_ROLES = ("agent", "admin")
+
+
+class ApiKeyRow(Base):
+    """An agent's or admin's API key; only its SHA-256 is stored (the key is shown once).
+
+    A revoked key keeps its row (who had access, until when); a name is unique among the keys
+    that are not revoked."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (
+        CheckConstraint(_one_of("role", API_KEY_ROLES), name="role"),
+        Index(
+            "uq_api_keys_active_name",
+            "name",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # the key's start, to tell keys apart
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -74,6 +74,8 @@ class StoredMessage:
     author: str = ""  # the agent's name for agent messages and notes
     citations: tuple[Citation, ...] = ()
     confidence: float | None = None
+    kind: str = ""  # answer, clarify, intake, handoff, waiting, reply, note, …
+    meta: dict[str, Any] = field(default_factory=dict)  # e.g. the decision's reasons
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,8 @@ class ConversationStore(Protocol):
         author: str = "",
         citations: Sequence[Citation] = (),
         confidence: float | None = None,
+        kind: str = "",
+        meta: dict[str, Any] | None = None,
     ) -> StoredMessage: ...
 
     def transcript(
@@ -215,7 +219,28 @@ class CaseWork(Protocol):
         ...
 
 
-class CaseStore(ConversationStore, CaseQueue, CaseWork, Protocol):
+class Reporting(Protocol):
+    """Read-only views over everything stored, for statistics and exports (admins only).
+    Pages are in creation order, so paging with `offset` is stable while new rows arrive."""
+
+    def list_conversations(self, limit: int = 1000, offset: int = 0) -> list[Conversation]: ...
+
+    def messages_for(
+        self, conversation_ids: Sequence[str], *, include_notes: bool = False
+    ) -> list[StoredMessage]: ...
+
+    def list_all_cases(self, limit: int = 1000, offset: int = 0) -> list[Case]:
+        """Every case in any status, merged duplicates included."""
+        ...
+
+    def list_feedback(self, limit: int = 1000, offset: int = 0) -> list[Feedback]: ...
+
+    def ping(self) -> None:
+        """Raises `AnswerdeskError(STORE_UNAVAILABLE)` when the database cannot be reached."""
+        ...
+
+
+class CaseStore(ConversationStore, CaseQueue, CaseWork, Reporting, Protocol):
     """The whole seam, as the server uses it."""
 
 

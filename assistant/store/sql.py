@@ -16,17 +16,20 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, select, update
+from sqlalchemy import ColumnElement, CursorResult, select, text, update
 from sqlalchemy.orm import Session
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.store.conversations import SqlConversationStore, required, to_conversation
-from assistant.store.models import CaseRow, ConversationRow
+from assistant.store.conversations import _feedback as to_feedback
+from assistant.store.models import CaseRow, ConversationRow, FeedbackRow
 from assistant.store.protocol import (
     ACTIVE_STATUSES,
     Case,
     CaseSort,
     CaseStatus,
+    Conversation,
+    Feedback,
     NewCase,
     StoredMessage,
     case_record,
@@ -238,13 +241,17 @@ class SqlCaseStore(SqlConversationStore):
                 [CaseRow.status.in_(_WORKING), CaseRow.claimed_by == agent],
                 status="waiting_on_customer" if wait_for_customer else "claimed",
             )  # fmt: skip
-            return self._insert_message(session, row.conversation_id, "agent", text, author=agent)
+            return self._insert_message(
+                session, row.conversation_id, "agent", text, author=agent, kind="reply"
+            )
 
     def add_note(self, case_id: int, author: str, text: str) -> StoredMessage:
         author = required(author, "The note's author")
         with self._session(write=True) as session:
             row = self._case_row(session, case_id)
-            return self._insert_message(session, row.conversation_id, "note", text, author=author)
+            return self._insert_message(
+                session, row.conversation_id, "note", text, author=author, kind="note"
+            )
 
     def tag(self, case_id: int, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Case:
         with self._session(write=True) as session:
@@ -337,3 +344,41 @@ class SqlCaseStore(SqlConversationStore):
                 messages = self._messages(session, family, notes=False)
                 records.append(case_record(to_case(row), conversation, messages))
         return records
+
+    # Reporting (read-only; statistics and exports)
+
+    def list_conversations(self, limit: int = 1000, offset: int = 0) -> list[Conversation]:
+        query = select(ConversationRow).order_by(ConversationRow.created_at, ConversationRow.id)
+        with self._session() as session:
+            rows = session.scalars(query.limit(_page(limit)).offset(max(offset, 0)))
+            return [to_conversation(row) for row in rows]
+
+    def messages_for(
+        self, conversation_ids: Sequence[str], *, include_notes: bool = False
+    ) -> list[StoredMessage]:
+        if not conversation_ids:
+            return []
+        with self._session() as session:
+            return self._messages(session, list(conversation_ids), include_notes)
+
+    def list_all_cases(self, limit: int = 1000, offset: int = 0) -> list[Case]:
+        query = select(CaseRow).order_by(CaseRow.created_at, CaseRow.id)
+        with self._session() as session:
+            rows = session.scalars(query.limit(_page(limit)).offset(max(offset, 0)))
+            return [to_case(row) for row in rows]
+
+    def list_feedback(self, limit: int = 1000, offset: int = 0) -> list[Feedback]:
+        query = select(FeedbackRow).order_by(FeedbackRow.created_at, FeedbackRow.id)
+        with self._session() as session:
+            rows = session.scalars(query.limit(_page(limit)).offset(max(offset, 0)))
+            return [to_feedback(row) for row in rows]
+
+    def ping(self) -> None:
+        with self._session() as session:
+            session.execute(text("SELECT 1"))
+
+
+def _page(limit: int) -> int:
+    if not 1 <= limit <= 10_000:
+        raise AnswerdeskError(ErrorCode.INVALID_INPUT, "A page is 1 to 10000 rows.")
+    return limit

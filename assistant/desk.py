@@ -1,0 +1,621 @@
+"""`HelpDesk`: the conversation as the customer and the agents live it, persisted turn by turn.
+
+One customer message, top to bottom (`send`):
+
+    1. store it (the API workers keep nothing in memory);
+    2. a person has the case → the assistant stays silent (`agent`); the case waits in the queue
+       → the message joins it and the customer hears the expected wait (`waiting`);
+    3. we were collecting case details → read them from this message; ask again or hand off;
+    4. otherwise `SupportAssistant.respond()` answers, asks to clarify, or says hand off;
+    5. hand-off: ask for missing required details first (≤ 2 questions, never when the customer
+       is upset or asked for a person), then open the case with its summary and tell the
+       customer who picks it up, the expected wait, and that the agent already has the summary.
+
+The agent side passes through to the `CaseStore`, with two additions: replies with unfilled
+`{{placeholders}}` are refused, and a resolution that answers what the knowledge base could not
+is tagged `candidate-article` (the export carries it to the next ingest).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from assistant.backends.extractive import ExtractiveComposer
+from assistant.decision import Decision, explain
+from assistant.intake import Intake, assess, may_ask, question
+from assistant.replies import SavedReply, refuse_unfilled, saved_replies
+from assistant.service import Reply, SupportAssistant, validate_question
+from assistant.settings import Settings
+from assistant.store import make_case_store
+from assistant.store.protocol import (
+    ACTIVE_STATUSES,
+    Case,
+    CaseSort,
+    CaseStatus,
+    CaseStore,
+    Conversation,
+    Customer,
+    Feedback,
+    NewCase,
+    NewConversation,
+    StoredMessage,
+)
+from assistant.summary import Priority, SummaryInput, summarize
+from assistant.triage import CustomerContext
+from assistant.types import Answer, Citation, Turn
+from assistant.wait import QueueState, SupportHours, estimate
+
+Action = Literal["answer", "clarify", "handoff", "waiting", "agent"]
+CANDIDATE_TAG = "candidate-article"
+# Hand-off reasons that mean the knowledge base could not answer: a resolution is new knowledge.
+KB_GAP_REASONS = frozenset({"low_confidence", "out_of_scope", "repeated_failure"})
+# Below this similarity to anything indexed, a resolution says something the KB does not.
+NOVEL_RESOLUTION = 0.75
+SLA_HOURS = {"urgent": 1, "high": 4, "normal": 8, "low": 24}
+LABELS = ((0.8, "urgent"), (0.6, "high"), (0.3, "normal"), (0.0, "low"))
+PLAN_WEIGHT = {"business": 0.15, "enterprise": 0.25, "vip": 0.25}
+
+
+@dataclass(frozen=True)
+class ExpectedWait:
+    """What the customer is told about the wait; `minutes` is None when it cannot be estimated."""
+
+    minutes: int | None
+    text: str
+    within_hours: bool  # support is staffed now
+    back_at: str | None = None  # ISO time support opens again, when outside hours
+
+
+@dataclass(frozen=True)
+class HandoffInfo:
+    case_id: int
+    queue: str
+    status: str
+    expected_wait: ExpectedWait
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What the customer sees after one message. `message` is None when the assistant is silent
+    because a person has the case."""
+
+    conversation_id: str
+    action: Action
+    text: str
+    citations: list[Citation]
+    confidence: float | None
+    reasons: list[str]
+    explanation: str
+    related: list[Citation] = field(default_factory=list)
+    handoff: HandoffInfo | None = None
+    message: StoredMessage | None = None
+    customer_message: StoredMessage | None = None
+    asks_for: list[str] = field(default_factory=list)  # case details an intake question asks for
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    conversation: Conversation
+    messages: list[StoredMessage]  # customer, assistant and agent messages; never notes
+    handoff: HandoffInfo | None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case: Case
+    conversation: Conversation
+    transcript: list[StoredMessage]  # notes included
+    summary: dict[str, Any]
+
+
+def priority_of(reply: Reply, customer: Customer, reasons: Sequence[str]) -> Priority:
+    """0–1 from anger, plan tier, churn risk and the policy's urgency; wait time is added by the
+    queue's order (most urgent first, then longest waiting)."""
+    why: list[str] = []
+    score = 0.15
+    if reply.triage.angry:
+        score += 0.3 + 0.1 * (reply.triage.anger_trend > 0.05)
+        rising = reply.triage.anger_trend > 0.05
+        why.append("customer is upset" + (" and getting angrier" if rising else ""))
+    plan = customer.plan.lower()
+    if plan in PLAN_WEIGHT:
+        score += PLAN_WEIGHT[plan]
+        why.append(f"{plan} plan")
+    if "policy:cancellation" in reasons:
+        score += 0.2
+        why.append("churn risk: wants to cancel")
+    if "policy:security_incident" in reasons:
+        score += 0.3
+        why.append("possible security incident")
+    elif any(r.startswith("policy:") for r in reasons):
+        score += 0.1
+        why.append("needs a person by policy")
+    if "human_requested" in reasons:
+        score += 0.1
+        why.append("asked for a person")
+    if "repeated_failure" in reasons:
+        score += 0.1
+        why.append("earlier answers did not help")
+    score = round(min(1.0, score), 3)
+    label = next(name for floor, name in LABELS if score >= floor)
+    return Priority(score, label, why or ["routine question"])
+
+
+@dataclass
+class HelpDesk:
+    settings: Settings
+    store: CaseStore
+    assistant: SupportAssistant
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        store: CaseStore | None = None,
+        assistant: SupportAssistant | None = None,
+    ) -> HelpDesk:
+        return cls(
+            settings,
+            store or make_case_store(settings),
+            assistant or SupportAssistant.from_settings(settings),
+        )
+
+    @property
+    def hours(self) -> SupportHours:
+        return SupportHours.parse(self.settings.support_hours, self.settings.support_timezone)
+
+    # --- the customer's side ------------------------------------------------------------
+
+    def start(self, customer: Customer) -> NewConversation:
+        return self.store.create_conversation(customer)
+
+    def send(self, conversation_id: str, token: str, text: str) -> TurnResult:
+        conversation = self.store.conversation(conversation_id, token)
+        text = text.strip()
+        # Validate before storing anything: a rejected message leaves no trace.
+        validate_question(text, self.settings.max_question_chars)
+        earlier = self.store.transcript(conversation_id)
+        case = self._active_case(conversation_id)
+        said = self.store.add_message(conversation_id, "customer", text)
+        if case is not None:
+            return self._while_queued(conversation, case, said)
+        pending = _pending_intake(earlier)
+        reply = self.assistant.respond(
+            text,
+            _history(earlier),
+            context=CustomerContext(plan=conversation.customer.plan),
+            thumbs_down=self._thumbs_down(conversation_id, earlier),
+        )
+        decision = reply.decision
+        if pending is not None and not (reply.triage.angry or reply.triage.human_requested):
+            # The customer is answering our intake question: carry on with that hand-off.
+            decision = Decision(
+                "handoff",
+                list(pending["reasons"]),
+                pending["explanation"],
+                pending["queue"],
+                pending["priority"],
+            )
+        elif pending is not None:
+            decision = dataclasses.replace(
+                decision,
+                action="handoff",
+                reasons=list(dict.fromkeys([*decision.reasons, *pending["reasons"]])),
+            )
+        if decision.action == "handoff":
+            return self._hand_off(conversation, reply, decision, said, [*earlier, said])
+        answer = reply.answer
+        stored = self._say(conversation_id, answer.text, decision, answer, decision.action)
+        result = self._turn(conversation_id, decision.action, reply.answer, decision, stored, said)
+        if decision.route_to:  # answered, and also copied to a team (e.g. a sales lead)
+            return self._route_copy(conversation, reply, decision, result, [*earlier, said, stored])
+        return result
+
+    def view(self, conversation_id: str, token: str) -> ConversationView:
+        conversation = self.store.conversation(conversation_id, token)
+        return ConversationView(
+            conversation,
+            self.store.transcript(conversation_id),
+            self.handoff_of(conversation_id),
+        )
+
+    def feedback(
+        self,
+        conversation_id: str,
+        token: str,
+        *,
+        helpful: bool | None = None,
+        csat: int | None = None,
+        comment: str = "",
+        message_id: int | None = None,
+    ) -> Feedback:
+        self.store.conversation(conversation_id, token)
+        return self.store.add_feedback(
+            conversation_id, helpful=helpful, csat=csat, comment=comment, message_id=message_id
+        )
+
+    def handoff_of(self, conversation_id: str) -> HandoffInfo | None:
+        """The conversation's latest case (active, or the last one resolved)."""
+        cases = self.store.list_cases(
+            conversation_id=conversation_id,
+            status=(*ACTIVE_STATUSES, "resolved"),
+            sort="waiting",
+        )
+        if not cases:
+            return None
+        latest = max(cases, key=lambda c: c.created_at)
+        return HandoffInfo(latest.id, latest.queue, latest.status, self.expected_wait(latest))
+
+    # --- the agent's side ---------------------------------------------------------------
+
+    def cases(
+        self,
+        *,
+        status: Sequence[CaseStatus] = ACTIVE_STATUSES,
+        queue: str | None = None,
+        sort: CaseSort = "priority",
+        limit: int = 100,
+    ) -> list[Case]:
+        return self.store.list_cases(status=status, queue=queue, sort=sort, limit=limit)
+
+    def case(self, case_id: int) -> CaseView:
+        case = self.store.case(case_id)
+        return CaseView(
+            case,
+            self.store.conversation(case.conversation_id),
+            self.store.case_transcript(case_id),
+            case.summary,
+        )
+
+    def claim(self, case_id: int, agent: str) -> Case:
+        return self.store.claim(case_id, agent)
+
+    def release(self, case_id: int, agent: str) -> Case:
+        return self.store.release(case_id, agent)
+
+    def reply(
+        self, case_id: int, agent: str, text: str, wait_for_customer: bool = True
+    ) -> StoredMessage:
+        refuse_unfilled(text)
+        return self.store.reply(case_id, agent, text, wait_for_customer=wait_for_customer)
+
+    def note(self, case_id: int, agent: str, text: str) -> StoredMessage:
+        return self.store.add_note(case_id, agent, text)
+
+    def tag(self, case_id: int, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Case:
+        return self.store.tag(case_id, add, remove)
+
+    def merge(self, case_id: int, into: int, agent: str) -> Case:
+        return self.store.merge(case_id, into, agent)
+
+    def reopen(self, case_id: int, agent: str, reason: str = "") -> Case:
+        return self.store.reopen(case_id, agent, reason)
+
+    def resolve(self, case_id: int, agent: str, resolution: str) -> Case:
+        case = self.store.resolve(case_id, agent, resolution)
+        if self.is_candidate_article(case, resolution):
+            case = self.store.tag(case_id, add=[CANDIDATE_TAG])
+            self.store.add_note(
+                case_id,
+                "answerdesk",
+                "Candidate help article: this resolution answers a question the knowledge base "
+                "could not. It is exported with the resolved cases for the next ingest.",
+            )
+        return case
+
+    def is_candidate_article(self, case: Case, resolution: str) -> bool:
+        """The hand-off happened because the KB had no answer, and the resolution says
+        something the index does not already hold."""
+        reasons = set(case.summary.get("handoff_reasons", []))
+        if not reasons & KB_GAP_REASONS or len(resolution.split()) < 6:
+            return False
+        passages = self.assistant.retriever.search(resolution)
+        best = max((p.dense_score or 0.0 for p in passages), default=0.0)
+        return best < NOVEL_RESOLUTION
+
+    def saved_replies(self, case_id: int, agent: str = "") -> list[SavedReply]:
+        case = self.store.case(case_id)
+        conversation = self.store.conversation(case.conversation_id)
+        sources = case.summary.get("diagnosis", {}).get("sources", []) or case.summary.get(
+            "suggested_articles", []
+        )
+        article: dict[str, Any] = next((s for s in sources if s.get("url")), {})
+        values = {
+            "customer_email": conversation.customer.email,
+            "plan": conversation.customer.plan,
+            "case_id": str(case.id),
+            "agent_name": agent or case.claimed_by or "",
+            "issue": str(case.summary.get("issue", "")),
+            "article_title": str(article.get("title", "")),
+            "article_link": str(article.get("url", "")),
+        }
+        return saved_replies(values)
+
+    # --- inside a turn --------------------------------------------------------------------
+
+    def _active_case(self, conversation_id: str) -> Case | None:
+        cases = self.store.list_cases(conversation_id=conversation_id, limit=1)
+        return cases[0] if cases else None
+
+    def _thumbs_down(self, conversation_id: str, earlier: Sequence[StoredMessage]) -> bool:
+        """A thumbs-down on the assistant's latest answer counts as "that didn't help"."""
+        last = next((m for m in reversed(earlier) if m.speaker == "assistant"), None)
+        if last is None:
+            return False
+        return any(
+            f.helpful is False and f.message_id in (None, last.id)
+            for f in self.store.feedback(conversation_id)
+            if f.created_at >= last.created_at
+        )
+
+    def _while_queued(
+        self, conversation: Conversation, case: Case, said: StoredMessage
+    ) -> TurnResult:
+        info = HandoffInfo(case.id, case.queue, case.status, self.expected_wait(case))
+        decision = Decision("handoff", list(case.summary.get("handoff_reasons", [])))
+        if case.status != "open":  # a person has it: they answer, the assistant stays silent
+            return TurnResult(
+                conversation.id, "agent", "", [], None, decision.reasons,
+                f"{case.claimed_by} is handling this conversation", handoff=info,
+                customer_message=said,
+            )  # fmt: skip
+        text = (
+            "Thanks, I've added that to your case so the person picking it up sees it. "
+            + info.expected_wait.text
+        )
+        stored = self.store.add_message(
+            conversation.id, "assistant", text, kind="waiting",
+            meta={"action": "waiting", "reasons": decision.reasons, "case_id": case.id},
+        )  # fmt: skip
+        return TurnResult(
+            conversation.id, "waiting", text, [], None, decision.reasons,
+            "a person will pick up your case", handoff=info, message=stored,
+            customer_message=said,
+        )  # fmt: skip
+
+    def _hand_off(
+        self,
+        conversation: Conversation,
+        reply: Reply,
+        decision: Decision,
+        said: StoredMessage,
+        transcript: list[StoredMessage],
+    ) -> TurnResult:
+        texts = [m.text for m in transcript if m.speaker == "customer"]
+        kb_area = _kb_area(reply.answer)
+        policies = [r.split(":", 1)[1] for r in decision.reasons if r.startswith("policy:")]
+        intake = assess(policies, texts, conversation.customer, kb_area)
+        asked = sum(m.kind == "intake" for m in _since_last_case(transcript))
+        if intake.missing and may_ask(decision.reasons, asked):
+            return self._ask(conversation.id, reply, decision, intake, asked, said)
+        summary = self._summary(conversation, reply, decision, intake, transcript)
+        priority = summary["priority"]
+        case = self.store.open_case(
+            conversation.id,
+            NewCase(
+                summary=summary,
+                priority=priority["score"],
+                category=intake.category,
+                queue=decision.queue,
+                reasons=tuple(priority["why"]),
+                sla_due_at=self.now() + timedelta(hours=SLA_HOURS[priority["label"]]),
+                tags=tuple(decision.reasons),
+            ),
+        )
+        info = HandoffInfo(case.id, case.queue, case.status, self.expected_wait(case))
+        text = handoff_text(decision, info, bool(reply.answer.related))
+        stored = self._say(conversation.id, text, decision, reply.answer, "handoff", case.id)
+        return self._turn(
+            conversation.id, "handoff", reply.answer, decision, stored, said, text, info
+        )
+
+    def _ask(
+        self,
+        conversation_id: str,
+        reply: Reply,
+        decision: Decision,
+        intake: Intake,
+        asked: int,
+        said: StoredMessage,
+    ) -> TurnResult:
+        text = question(intake.missing, asked)
+        meta = {
+            "action": "clarify",
+            "reasons": ["missing_information"],
+            "handoff": {
+                "reasons": decision.reasons,
+                "explanation": decision.explanation,
+                "queue": decision.queue,
+                "priority": decision.priority,
+            },
+            "asks_for": list(intake.missing[:2]),
+        }
+        stored = self.store.add_message(
+            conversation_id, "assistant", text, kind="intake", meta=meta
+        )
+        return TurnResult(
+            conversation_id, "clarify", text, [], None, ["missing_information"],
+            explain("missing_information"), related=[], message=stored, customer_message=said,
+            asks_for=list(intake.missing[:2]),
+        )  # fmt: skip
+
+    def _route_copy(
+        self,
+        conversation: Conversation,
+        reply: Reply,
+        decision: Decision,
+        result: TurnResult,
+        transcript: list[StoredMessage],
+    ) -> TurnResult:
+        texts = [m.text for m in transcript if m.speaker == "customer"]
+        policies = [r.split(":", 1)[1] for r in decision.reasons if r.startswith("policy:")]
+        intake = assess(policies, texts, conversation.customer, _kb_area(reply.answer))
+        summary = self._summary(conversation, reply, decision, intake, transcript)
+        case = self.store.open_case(
+            conversation.id,
+            NewCase(
+                summary=summary, priority=summary["priority"]["score"],
+                category=intake.category, queue=decision.route_to or decision.queue,
+                reasons=tuple(summary["priority"]["why"]), tags=tuple(decision.reasons),
+            ),
+        )  # fmt: skip
+        info = HandoffInfo(case.id, case.queue, case.status, self.expected_wait(case))
+        return dataclasses.replace(result, handoff=info)
+
+    def _summary(
+        self,
+        conversation: Conversation,
+        reply: Reply,
+        decision: Decision,
+        intake: Intake,
+        transcript: Sequence[StoredMessage],
+    ) -> dict[str, Any]:
+        texts = [m.text for m in transcript if m.speaker == "customer"]
+        detector = self.assistant.detector
+        anger = [r.score for r in detector.assess_many(texts)] if detector else []
+        issue_answer = reply.answer
+        if not issue_answer.passages and texts:
+            issue_answer = self.assistant.answer(texts[0])
+        unhelpful = frozenset(
+            f.message_id
+            for f in self.store.feedback(conversation.id)
+            if f.helpful is False and f.message_id is not None
+        )
+        model = self.assistant.chat_model
+        llm = None if isinstance(model, ExtractiveComposer) else model
+        return summarize(
+            SummaryInput(
+                conversation.customer, list(transcript), issue_answer, reply.triage, anger,
+                decision.reasons, decision.explanation or explain(decision.reasons[0]),
+                intake, priority_of(reply, conversation.customer, decision.reasons), unhelpful,
+            ),
+            llm,
+        )  # fmt: skip
+
+    def expected_wait(self, case: Case) -> ExpectedWait:
+        now = self.now()
+        if case.status != "open":
+            text = (
+                "Your case is resolved."
+                if case.status == "resolved"
+                else f"{case.claimed_by or 'A person'} from our team is on your case."
+            )
+            minutes = None if case.status == "resolved" else 0
+            return ExpectedWait(minutes, text, self.hours.is_open(now))
+        waiting = self.store.list_cases(status=("open",), queue=case.queue, limit=500)
+        ahead = sum(
+            c.id != case.id and c.priority >= case.priority and c.created_at <= case.created_at
+            for c in waiting
+        )
+        recent = self.store.list_cases(
+            status=("claimed", "waiting_on_customer", "resolved"), queue=case.queue,
+            sort="waiting", limit=50,
+        )  # fmt: skip
+        waits = [
+            (c.claimed_at - c.created_at).total_seconds() / 60
+            for c in recent
+            if c.claimed_at is not None
+        ]
+        result = estimate(
+            now,
+            self.hours,
+            QueueState(ahead, waits),
+            self.settings.default_wait_minutes,
+            self.settings.wait_minutes_per_case,
+        )
+        return ExpectedWait(
+            result.minutes,
+            result.text,
+            result.within_hours,
+            result.back_at.isoformat() if result.back_at else None,
+        )
+
+    def _say(
+        self,
+        conversation_id: str,
+        text: str,
+        decision: Decision,
+        answer: Answer,
+        kind: str,
+        case_id: int | None = None,
+    ) -> StoredMessage:
+        meta: dict[str, Any] = {
+            "action": kind,
+            "reasons": decision.reasons,
+            "related": [dataclasses.asdict(c) for c in answer.related],
+        }
+        if case_id is not None:
+            meta["case_id"] = case_id
+        answered = kind == "answer"
+        return self.store.add_message(
+            conversation_id, "assistant", text,
+            citations=answer.citations if answered else (),
+            confidence=answer.confidence if answered else None,
+            kind=kind, meta=meta,
+        )  # fmt: skip
+
+    def _turn(
+        self,
+        conversation_id: str,
+        action: Action,
+        answer: Answer,
+        decision: Decision,
+        stored: StoredMessage,
+        said: StoredMessage,
+        text: str | None = None,
+        handoff: HandoffInfo | None = None,
+    ) -> TurnResult:
+        answered = action == "answer"
+        return TurnResult(
+            conversation_id, action, answer.text if text is None else text,
+            answer.citations if answered else [], answer.confidence, decision.reasons,
+            decision.explanation, related=answer.related, handoff=handoff, message=stored,
+            customer_message=said,
+        )  # fmt: skip
+
+
+def handoff_text(decision: Decision, info: HandoffInfo, has_related: bool) -> str:
+    team = "" if info.queue in ("support", "general") else f" on our {info.queue} team"
+    why = f" ({decision.explanation})" if decision.explanation else ""
+    meanwhile = " Meanwhile, the articles below may help." if has_related else ""
+    return (
+        f"I'm passing this to a person{team}{why}. They already have a summary of our "
+        f"conversation, so you won't need to repeat yourself. {info.expected_wait.text}"
+        f"{meanwhile} Their reply will appear right here (case #{info.case_id})."
+    )
+
+
+def _history(messages: Sequence[StoredMessage]) -> list[Turn]:
+    speakers: dict[str, Literal["user", "assistant", "agent"]] = {
+        "customer": "user",
+        "assistant": "assistant",
+        "agent": "agent",
+    }
+    return [Turn(speakers[m.speaker], m.text) for m in messages if m.speaker in speakers]
+
+
+def _since_last_case(messages: Sequence[StoredMessage]) -> list[StoredMessage]:
+    """The messages after the last hand-off (intake questions are counted per hand-off)."""
+    last = max((i for i, m in enumerate(messages) if m.kind == "handoff"), default=-1)
+    return list(messages[last + 1 :])
+
+
+def _pending_intake(earlier: Sequence[StoredMessage]) -> dict[str, Any] | None:
+    """The hand-off we were collecting details for, if our last message asked for them."""
+    last = next((m for m in reversed(earlier) if m.speaker == "assistant"), None)
+    if last is None or last.kind != "intake":
+        return None
+    pending = last.meta.get("handoff")
+    return dict(pending) if isinstance(pending, dict) else None
+
+
+def _kb_area(answer: Answer) -> str:
+    """The product area of the best matching article, when the match is a real one."""
+    if not answer.passages or answer.features.get("dense_top", 0.0) < 0.45:
+        return ""
+    return str(answer.passages[0].chunk.metadata.get("product_area", ""))
