@@ -408,11 +408,13 @@ class HelpDesk:
             ),
         )
         info = HandoffInfo(case.id, case.queue, case.status, self.expected_wait(case))
-        text = handoff_text(decision, info, bool(reply.answer.related))
-        stored = self._say(conversation.id, text, decision, reply.answer, "handoff", case.id)
-        return self._turn(
-            conversation.id, "handoff", reply.answer, decision, stored, said, text, info
-        )
+        # Out of scope: the "closest" articles are about something else; don't offer them.
+        answer = reply.answer
+        if "out_of_scope" in decision.reasons:
+            answer = dataclasses.replace(answer, related=[])
+        text = handoff_text(decision, info, bool(answer.related))
+        stored = self._say(conversation.id, text, decision, answer, "handoff", case.id)
+        return self._turn(conversation.id, "handoff", answer, decision, stored, said, text, info)
 
     def _ask(
         self,

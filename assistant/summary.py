@@ -88,6 +88,13 @@ def _customer_texts(transcript: Sequence[StoredMessage]) -> list[str]:
     return [m.text for m in transcript if m.speaker == "customer"]
 
 
+def _unanswered(transcript: Sequence[StoredMessage]) -> list[str]:
+    """The customer's messages since the assistant last answered: what the hand-off is about
+    (an earlier, answered question is not)."""
+    last = max((i for i, m in enumerate(transcript) if m.kind == "answer"), default=-1)
+    return [m.text for m in transcript[last + 1 :] if m.speaker == "customer"]
+
+
 def issue_line(texts: Sequence[str], limit: int = 140) -> str:
     """The customer's first substantive sentence, in their words."""
     for text in texts:
@@ -173,7 +180,7 @@ def extractive(inp: SummaryInput) -> dict[str, Any]:
     return {
         "customer": asdict(inp.customer),
         "channel": "chat",
-        "issue": issue_line(texts),
+        "issue": issue_line(_unanswered(inp.transcript) or texts),
         "category": inp.intake.category,
         "description": "\n".join(texts)[:2000],
         "tried": tried(inp),

@@ -98,15 +98,12 @@ def run(
 
 def summarise(runs: Sequence[HandoffRun]) -> dict[str, Any]:
     handed = [r for r in runs if r.handed_off]
-    urgent = {"angry", "human_requested"}
-    asked_urgent = [r for r in handed if urgent & set(r.reasons) and r.questions]
     return {
         "cases": len(runs),
         "handed_off": len(handed),
         "complete": round(mean(r.complete for r in handed), 4) if handed else None,
         "questions_mean": round(mean(r.questions for r in handed), 3) if handed else None,
         "questions_max": max((r.questions for r in handed), default=0),
-        "asked_when_angry_or_human_requested": len(asked_urgent),
         "incomplete": [{"id": r.case_id, "missing": r.missing} for r in handed if r.missing],
     }
 

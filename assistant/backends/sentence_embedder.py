@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.ports import Vectors
@@ -33,6 +36,10 @@ def resolve_model_path(model: str) -> Path:
     return path
 
 
+CACHED_BATCH = 16  # calls this small are questions, answers and conversations, not ingestion
+CACHE_SIZE = 4096  # vectors (~6 MB for MiniLM)
+
+
 class SentenceEmbedder:
     def __init__(self, model_path: Path, batch_size: int) -> None:
         from sentence_transformers import SentenceTransformer
@@ -46,10 +53,32 @@ class SentenceEmbedder:
             raise AnswerdeskError(ErrorCode.CONFIGURATION, f"{model_path} has no fixed dimension")
         self.dimension = int(dimension)
         self.max_tokens = int(self._model.max_seq_length or 256)
+        self._cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) > CACHED_BATCH:  # ingestion: every text is new
+            return self._encode(texts)
+        # A turn embeds the question, then triage embeds the whole conversation again: the
+        # customer's earlier messages come from this small cache instead of the model.
+        with self._lock:
+            known = {t: self._cache[t] for t in texts if t in self._cache}
+            for t in known:
+                self._cache.move_to_end(t)
+        new = list(dict.fromkeys(t for t in texts if t not in known))
+        if new:
+            fresh = self._encode(new)
+            with self._lock:
+                for text, vector in zip(new, fresh, strict=True):
+                    known[text] = vector
+                    self._cache[text] = vector
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        return np.stack([known[t] for t in texts])
+
+    def _encode(self, texts: Sequence[str]) -> Vectors:
         vectors = self._model.encode(
             list(texts),
             batch_size=self.batch_size,

@@ -1,0 +1,37 @@
+"""The bundled MiniLM embedder: conversation-sized calls are cached, ingestion batches are not."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.backends.sentence_embedder import CACHED_BATCH, SentenceEmbedder
+from assistant.ports import Embedder
+
+
+def test_cached_vectors_are_the_models_own(embedder: Embedder) -> None:
+    assert isinstance(embedder, SentenceEmbedder)
+    texts = ["my invoices are not sending", "how do I reset my password?"]
+    first = embedder.embed(texts)
+    again = embedder.embed([texts[1], "a new message", texts[0]])
+    assert np.array_equal(again[0], first[1]) and np.array_equal(again[2], first[0])
+    assert np.allclose(again, embedder._encode([texts[1], "a new message", texts[0]]), atol=1e-6)
+
+
+def test_the_cache_skips_the_model_for_texts_it_has_seen(embedder: Embedder) -> None:
+    assert isinstance(embedder, SentenceEmbedder)
+    seen: list[int] = []
+    real = embedder._encode
+
+    def counting(texts: list[str]) -> np.ndarray:  # type: ignore[type-arg]
+        seen.append(len(texts))
+        return real(texts)
+
+    embedder._encode = counting  # type: ignore[method-assign]
+    try:
+        embedder.embed(["cache probe one", "cache probe two"])
+        embedder.embed(["cache probe two", "cache probe one", "cache probe one", "probe three"])
+        embedder.embed([f"chunk {n}" for n in range(CACHED_BATCH + 1)])
+        embedder.embed([f"chunk {n}" for n in range(CACHED_BATCH + 1)])
+    finally:
+        del embedder._encode  # type: ignore[method-assign]
+    assert seen == [2, 1, CACHED_BATCH + 1, CACHED_BATCH + 1]
