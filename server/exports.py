@@ -1,0 +1,172 @@
+"""Admin exports and statistics, read page by page from the store's `Reporting` views.
+
+    conversations  JSONL: one conversation per line with its messages (no internal notes);
+                   CSV: one message per row, with its conversation's columns
+    cases          one case per line/row (JSONL keeps the whole summary)
+    feedback       one rating per line/row
+
+CSV cells that a spreadsheet would run as a formula (starting with = + - @) are prefixed
+with a quote: customers write some of this text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any, Literal, TypeVar
+
+from assistant.stats import DeskStats, desk_stats
+from assistant.store.protocol import Case, CaseStore, Conversation, StoredMessage
+
+Kind = Literal["conversations", "cases", "feedback"]
+Format = Literal["jsonl", "csv"]
+T = TypeVar("T")
+PAGE = 500
+
+
+def pages(fetch: Callable[[int, int], list[T]], size: int = PAGE) -> Iterator[list[T]]:
+    offset = 0
+    while True:
+        page = fetch(size, offset)
+        if page:
+            yield page
+        if len(page) < size:
+            return
+        offset += size
+
+
+def collect_stats(store: CaseStore) -> DeskStats:
+    conversations: list[Conversation] = []
+    messages: list[StoredMessage] = []
+    for page in pages(store.list_conversations):
+        conversations += page
+        messages += store.messages_for([c.id for c in page])
+    cases = [c for page in pages(store.list_all_cases) for c in page]
+    feedback = [f for page in pages(store.list_feedback) for f in page]
+    return desk_stats(conversations, messages, cases, feedback)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _message(m: StoredMessage) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "speaker": m.speaker,
+        "kind": m.kind,
+        "author": m.author,
+        "created_at": _iso(m.created_at),
+        "text": m.text,
+        "confidence": m.confidence,
+        "citations": [asdict(c) for c in m.citations],
+    }
+
+
+def conversation_records(store: CaseStore) -> Iterator[dict[str, Any]]:
+    for page in pages(store.list_conversations):
+        threads: dict[str, list[StoredMessage]] = {c.id: [] for c in page}
+        for m in store.messages_for([c.id for c in page]):
+            threads[m.conversation_id].append(m)
+        for conversation in page:
+            yield {
+                "id": conversation.id,
+                "status": conversation.status,
+                "created_at": _iso(conversation.created_at),
+                "customer": asdict(conversation.customer),
+                "messages": [_message(m) for m in threads[conversation.id]],
+            }
+
+
+def _case(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "conversation_id": case.conversation_id,
+        "status": case.status,
+        "priority": case.priority,
+        "priority_reasons": list(case.priority_reasons),
+        "category": case.category,
+        "queue": case.queue,
+        "tags": list(case.tags),
+        "created_at": _iso(case.created_at),
+        "sla_due_at": _iso(case.sla_due_at),
+        "claimed_by": case.claimed_by,
+        "claimed_at": _iso(case.claimed_at),
+        "resolution": case.resolution,
+        "merged_into": case.merged_into,
+        "resolved_at": _iso(case.resolved_at),
+        "summary": case.summary,
+    }
+
+
+def records(store: CaseStore, kind: Kind) -> Iterator[dict[str, Any]]:
+    if kind == "conversations":
+        yield from conversation_records(store)
+    elif kind == "cases":
+        yield from (_case(c) for page in pages(store.list_all_cases) for c in page)
+    else:
+        for page in pages(store.list_feedback):
+            for f in page:
+                yield {**asdict(f), "created_at": _iso(f.created_at)}
+
+
+def _rows(kind: Kind, record: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """A record as flat CSV rows: a conversation gives one row per message."""
+    if kind == "conversations":
+        customer = {f"customer_{k}": v for k, v in record["customer"].items()}
+        head = {
+            "conversation_id": record["id"],
+            "conversation_status": record["status"],
+            "conversation_created_at": record["created_at"],
+            **customer,
+        }
+        for m in record["messages"]:
+            yield {
+                **head,
+                **{f"message_{k}": v for k, v in m.items() if k != "citations"},
+                "message_citations": " ".join(c["document_id"] for c in m["citations"]),
+            }
+    elif kind == "cases":
+        summary = record["summary"]
+        flat = {k: v for k, v in record.items() if k != "summary"}
+        yield {
+            **flat,
+            "title": summary.get("issue", ""),
+            "handoff_reasons": summary.get("handoff_reasons", []),
+        }
+    else:
+        yield record
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        value = "; ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def render(kind: Kind, fmt: Format, items: Iterable[dict[str, Any]]) -> Iterator[str]:
+    if fmt == "jsonl":
+        for record in items:
+            yield json.dumps(record, ensure_ascii=False, default=str) + "\n"
+        return
+    buffer = io.StringIO()
+    writer: csv.DictWriter[str] | None = None
+    for record in items:
+        for row in _rows(kind, record):
+            if writer is None:
+                writer = csv.DictWriter(buffer, fieldnames=list(row), extrasaction="ignore")
+                writer.writeheader()
+            writer.writerow({k: _cell(v) for k, v in row.items()})
+        if buffer.tell() > 64_000:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

@@ -1,0 +1,149 @@
+"""Agent routes: the hand-off queue and the work on one case. The API key's name is the agent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, cast
+
+from fastapi import APIRouter, Body, Query
+
+from assistant.errors import AnswerdeskError, ErrorCode
+from assistant.store.protocol import CaseSort, CaseStatus
+from server.auth import Agent
+from server.schemas import (
+    CaseOut,
+    CaseRowOut,
+    CasesOut,
+    MeOut,
+    MergeIn,
+    MessageOut,
+    NoteIn,
+    ReopenIn,
+    ReplyIn,
+    ResolveIn,
+    SavedRepliesOut,
+    TagsIn,
+    case_row,
+    errors,
+    message,
+    saved_reply,
+)
+from server.state import Desk
+
+router = APIRouter(prefix="/v1/agent", tags=["agent"], responses=errors(401, 403, 503))
+STATUSES = ("open", "claimed", "waiting_on_customer", "resolved")
+CASE = errors(404, 409)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@router.get("/me", summary="Who this API key belongs to")
+def me(agent: Agent) -> MeOut:
+    return MeOut(name=agent.name, role=agent.role)
+
+
+@router.get("/cases", summary="The case queue", responses=errors(400))
+def cases(
+    agent: Agent,
+    desk: Desk,
+    status: Annotated[
+        str, Query(description="Comma-separated: open, claimed, waiting_on_customer, resolved.")
+    ] = "open,claimed,waiting_on_customer",
+    queue: Annotated[str | None, Query(max_length=100)] = None,
+    sort: Annotated[
+        str, Query(pattern="^(priority|waiting|sla)$", description="priority, waiting or sla.")
+    ] = "priority",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> CasesOut:
+    wanted = [s.strip() for s in status.split(",") if s.strip()]
+    unknown = [s for s in wanted if s not in STATUSES]
+    if unknown or not wanted:
+        raise AnswerdeskError(
+            ErrorCode.INVALID_INPUT, f"status: use some of {', '.join(STATUSES)} (comma-separated)."
+        )
+    found = desk.cases(
+        status=cast(list[CaseStatus], wanted),
+        queue=queue or None,
+        sort=cast(CaseSort, sort),
+        limit=limit,
+    )
+    now = _now()
+    return CasesOut(cases=[case_row(c, now) for c in found])
+
+
+@router.get("/cases/{case_id}", summary="One case: summary and transcript", responses=CASE)
+def case(case_id: int, agent: Agent, desk: Desk) -> CaseOut:
+    view = desk.case(case_id)
+    row = case_row(view.case, _now())
+    return CaseOut(
+        **row.model_dump(),
+        summary=view.summary,
+        transcript=[message(m) for m in view.transcript],
+    )
+
+
+@router.post("/cases/{case_id}/claim", summary="Take the case", responses=CASE)
+def claim(case_id: int, agent: Agent, desk: Desk) -> CaseRowOut:
+    return case_row(desk.claim(case_id, agent.name), _now())
+
+
+@router.post("/cases/{case_id}/release", summary="Put the case back", responses=CASE)
+def release(case_id: int, agent: Agent, desk: Desk) -> CaseRowOut:
+    return case_row(desk.release(case_id, agent.name), _now())
+
+
+@router.post(
+    "/cases/{case_id}/reply",
+    summary="Reply to the customer",
+    description="Refused (422 unprocessable) while the text has a `{{placeholder}}` in it.",
+    responses=errors(400, 404, 409, 422),
+)
+def reply(case_id: int, body: ReplyIn, agent: Agent, desk: Desk) -> MessageOut:
+    return message(desk.reply(case_id, agent.name, body.text, body.wait_for_customer))
+
+
+@router.post("/cases/{case_id}/notes", summary="Add an internal note", responses=errors(400, 404))
+def note(case_id: int, body: NoteIn, agent: Agent, desk: Desk) -> MessageOut:
+    return message(desk.note(case_id, agent.name, body.text))
+
+
+@router.post("/cases/{case_id}/tags", summary="Add and remove tags", responses=CASE)
+def tags(case_id: int, body: TagsIn, agent: Agent, desk: Desk) -> CaseRowOut:
+    return case_row(desk.tag(case_id, add=body.add, remove=body.remove), _now())
+
+
+@router.post(
+    "/cases/{case_id}/merge",
+    summary="Close as a duplicate of another case",
+    description="Returns the surviving case.",
+    responses=errors(400, 404, 409),
+)
+def merge(case_id: int, body: MergeIn, agent: Agent, desk: Desk) -> CaseRowOut:
+    return case_row(desk.merge(case_id, body.into, agent.name), _now())
+
+
+@router.post("/cases/{case_id}/resolve", summary="Resolve the case", responses=CASE)
+def resolve(case_id: int, body: ResolveIn, agent: Agent, desk: Desk) -> CaseRowOut:
+    return case_row(desk.resolve(case_id, agent.name, body.resolution), _now())
+
+
+@router.post("/cases/{case_id}/reopen", summary="Reopen a resolved case", responses=CASE)
+def reopen(
+    case_id: int, agent: Agent, desk: Desk, body: Annotated[ReopenIn | None, Body()] = None
+) -> CaseRowOut:
+    reason = body.reason if body else ""
+    return case_row(desk.reopen(case_id, agent.name, reason), _now())
+
+
+@router.get(
+    "/cases/{case_id}/saved-replies",
+    summary="Saved replies, filled in from the case",
+    description="`unfilled` names the placeholders still in the text.",
+    responses=errors(404),
+)
+def saved_replies(case_id: int, agent: Agent, desk: Desk) -> SavedRepliesOut:
+    return SavedRepliesOut(
+        replies=[saved_reply(r) for r in desk.saved_replies(case_id, agent.name)]
+    )

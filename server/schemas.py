@@ -1,0 +1,356 @@
+"""The API's request and response bodies (the HTTP contract), and the conversions from the
+domain values of `assistant` into them. Field names are the contract's; keep them stable."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from assistant.desk import HandoffInfo, TurnResult
+from assistant.replies import SavedReply
+from assistant.store.protocol import Case, StoredMessage, _priority_label
+from assistant.types import Citation
+
+Action = Literal["answer", "clarify", "handoff", "waiting", "agent"]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+# Errors
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(examples=["not_found"])
+    message: str = Field(examples=["No case 7."])
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` for the error statuses a route can answer with."""
+    return {status: {"model": ErrorOut} for status in statuses}
+
+
+# Customer
+
+
+class CustomerIn(BaseModel):
+    """Who is chatting; keys beyond these are ignored (pages may pass more context)."""
+
+    id: str = Field("", max_length=200)
+    email: str = Field("", max_length=320)
+    plan: str = Field("", max_length=100)
+    product_area: str = Field("", max_length=100)
+    locale: str = Field("en", max_length=35)
+    page_url: str = Field("", max_length=2000)
+
+
+class NewConversationIn(BaseModel):
+    customer: CustomerIn = Field(default_factory=CustomerIn)
+
+
+class NewConversationOut(BaseModel):
+    id: str
+    token: str = Field(description="Secret: send it as `Authorization: Bearer <token>`.")
+
+
+class MessageIn(Body):
+    text: str = Field(min_length=1, description="The customer's message.")
+
+    _text = field_validator("text")(_not_blank)
+
+
+class CitationOut(BaseModel):
+    n: int
+    document_id: str
+    title: str
+    url: str
+    section: str
+    kind: str
+    snippet: str
+
+
+class DecisionOut(BaseModel):
+    action: Action
+    reasons: list[str]
+    explanation: str
+
+
+class ExpectedWaitOut(BaseModel):
+    minutes: int | None
+    text: str
+    within_hours: bool
+    back_at: str | None
+
+
+class HandoffOut(BaseModel):
+    case_id: int
+    queue: str
+    status: str
+    expected_wait: ExpectedWaitOut
+
+
+class TurnReply(BaseModel):
+    message_id: int | None = Field(description="The assistant's stored message; null if silent.")
+    action: Action
+    answer: str | None
+    citations: list[CitationOut]
+    related: list[CitationOut] = Field(description="Closest articles when the assistant is unsure.")
+    confidence: float | None
+    decision: DecisionOut
+    handoff: HandoffOut | None
+
+
+class MessageOut(BaseModel):
+    id: int
+    speaker: Literal["customer", "assistant", "agent", "note"]
+    text: str
+    author: str
+    created_at: datetime
+    citations: list[CitationOut]
+    confidence: float | None
+    kind: str
+
+
+class ConversationOut(BaseModel):
+    id: str
+    status: Literal["active", "handed_off", "resolved"]
+    customer: dict[str, str]
+    messages: list[MessageOut]
+    handoff: HandoffOut | None
+
+
+class FeedbackIn(Body):
+    helpful: bool | None = None
+    csat: int | None = Field(None, ge=1, le=5)
+    comment: str = Field("", max_length=4000)
+    message_id: int | None = None
+
+
+class OkOut(BaseModel):
+    ok: bool = True
+
+
+# Agent
+
+
+class MeOut(BaseModel):
+    name: str
+    role: Literal["agent", "admin"]
+
+
+class CaseRowOut(BaseModel):
+    id: int
+    conversation_id: str
+    status: Literal["open", "claimed", "waiting_on_customer", "resolved"]
+    priority: float
+    priority_label: str
+    priority_reasons: list[str]
+    category: str
+    queue: str
+    tags: list[str]
+    created_at: datetime
+    waiting_seconds: int
+    sla_due_at: datetime | None
+    claimed_by: str | None
+    claimed_at: datetime | None
+    resolution: str | None
+    merged_into: int | None
+    resolved_at: datetime | None
+    title: str
+    customer: dict[str, Any]
+
+
+class CasesOut(BaseModel):
+    cases: list[CaseRowOut]
+
+
+class CaseOut(CaseRowOut):
+    summary: dict[str, Any]
+    transcript: list[MessageOut] = Field(description="Notes included (speaker `note`).")
+
+
+class ReplyIn(Body):
+    text: str = Field(min_length=1)
+    wait_for_customer: bool = True
+
+    _text = field_validator("text")(_not_blank)
+
+
+class NoteIn(Body):
+    text: str = Field(min_length=1)
+
+    _text = field_validator("text")(_not_blank)
+
+
+class TagsIn(Body):
+    add: list[str] = Field(default_factory=list)
+    remove: list[str] = Field(default_factory=list)
+
+
+class MergeIn(Body):
+    into: int
+
+
+class ResolveIn(Body):
+    resolution: str = Field(min_length=1)
+
+    _resolution = field_validator("resolution")(_not_blank)
+
+
+class ReopenIn(Body):
+    reason: str = ""
+
+
+class SavedReplyOut(BaseModel):
+    id: str
+    title: str
+    text: str
+    unfilled: list[str]
+
+
+class SavedRepliesOut(BaseModel):
+    replies: list[SavedReplyOut]
+
+
+# Admin
+
+
+class ReindexStartOut(BaseModel):
+    job: str
+    status: Literal["running", "done", "failed"]
+
+
+class ProgressOut(BaseModel):
+    done: int
+    total: int
+
+
+class ReindexJobOut(ReindexStartOut):
+    progress: ProgressOut
+    result: dict[str, Any] | None
+    error: str | None
+
+
+class CsatOut(BaseModel):
+    average: float | None
+    count: int
+
+
+class ContentGapOut(BaseModel):
+    title: str
+    document_id: str
+    count: int
+
+
+class StatsOut(BaseModel):
+    conversations: int
+    self_service_rate: float | None
+    handoff_rate: float | None
+    handoff_by_reason: dict[str, int]
+    csat: CsatOut
+    median_seconds_to_handoff: float | None
+    median_seconds_to_first_agent_reply: float | None
+    content_gaps: list[ContentGapOut]
+
+
+# Health
+
+
+class HealthOut(BaseModel):
+    status: str
+
+
+class ReadyOut(BaseModel):
+    status: Literal["ready", "not_ready"]
+    checks: dict[str, str]
+
+
+# Conversions from the domain
+
+
+def citation(c: Citation) -> CitationOut:
+    return CitationOut(**asdict(c))
+
+
+def handoff(info: HandoffInfo | None) -> HandoffOut | None:
+    if info is None:
+        return None
+    return HandoffOut(
+        case_id=info.case_id,
+        queue=info.queue,
+        status=info.status,
+        expected_wait=ExpectedWaitOut(**asdict(info.expected_wait)),
+    )
+
+
+def turn_reply(result: TurnResult) -> TurnReply:
+    silent = result.action == "agent"
+    return TurnReply(
+        message_id=result.message.id if result.message else None,
+        action=result.action,
+        answer=None if silent else result.text,
+        citations=[citation(c) for c in result.citations],
+        related=[citation(c) for c in result.related],
+        confidence=result.confidence,
+        decision=DecisionOut(
+            action=result.action, reasons=result.reasons, explanation=result.explanation
+        ),
+        handoff=handoff(result.handoff),
+    )
+
+
+def message(m: StoredMessage) -> MessageOut:
+    return MessageOut(
+        id=m.id,
+        speaker=m.speaker,
+        text=m.text,
+        author=m.author,
+        created_at=m.created_at,
+        citations=[citation(c) for c in m.citations],
+        confidence=m.confidence,
+        kind=m.kind,
+    )
+
+
+def case_row(case: Case, now: datetime) -> CaseRowOut:
+    summary = case.summary
+    issue = summary.get("issue")
+    return CaseRowOut(
+        id=case.id,
+        conversation_id=case.conversation_id,
+        status=case.status,
+        priority=case.priority,
+        priority_label=_priority_label(case.priority),
+        priority_reasons=list(case.priority_reasons),
+        category=case.category,
+        queue=case.queue,
+        tags=list(case.tags),
+        created_at=case.created_at,
+        waiting_seconds=int(case.waiting(now).total_seconds()),
+        sla_due_at=case.sla_due_at,
+        claimed_by=case.claimed_by,
+        claimed_at=case.claimed_at,
+        resolution=case.resolution,
+        merged_into=case.merged_into,
+        resolved_at=case.resolved_at,
+        title=issue if isinstance(issue, str) and issue else f"Case {case.id}",
+        customer=summary.get("customer") if isinstance(summary.get("customer"), dict) else {},
+    )
+
+
+def saved_reply(reply: SavedReply) -> SavedReplyOut:
+    return SavedReplyOut(**asdict(reply))

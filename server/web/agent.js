@@ -1,0 +1,614 @@
+/* answerdesk agent console: plain JS, no dependencies, no build step.
+   Server text is only ever set with textContent / text nodes: never innerHTML. */
+(() => {
+  "use strict";
+  const KEY_STORE = "answerdesk:agent-key";
+  const REFRESH_MS = 8000;
+  const ACTIVE = "open,claimed,waiting_on_customer";
+  const PLACEHOLDER = /\{\{\s*[^{}]*?\s*\}\}/g;
+
+  const $ = (id) => document.getElementById(id);
+  let key = sessionStorage.getItem(KEY_STORE) || "";
+  let me = null;
+  let current = null; // the case shown: CaseRow + summary + transcript
+  let timer = null;
+  let view = 0; // bumped on every navigation: a slow load for an old view does nothing
+
+  // ------------------------------------------------------------------ helpers
+
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "class") el.className = value;
+      else if (name === "text") el.textContent = value;
+      else if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
+      else el.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child !== null && child !== undefined && child !== false) el.append(child);
+    }
+    return el;
+  }
+
+  function safeUrl(url) {
+    if (!url) return null;
+    try {
+      const parsed = new URL(url, location.href);
+      return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function link(url, text) {
+    const href = safeUrl(url);
+    return href
+      ? h("a", { href, target: "_blank", rel: "noopener noreferrer", text })
+      : h("span", { text });
+  }
+
+  function show(el, text) {
+    el.textContent = text || "";
+    el.hidden = !text;
+  }
+
+  function waited(seconds) {
+    if (seconds === null || seconds === undefined) return "—";
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 1) return "< 1 min";
+    if (minutes < 60) return `${minutes} min`;
+    const hours = Math.floor(minutes / 60);
+    if (hours < 48) return `${hours} h ${minutes % 60} min`;
+    return `${Math.floor(hours / 24)} days`;
+  }
+
+  function when(iso) {
+    if (!iso) return "";
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+  }
+
+  const pretty = (text) => String(text || "").replace(/_/g, " ");
+
+  // ------------------------------------------------------------------ API
+
+  class ApiError extends Error {
+    constructor(status, code, message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  async function api(path, { method = "GET", body } = {}) {
+    const init = { method, headers: { "X-API-Key": key, Accept: "application/json" } };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch(path, init);
+    } catch {
+      throw new ApiError(0, "network", "The answerdesk server cannot be reached. Is it running?");
+    }
+    if (res.ok) return res.status === 204 ? null : res.json();
+    let code = `http_${res.status}`;
+    let message = `The server answered ${res.status}.`;
+    try {
+      const payload = await res.json();
+      if (payload && payload.error) ({ code, message } = { ...{ code, message }, ...payload.error });
+    } catch {
+      /* not JSON */
+    }
+    if (res.status === 429) {
+      const after = res.headers.get("Retry-After");
+      message = `Too many requests: wait ${after ? `${after} s` : "a moment"} and try again.`;
+    }
+    const error = new ApiError(res.status, code, message);
+    if (res.status === 401 && me) signOut(message);
+    throw error;
+  }
+
+  // ------------------------------------------------------------------ sign in
+
+  async function signIn(candidate) {
+    key = candidate;
+    try {
+      me = await api("/v1/agent/me");
+    } catch (error) {
+      key = "";
+      me = null;
+      sessionStorage.removeItem(KEY_STORE);
+      throw error;
+    }
+    sessionStorage.setItem(KEY_STORE, key);
+    $("me-name").textContent = me.name;
+    $("me-role").textContent = me.role;
+    $("who").hidden = false;
+    $("login").hidden = true;
+    route();
+  }
+
+  function signOut(reason) {
+    sessionStorage.removeItem(KEY_STORE);
+    key = "";
+    me = null;
+    clearInterval(timer);
+    $("who").hidden = true;
+    $("queue").hidden = true;
+    $("case").hidden = true;
+    $("login").hidden = false;
+    show($("login-error"), reason || "");
+    $("key").value = "";
+    $("key").focus();
+  }
+
+  $("login-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const candidate = $("key").value.trim();
+    if (!candidate) {
+      show($("login-error"), "Paste your API key.");
+      $("key").focus();
+      return;
+    }
+    show($("login-error"), "");
+    try {
+      await signIn(candidate);
+    } catch (error) {
+      show(
+        $("login-error"),
+        error.status === 401 || error.status === 403
+          ? `This key was not accepted: ${error.message}`
+          : error.message,
+      );
+      $("key").focus();
+    }
+  });
+  $("signout").addEventListener("click", () => signOut("Signed out."));
+
+  // ------------------------------------------------------------------ routing
+
+  function route() {
+    if (!me) return;
+    clearInterval(timer);
+    const match = /^#case-(\d+)$/.exec(location.hash);
+    if (match) openCase(Number(match[1]));
+    else showQueue();
+  }
+  window.addEventListener("hashchange", route);
+
+  // ------------------------------------------------------------------ queue
+
+  async function showQueue() {
+    const mine = ++view;
+    current = null;
+    $("case").hidden = true;
+    $("queue").hidden = false;
+    await loadQueue();
+    if (mine !== view) return;
+    $("queue-h").focus({ preventScroll: true });
+    clearInterval(timer);
+    timer = setInterval(loadQueue, REFRESH_MS);
+  }
+
+  async function loadQueue() {
+    const status = $("status-filter").value || ACTIVE;
+    try {
+      const data = await api(`/v1/agent/cases?status=${encodeURIComponent(status)}&sort=priority&limit=200`);
+      const cases = [...data.cases].sort(
+        (a, b) => (b.priority ?? 0) - (a.priority ?? 0) || (b.waiting_seconds ?? 0) - (a.waiting_seconds ?? 0),
+      );
+      const body = $("queue-body");
+      body.replaceChildren(...cases.map(queueRow));
+      $("queue-empty").hidden = cases.length > 0;
+      show($("queue-error"), "");
+      $("queue-updated").textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    } catch (error) {
+      show($("queue-error"), error.message);
+    }
+  }
+
+  function queueRow(row) {
+    const label = row.priority_label || "—";
+    return h(
+      "tr",
+      { "data-case": row.id },
+      h(
+        "td",
+        {},
+        h("span", {
+          class: `pill p-${String(label).toLowerCase()}`,
+          title: (row.priority_reasons || []).join("; "),
+          text: label,
+        }),
+      ),
+      h("td", { class: "title" }, h("a", { href: `#case-${row.id}`, text: row.title || `Case ${row.id}` })),
+      h("td", { text: pretty(row.category) || "—" }),
+      h("td", { text: row.queue || "—" }),
+      h("td", { class: "nowrap", text: waited(row.waiting_seconds) }),
+      h("td", {}, h("span", { class: `pill s-${String(row.status).split("_")[0]}`, text: pretty(row.status) })),
+      h("td", { text: row.claimed_by || "—" }),
+    );
+  }
+
+  $("refresh").addEventListener("click", loadQueue);
+  $("status-filter").addEventListener("change", loadQueue);
+
+  // ------------------------------------------------------------------ case view
+
+  async function openCase(id) {
+    const mine = ++view;
+    $("queue").hidden = true;
+    $("case").hidden = false;
+    for (const banner of ["claim-warning", "case-error", "case-status"]) show($(banner), "");
+    delete $("claim-warning").dataset.sticky;
+    const fresh = !current || current.id !== id;
+    try {
+      await loadCase(id, fresh);
+    } catch (error) {
+      show($("case-error"), error.message);
+      return;
+    }
+    if (mine !== view) return;
+    if (fresh) {
+      $("case-title").focus({ preventScroll: false });
+      loadSavedReplies(id);
+    }
+    clearInterval(timer);
+    timer = setInterval(() => loadCase(id, false).catch(() => {}), REFRESH_MS);
+  }
+
+  async function loadCase(id, fresh) {
+    const data = await api(`/v1/agent/cases/${id}`);
+    current = data;
+    renderCase(data);
+    if (fresh) {
+      const draft = (data.summary && data.summary.draft_reply) || "";
+      $("reply-text").value = draft;
+      $("note-text").value = "";
+      $("resolution").value = "";
+      checkPlaceholders();
+    }
+  }
+
+  function renderCase(c) {
+    $("case-title").textContent = `#${c.id} · ${c.title || "Case"}`;
+    const bits = [
+      pretty(c.status),
+      c.queue && `queue ${c.queue}`,
+      c.claimed_by ? `claimed by ${c.claimed_by}` : "unclaimed",
+      c.waiting_seconds != null && `waiting ${waited(c.waiting_seconds)}`,
+      c.created_at && `opened ${when(c.created_at)}`,
+    ];
+    $("case-meta").textContent = bits.filter(Boolean).join(" · ");
+    const mine = c.claimed_by && me && c.claimed_by === me.name;
+    const other = c.claimed_by && !mine;
+    if (other && !$("claim-warning").dataset.sticky) {
+      show(
+        $("claim-warning"),
+        `${c.claimed_by} already claimed this case${c.claimed_at ? ` (${when(c.claimed_at)})` : ""}. Check with them before you reply.`,
+      );
+    } else if (!other) {
+      delete $("claim-warning").dataset.sticky;
+      show($("claim-warning"), "");
+    }
+    $("claim").disabled = Boolean(mine) || c.status === "resolved";
+    $("release").disabled = !mine;
+    $("resolve").disabled = c.status === "resolved";
+    renderSummary(c.summary || {});
+    renderTranscript(c.transcript || []);
+    renderTags(c.tags || []);
+  }
+
+  function dlRow(list, term, ...content) {
+    const items = content.flat().filter((x) => x !== null && x !== undefined && x !== "");
+    if (!items.length) return;
+    list.append(h("dt", { text: term }), h("dd", {}, ...items));
+  }
+
+  function chips(values, cls) {
+    return values && values.length
+      ? h("ul", { class: "chips" }, values.map((v) => h("li", { class: `chip ${cls || ""}`, text: pretty(v) })))
+      : null;
+  }
+
+  function sparkline(values) {
+    if (!values || values.length < 2) return null;
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    const width = 90;
+    const height = 20;
+    svg.setAttribute("width", width);
+    svg.setAttribute("height", height);
+    svg.setAttribute("class", "spark");
+    svg.setAttribute("aria-hidden", "true");
+    const points = values.map((v, i) => {
+      const x = (i / (values.length - 1)) * (width - 4) + 2;
+      const y = height - 2 - ((Math.max(-1, Math.min(1, v)) + 1) / 2) * (height - 4);
+      return `${x.toFixed(1)},${y.toFixed(1)}`;
+    });
+    const line = document.createElementNS(ns, "polyline");
+    line.setAttribute("points", points.join(" "));
+    line.setAttribute("fill", "none");
+    line.setAttribute("stroke", "#5a6472");
+    line.setAttribute("stroke-width", "1.5");
+    svg.append(line);
+    return svg;
+  }
+
+  function renderSummary(s) {
+    const list = h("dl", { class: "summary" });
+    const customer = s.customer || {};
+    dlRow(list, "Issue", s.issue ? h("span", { class: "issue-text", text: s.issue }) : null);
+    if (list.lastChild) list.lastChild.classList.add("issue");
+    const who = [customer.email || customer.id, customer.plan && `plan: ${customer.plan}`,
+      customer.product_area && `area: ${customer.product_area}`, customer.locale].filter(Boolean);
+    dlRow(list, "Customer", who.join(" · "), customer.page_url ? [" · ", link(customer.page_url, "page")] : null);
+    dlRow(list, "Category", pretty(s.category), s.channel ? ` · via ${s.channel}` : null);
+    dlRow(list, "Description", s.description ? h("blockquote", { text: s.description }) : null);
+    const tried = (s.tried || []).map((t) =>
+      h("li", { text: `${t.what} (${t.helped === true ? "helped" : t.helped === false ? "did not help" : "result unknown"})` }),
+    );
+    dlRow(list, "What was tried", tried.length ? h("ul", {}, tried) : null);
+    const diagnosis = s.diagnosis || {};
+    const sources = (diagnosis.sources || []).map((c) => h("li", {}, link(c.url, c.title || c.document_id)));
+    const similar = (diagnosis.similar_cases || []).map((c) => h("li", { text: c.title || c.document_id }));
+    dlRow(
+      list,
+      "Diagnosis",
+      diagnosis.text ? h("p", { class: "diagnosis", style: "margin:0", text: diagnosis.text }) : null,
+      sources.length ? [h("div", { class: "small muted", text: "Sources" }), h("ol", { class: "sources" }, sources)] : null,
+      similar.length ? [h("div", { class: "small muted", text: "Similar cases" }), h("ul", { class: "similar" }, similar)] : null,
+    );
+    const suggested = (s.suggested_articles || []).map((a) => h("li", {}, link(a.url, a.title || a.document_id)));
+    dlRow(list, "Suggested articles", suggested.length ? h("ul", {}, suggested) : null);
+    const steps = (s.next_steps || []).map((step) => h("li", { text: step }));
+    dlRow(list, "Next steps", steps.length ? h("ol", {}, steps) : null);
+    const sentiment = s.sentiment || {};
+    if (sentiment.label) {
+      const arrow = { rising: "↑", falling: "↓", steady: "→" }[sentiment.trend] || "";
+      dlRow(
+        list,
+        "Sentiment",
+        `${sentiment.label}${sentiment.score != null ? ` (${Number(sentiment.score).toFixed(2)})` : ""} `,
+        sentiment.trend ? h("span", { class: `trend ${sentiment.trend}`, text: `${arrow} ${sentiment.trend}` }) : null,
+        sparkline(sentiment.trajectory),
+      );
+    }
+    const priority = s.priority || {};
+    if (priority.label) {
+      const why = (priority.why || []).map((w) => h("li", { text: w }));
+      dlRow(
+        list,
+        "Priority",
+        h("span", { class: `pill p-${String(priority.label).toLowerCase()}`, text: priority.label }),
+        priority.score != null ? ` ${Number(priority.score).toFixed(2)}` : null,
+        why.length ? h("ul", {}, why) : null,
+      );
+    }
+    dlRow(list, "Hand-off reasons", chips(s.handoff_reasons), s.explanation ? h("p", { style: "margin:4px 0 0", text: s.explanation }) : null);
+    dlRow(list, "Confidence", s.confidence == null ? "not measured" : `${Math.round(s.confidence * 100)}%`);
+    const fields = Object.entries(s.fields || {}).map(([k, v]) => h("li", { text: `${pretty(k)}: ${v}` }));
+    dlRow(list, "Details collected", fields.length ? h("ul", {}, fields) : null);
+    dlRow(list, "Missing information", chips(s.missing, "warn"));
+    if (s.written_by) dlRow(list, "Written by", h("span", { class: "small muted", text: s.written_by }));
+    if (!list.childElementCount) list.append(h("dd", { text: "No summary yet." }));
+    $("summary-body").replaceChildren(list);
+  }
+
+  function renderTranscript(messages) {
+    const items = messages.map((m) => {
+      const speaker = m.speaker || "assistant";
+      const label =
+        speaker === "note"
+          ? `Internal note${m.author ? ` · ${m.author}` : ""}`
+          : speaker === "agent"
+            ? `${m.author || "Agent"} (agent)`
+            : speaker === "customer"
+              ? "Customer"
+              : "Assistant";
+      const cites = (m.citations || []).map((c) => h("li", {}, link(c.url, `[${c.n}] ${c.title}`)));
+      return h(
+        "li",
+        { class: speaker, "data-speaker": speaker },
+        h("div", { class: "meta" }, h("strong", { text: label }), h("span", { text: when(m.created_at) }),
+          m.kind && speaker === "assistant" ? h("span", { text: m.kind }) : null),
+        h("div", { class: "text", text: m.text || "" }),
+        cites.length ? h("ol", { class: "cites" }, cites) : null,
+      );
+    });
+    $("transcript-list").replaceChildren(...items);
+  }
+
+  function renderTags(tags) {
+    $("tags").replaceChildren(
+      ...tags.map((tag) =>
+        h("li", { class: "chip" }, tag,
+          h("button", { type: "button", "aria-label": `Remove tag ${tag}`, text: "×", onclick: () => changeTags([], [tag]) })),
+      ),
+    );
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  async function act(fn, done) {
+    show($("case-error"), "");
+    show($("case-status"), "");
+    try {
+      const result = await fn();
+      if (done) show($("case-status"), done);
+      return result;
+    } catch (error) {
+      if (error.status === 409) {
+        $("claim-warning").dataset.sticky = "1";
+        show($("claim-warning"), error.message);
+      } else show($("case-error"), error.message);
+      return null;
+    }
+  }
+
+  $("claim").addEventListener("click", async () => {
+    const row = await act(() => api(`/v1/agent/cases/${current.id}/claim`, { method: "POST" }), "You claimed this case.");
+    if (row) {
+      delete $("claim-warning").dataset.sticky;
+      await loadCase(current.id, false);
+    } else await loadCase(current.id, false).catch(() => {});
+  });
+
+  $("release").addEventListener("click", async () => {
+    const row = await act(() => api(`/v1/agent/cases/${current.id}/release`, { method: "POST" }), "Released: the case is back in the queue.");
+    if (row) await loadCase(current.id, false);
+  });
+
+  function placeholders(text) {
+    return [...String(text).matchAll(PLACEHOLDER)];
+  }
+
+  /** Mirror the reply with its `{{placeholders}}` highlighted; true when none remain. */
+  function checkPlaceholders() {
+    const area = $("reply-text");
+    const found = placeholders(area.value);
+    area.classList.toggle("invalid", found.length > 0);
+    area.setAttribute("aria-invalid", found.length ? "true" : "false");
+    $("placeholder-warning").hidden = !found.length;
+    if (!found.length) return true;
+    const names = [...new Set(found.map((m) => m[0]))].join(", ");
+    $("placeholder-message").textContent = `Fill in ${names} before sending: the customer would see it as is.`;
+    const preview = $("reply-preview");
+    preview.replaceChildren();
+    let last = 0;
+    for (const m of found) {
+      preview.append(area.value.slice(last, m.index), h("mark", { text: m[0] }));
+      last = m.index + m[0].length;
+    }
+    preview.append(area.value.slice(last));
+    return false;
+  }
+
+  function selectFirstPlaceholder() {
+    const area = $("reply-text");
+    const [first] = placeholders(area.value);
+    if (!first) return;
+    area.focus();
+    area.setSelectionRange(first.index, first.index + first[0].length);
+  }
+
+  $("reply-text").addEventListener("input", checkPlaceholders);
+
+  $("reply-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const area = $("reply-text");
+    const text = area.value.trim();
+    if (!text) {
+      show($("case-error"), "Write a reply first.");
+      area.focus();
+      return;
+    }
+    if (!checkPlaceholders()) {
+      selectFirstPlaceholder();
+      return; // refused: the highlighted placeholder must be replaced first
+    }
+    $("send-reply").disabled = true;
+    const sent = await act(
+      () => api(`/v1/agent/cases/${current.id}/reply`, {
+        method: "POST",
+        body: { text, wait_for_customer: $("wait-customer").checked },
+      }),
+      "Reply sent to the customer.",
+    );
+    $("send-reply").disabled = false;
+    if (sent) {
+      area.value = "";
+      checkPlaceholders();
+      await loadCase(current.id, false);
+    }
+  });
+
+  async function loadSavedReplies(id) {
+    const select = $("saved");
+    select.replaceChildren(h("option", { value: "", text: "Insert a saved reply…" }));
+    select.disabled = true;
+    delete select.dataset.loaded;
+    try {
+      const data = await api(`/v1/agent/cases/${id}/saved-replies`);
+      for (const reply of data.replies || []) {
+        const needs = reply.unfilled && reply.unfilled.length ? ` (fill in: ${reply.unfilled.join(", ")})` : "";
+        const option = h("option", { value: String(reply.id), text: `${reply.title}${needs}` });
+        option.dataset.text = reply.text;
+        select.append(option);
+      }
+      select.disabled = select.options.length < 2;
+    } catch (error) {
+      show($("case-error"), `Saved replies are unavailable: ${error.message}`);
+    } finally {
+      select.dataset.loaded = String(id);
+    }
+  }
+
+  $("saved").addEventListener("change", () => {
+    const select = $("saved");
+    const option = select.selectedOptions[0];
+    if (!option || !option.value) return;
+    const area = $("reply-text");
+    const start = area.selectionStart ?? area.value.length;
+    const end = area.selectionEnd ?? area.value.length;
+    const before = area.value.slice(0, start);
+    const gap = before && !/\s$/.test(before) ? "\n\n" : "";
+    area.setRangeText(gap + option.dataset.text, start, end, "end");
+    select.value = "";
+    checkPlaceholders();
+    if (placeholders(area.value).length) selectFirstPlaceholder();
+    else area.focus();
+  });
+
+  $("note-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = $("note-text").value.trim();
+    if (!text) return $("note-text").focus();
+    const note = await act(() => api(`/v1/agent/cases/${current.id}/notes`, { method: "POST", body: { text } }), "Note added.");
+    if (note) {
+      $("note-text").value = "";
+      await loadCase(current.id, false);
+    }
+  });
+
+  async function changeTags(add, remove) {
+    const row = await act(() => api(`/v1/agent/cases/${current.id}/tags`, { method: "POST", body: { add, remove } }));
+    if (row) {
+      current.tags = row.tags || [];
+      renderTags(current.tags);
+    }
+    return row;
+  }
+
+  $("tag-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const tag = $("tag-input").value.trim();
+    if (!tag) return $("tag-input").focus();
+    if (await changeTags([tag], [])) $("tag-input").value = "";
+  });
+
+  $("resolve-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const resolution = $("resolution").value.trim();
+    if (!resolution) {
+      show($("case-error"), "Describe the resolution: what fixed it for the customer.");
+      return $("resolution").focus();
+    }
+    const row = await act(
+      () => api(`/v1/agent/cases/${current.id}/resolve`, { method: "POST", body: { resolution } }),
+      "Case resolved.",
+    );
+    if (row) await loadCase(current.id, false);
+  });
+
+  // ------------------------------------------------------------------ start
+
+  if (key) {
+    signIn(key).catch((error) => signOut(error.message));
+  } else {
+    $("key").focus();
+  }
+})();
