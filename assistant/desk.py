@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from assistant.backends.extractive import ExtractiveComposer
 from assistant.decision import Decision, explain
+from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.intake import Intake, assess, may_ask, question
 from assistant.replies import SavedReply, refuse_unfilled, saved_replies
 from assistant.service import Reply, SupportAssistant, validate_question
@@ -45,12 +46,14 @@ from assistant.store.protocol import (
     StoredMessage,
 )
 from assistant.summary import Priority, SummaryInput, summarize
+from assistant.summary import unavailable as unavailable_summary
 from assistant.triage import CustomerContext
 from assistant.types import Answer, Citation, Turn
 from assistant.wait import QueueState, SupportHours, estimate
 
 Action = Literal["answer", "clarify", "handoff", "waiting", "agent"]
 CANDIDATE_TAG = "candidate-article"
+UNAVAILABLE = "backend_unavailable"
 # Hand-off reasons that mean the knowledge base could not answer: a resolution is new knowledge.
 KB_GAP_REASONS = frozenset({"low_confidence", "out_of_scope", "repeated_failure"})
 # Below this similarity to anything indexed, a resolution says something the KB does not.
@@ -250,6 +253,55 @@ class HelpDesk:
             return None
         latest = max(cases, key=lambda c: c.created_at)
         return HandoffInfo(latest.id, latest.queue, latest.status, self.expected_wait(latest))
+
+    def hand_off_unavailable(self, conversation_id: str, text: str, since: datetime) -> TurnResult:
+        """The assistant failed or timed out on this message: hand the conversation to a person
+        with `backend_unavailable`, keeping the customer's message exactly once (a turn that
+        failed part-way may have stored it already, at or after `since`)."""
+        conversation = self.store.conversation(conversation_id)
+        transcript = self.store.transcript(conversation_id)
+        said = next(
+            (
+                m
+                for m in reversed(transcript)
+                if m.speaker == "customer" and m.text == text.strip() and m.created_at >= since
+            ),
+            None,
+        )
+        if said is None:
+            said = self.store.add_message(conversation_id, "customer", text.strip())
+            transcript.append(said)
+        case = self._active_case(conversation_id) or self._open_unavailable(
+            conversation, transcript
+        )
+        info = HandoffInfo(case.id, case.queue, case.status, self.expected_wait(case))
+        decision = Decision("handoff", [UNAVAILABLE], explain(UNAVAILABLE))
+        reply = handoff_text(decision, info, has_related=False)
+        stored = self.store.add_message(
+            conversation_id, "assistant", reply, kind="handoff",
+            meta={"action": "handoff", "reasons": [UNAVAILABLE], "related": [], "case_id": case.id},
+        )  # fmt: skip
+        return TurnResult(
+            conversation_id, "handoff", reply, [], None, [UNAVAILABLE], decision.explanation,
+            handoff=info, message=stored, customer_message=said,
+        )  # fmt: skip
+
+    def _open_unavailable(
+        self, conversation: Conversation, transcript: Sequence[StoredMessage]
+    ) -> Case:
+        summary = unavailable_summary(conversation.customer, transcript)
+        new = NewCase(
+            summary=summary, priority=0.5, category="general", queue="support",
+            reasons=tuple(summary["priority"]["why"]), tags=(UNAVAILABLE,),
+            sla_due_at=self.now() + timedelta(hours=SLA_HOURS["normal"]),
+        )  # fmt: skip
+        try:
+            return self.store.open_case(conversation.id, new)
+        except AnswerdeskError as error:  # a turn that failed part-way opened one meanwhile
+            again = self._active_case(conversation.id)
+            if error.code is not ErrorCode.CONFLICT or again is None:
+                raise
+            return again
 
     # --- the agent's side ---------------------------------------------------------------
 

@@ -271,3 +271,39 @@ def written(inp: SummaryInput, model: ChatModel, max_tokens: int = 400) -> dict[
 def summarize(inp: SummaryInput, model: ChatModel | None) -> dict[str, Any]:
     """The LLM writes the prose when one is configured; otherwise the extractive summariser."""
     return extractive(inp) if model is None else written(inp, model)
+
+
+def unavailable(customer: Customer, transcript: Sequence[StoredMessage]) -> dict[str, Any]:
+    """The summary when the assistant itself failed: only what is known without it — who, the
+    customer's words, and why no diagnosis was written."""
+    texts = _customer_texts(transcript)
+    reason = "backend_unavailable"
+    return {
+        "customer": asdict(customer),
+        "channel": "chat",
+        "issue": issue_line(texts) or "Customer question",
+        "category": "general",
+        "description": "\n".join(texts)[:2000],
+        "tried": [],
+        "suggested_articles": [],
+        "diagnosis": {
+            "text": "Not diagnosed: the assistant's answer service failed or timed out.",
+            "sources": [],
+            "similar_cases": [],
+        },
+        "next_steps": [NEXT_STEPS[reason]],
+        "draft_reply": "",
+        "sentiment": {"label": "unknown", "score": None, "trajectory": [], "trend": "steady"},
+        "priority": {"score": 0.5, "label": "normal", "why": ["the assistant was unavailable"]},
+        "handoff_reasons": [reason],
+        "explanation": "the answer service is unavailable",
+        "confidence": None,
+        "fields": {},
+        "missing": [],
+        "transcript": [
+            {"speaker": m.speaker, "text": m.text, "created_at": m.created_at.isoformat()}
+            for m in transcript
+            if m.speaker != "note"
+        ],
+        "written_by": "fallback",
+    }

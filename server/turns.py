@@ -18,25 +18,15 @@ import dataclasses
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from assistant.decision import Decision, explain
-from assistant.desk import HandoffInfo, HelpDesk, TurnResult, handoff_text
+from assistant.desk import HelpDesk, TurnResult
 from assistant.errors import AnswerdeskError, ErrorCode
-from assistant.store.protocol import (
-    ACTIVE_STATUSES,
-    Case,
-    CaseStore,
-    Conversation,
-    NewCase,
-    StoredMessage,
-)
+from assistant.store.protocol import CaseStore
 from server.metrics import Metrics
 
 log = logging.getLogger("answerdesk.server")
-REASON = "backend_unavailable"
 # The assistant's failures; anything else an AnswerdeskError says is the client's to hear.
 _BACKEND_FAILURES = {
     ErrorCode.INDEX_UNAVAILABLE,
@@ -87,86 +77,7 @@ class TurnRunner:
         return dataclasses.replace(self.desk, store=store).send(conversation_id, token, text)
 
     def _fallback(self, conversation_id: str, text: str, started: datetime) -> TurnResult:
-        """Hand off with `backend_unavailable`, keeping the customer's message exactly once."""
-        store = self.desk.store
-        conversation = store.conversation(conversation_id)
-        transcript = store.transcript(conversation_id)
-        said = next(
-            (
-                m
-                for m in reversed(transcript)
-                if m.speaker == "customer" and m.text == text.strip() and m.created_at >= started
-            ),
-            None,
-        )
-        if said is None:
-            said = store.add_message(conversation_id, "customer", text.strip())
-            transcript.append(said)
-        case = self._case(conversation, transcript)
-        info = HandoffInfo(case.id, case.queue, case.status, self.desk.expected_wait(case))
-        decision = Decision("handoff", [REASON], explain(REASON))
-        reply = handoff_text(decision, info, has_related=False)
-        stored = store.add_message(
-            conversation_id, "assistant", reply, kind="handoff",
-            meta={"action": "handoff", "reasons": [REASON], "related": [], "case_id": case.id},
-        )  # fmt: skip
-        return TurnResult(
-            conversation_id, "handoff", reply, [], None, [REASON], decision.explanation,
-            handoff=info, message=stored, customer_message=said,
-        )  # fmt: skip
-
-    def _case(self, conversation: Conversation, transcript: list[StoredMessage]) -> Case:
-        """The conversation's open case, or a new one with what is known without the
-        assistant: the customer's words and why the assistant could not help."""
-        active = self.desk.store.list_cases(
-            conversation_id=conversation.id, status=ACTIVE_STATUSES, limit=1
-        )
-        if active:
-            return active[0]
-        words = [m.text for m in transcript if m.speaker == "customer"]
-        issue = words[0].strip().splitlines()[0][:120] if words else "Customer question"
-        why = "the assistant was unavailable"
-        summary = {
-            "customer": asdict(conversation.customer),
-            "channel": "chat",
-            "issue": issue,
-            "category": "general",
-            "description": "\n".join(words),
-            "tried": [],
-            "suggested_articles": [],
-            "diagnosis": {
-                "text": "Not diagnosed: the assistant's answer service failed or timed out.",
-                "sources": [],
-                "similar_cases": [],
-            },
-            "next_steps": [
-                "The assistant's answer service failed during this conversation; answer from "
-                "the help center directly."
-            ],
-            "draft_reply": "",
-            "priority": {"score": 0.5, "label": "normal", "why": [why]},
-            "handoff_reasons": [REASON],
-            "explanation": explain(REASON),
-            "confidence": None,
-            "fields": {},
-            "missing": [],
-            "transcript": [
-                {"speaker": m.speaker, "text": m.text, "created_at": m.created_at.isoformat()}
-                for m in transcript
-            ],
-            "written_by": "fallback",
-        }
-        new = NewCase(
-            summary=summary, priority=0.5, category="general", queue="support",
-            reasons=(why,), tags=(REASON,),
-        )  # fmt: skip
-        try:
-            return self.desk.store.open_case(conversation.id, new)
-        except AnswerdeskError as error:  # the abandoned turn opened one meanwhile
-            again = self.desk.store.list_cases(conversation_id=conversation.id, limit=1)
-            if error.code is not ErrorCode.CONFLICT or not again:
-                raise
-            return again[0]
+        return self.desk.hand_off_unavailable(conversation_id, text, started)
 
 
 class _UntilAbandoned:

@@ -209,3 +209,23 @@ def test_a_resolution_the_knowledge_base_lacked_becomes_a_candidate_article(
         known, "bob", "Explained how to turn on two-factor authentication in Settings → Security."
     )
     assert CANDIDATE_TAG not in again.tags
+
+
+def test_when_the_assistant_fails_the_conversation_is_handed_off_with_a_full_summary(
+    sample_desk: HelpDesk,
+) -> None:
+    from tests.assistant.test_summary import SECTIONS
+
+    c = chat(sample_desk)
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    # The failed turn had already stored the customer's message: it is not stored twice.
+    sample_desk.store.add_message(c.id, "customer", "Why is my VAT report empty?")
+    turn = sample_desk.hand_off_unavailable(c.id, "Why is my VAT report empty?", since)
+    assert turn.action == "handoff" and turn.reasons == ["backend_unavailable"]
+    speakers = [m.speaker for m in sample_desk.view(c.id, c.token).messages]
+    assert speakers == ["customer", "assistant"]
+    summary = sample_desk.case(turn.handoff.case_id).summary  # type: ignore[union-attr]
+    assert set(summary) == SECTIONS and summary["issue"] == "Why is my VAT report empty?"
+    # A second failure in the same conversation joins the open case.
+    again = sample_desk.hand_off_unavailable(c.id, "hello?", since)
+    assert again.handoff.case_id == turn.handoff.case_id  # type: ignore[union-attr]
