@@ -58,6 +58,8 @@ UNAVAILABLE = "backend_unavailable"
 KB_GAP_REASONS = frozenset({"low_confidence", "out_of_scope", "repeated_failure"})
 # Below this similarity to anything indexed, a resolution says something the KB does not.
 NOVEL_RESOLUTION = 0.75
+WAIT_BOOST_PER_HOUR = 0.1
+MAX_WAIT_BOOST = 0.3
 SLA_HOURS = {"urgent": 1, "high": 4, "normal": 8, "low": 24}
 LABELS = ((0.8, "urgent"), (0.6, "high"), (0.3, "normal"), (0.0, "low"))
 PLAN_WEIGHT = {"business": 0.15, "enterprise": 0.25, "vip": 0.25}
@@ -146,6 +148,15 @@ def priority_of(reply: Reply, customer: Customer, reasons: Sequence[str]) -> Pri
     score = round(min(1.0, score), 3)
     label = next(name for floor, name in LABELS if score >= floor)
     return Priority(score, label, why or ["routine question"])
+
+
+def urgency(case: Case, now: datetime) -> float:
+    """The queue's order: the case's priority plus 0.1 per hour an open case has waited (at most
+    +0.3), so a routine question is not starved by a stream of slightly more urgent ones."""
+    if case.status != "open":
+        return case.priority
+    hours = max(0.0, (now - case.created_at).total_seconds() / 3600)
+    return min(1.0, case.priority + min(MAX_WAIT_BOOST, WAIT_BOOST_PER_HOUR * hours))
 
 
 @dataclass
@@ -313,7 +324,13 @@ class HelpDesk:
         sort: CaseSort = "priority",
         limit: int = 100,
     ) -> list[Case]:
-        return self.store.list_cases(status=status, queue=queue, sort=sort, limit=limit)
+        if sort != "priority":
+            return self.store.list_cases(status=status, queue=queue, sort=sort, limit=limit)
+        # Waiting raises urgency: re-rank the stored priority with the time waited so far.
+        found = self.store.list_cases(status=status, queue=queue, sort=sort, limit=max(limit, 1000))
+        now = self.now()
+        found.sort(key=lambda c: (-urgency(c, now), c.created_at))
+        return found[:limit]
 
     def case(self, case_id: int) -> CaseView:
         case = self.store.case(case_id)

@@ -25,7 +25,7 @@ from assistant.index import LiveIndex
 from assistant.ports import Embedder
 from assistant.service import SupportAssistant, load_calibration
 from assistant.settings import Settings
-from assistant.store import SqlCaseStore
+from assistant.store import SqlCaseStore, make_engine, upgrade
 from ingest.sync import Indexer, SyncReport
 
 # Read once at import: the autouse fixture below hides every ANSWERDESK_* variable from tests.
@@ -129,9 +129,22 @@ def sample_desk(sample_assistant: SupportAssistant, tmp_path: Path) -> Iterator[
     settings = sample_assistant.settings.model_copy(
         update={"database_url": f"sqlite:///{tmp_path / 'desk.sqlite3'}"}
     )
-    store = SqlCaseStore.from_settings(settings)
-    yield HelpDesk(settings, store, sample_assistant, now=lambda: OFFICE_HOURS)
+    engine = make_engine(str(settings.database_url))
+    upgrade(engine)
+    clock = Clock(OFFICE_HOURS)  # the desk and the store read the same clock
+    store = SqlCaseStore(engine, now=clock)
+    yield HelpDesk(settings, store, sample_assistant, now=clock)
     store.close()
+
+
+class Clock:
+    """A clock tests set: `clock.at = ...`."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
 
 
 def free_port() -> int:

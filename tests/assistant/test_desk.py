@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -229,3 +230,23 @@ def test_when_the_assistant_fails_the_conversation_is_handed_off_with_a_full_sum
     # A second failure in the same conversation joins the open case.
     again = sample_desk.hand_off_unavailable(c.id, "hello?", since)
     assert again.handoff.case_id == turn.handoff.case_id  # type: ignore[union-attr]
+
+
+def test_the_queue_is_most_urgent_first_and_waiting_raises_urgency(sample_desk: HelpDesk) -> None:
+    from datetime import timedelta
+
+    clock: Any = sample_desk.now  # the fixture's settable clock, shared with the store
+    start = clock.at
+
+    def hand_off(customer: Customer, minutes: int) -> int:
+        clock.at = start + timedelta(minutes=minutes)
+        c = chat(sample_desk, customer)
+        return sample_desk.send(c.id, c.token, OUT_OF_SCOPE).handoff.case_id  # type: ignore[union-attr]
+
+    enterprise = Customer(email="ceo@big.example", plan="enterprise")
+    routine = hand_off(Customer(), 0)
+    vip = hand_off(enterprise, 5)
+    assert [c.id for c in sample_desk.cases()] == [vip, routine]
+    later_vip = hand_off(enterprise, 240)  # the routine case has waited 4 hours by now
+    assert [c.id for c in sample_desk.cases()] == [vip, routine, later_vip]
+    assert [c.id for c in sample_desk.cases(sort="waiting")] == [routine, vip, later_vip]
