@@ -494,7 +494,7 @@ class HelpDesk:
         asked: int,
         said: StoredMessage,
     ) -> TurnResult:
-        text = question(intake.missing, asked)
+        text = question(intake.missing, asked, decision.queue)
         meta = {
             "action": "clarify",
             "reasons": ["missing_information"],

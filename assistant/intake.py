@@ -257,12 +257,13 @@ def may_ask(reasons: Sequence[str], asked: int) -> bool:
     return asked < MAX_QUESTIONS and not urgent.intersection(reasons)
 
 
-def question(missing: Sequence[str], asked: int) -> str:
+def question(missing: Sequence[str], asked: int, queue: str = "support") -> str:
     """One short message asking for (at most) two missing fields."""
     wanted = [FIELDS[m].ask for m in missing[:PER_QUESTION]]
     joined = wanted[0] if len(wanted) == 1 else f"{wanted[0]}, and {wanted[1]}"
+    team = "our team" if queue in ("support", "general") else f"our {queue} team"
     opener = (
-        "I'll pass this to a person on our team. So they can start right away, could you tell me "
+        f"I'll pass this to a person on {team}. So they can start right away, could you tell me "
         if asked == 0
         else "Thanks. One more thing for the person picking this up: "
     )

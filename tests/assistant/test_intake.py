@@ -92,3 +92,4 @@ def test_one_short_question_asks_for_two_details_at_most() -> None:
     assert "email address" in text and "exact error message" in text
     assert "when it started" not in text
     assert question(["started"], 1).startswith("Thanks. One more thing")
+    assert "our billing team" in question(["charge"], 0, "billing")
