@@ -1,9 +1,10 @@
 """The default `ChatModel`: composes a short reply from the best sentences of the passages.
 
-No model, instant, deterministic. It picks the passage sentences (or whole step lists, or the
-matching table row) that best cover the question, keeps each one's citation, and abstains
-when nothing in the passages shares meaning-carrying words with the question. Every sentence
-it writes is copied from a cited passage, so it cannot invent a fact.
+No model, instant, deterministic. It picks the passage sentences (or whole step lists, the
+matching table row, or a FAQ answer or a resolved case's resolution, whole) that best cover
+the question, preferring more of the best passage over more sources, keeps each one's
+citation, and abstains when nothing in the passages shares meaning-carrying words with the
+question. Every sentence it writes is copied from a cited passage, so it cannot invent a fact.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ from assistant.types import Draft, GenerationRequest, Message, Passage
 MAX_WORDS = 110  # prose words in a reply, besides a step list
 MAX_UNITS = 5
 FAQ_WHOLE = True
-SUPPORT_RATIO = 0.45
+SUPPORT_RATIO = 0.45  # a unit joins the lead when it scores this share of the lead's score
+OTHER_RATIO = 0.65  # …and this share when it is one more whole FAQ answer or case
+HEADER = 0.5  # a FAQ answer or a case resolution matches the question it answers, at this weight
+SAME_PASSAGE = 1.0  # preference for more of the lead's passage over other passages
 _PASSAGE_PRIOR = (0.35, 0.15, 0.05)
 
 
@@ -34,7 +38,7 @@ _PASSAGE_PRIOR = (0.35, 0.15, 0.05)
 class Unit:
     passage: int  # 1-based citation number
     position: int
-    kind: str  # sentence | list | row
+    kind: str  # sentence | list | row | answer (a FAQ answer or a case resolution, whole)
     text: str
     intro: bool = False  # a sentence that ends with ":" and introduces the next block
 
@@ -79,14 +83,32 @@ def units_of(passage: Passage, number: int) -> list[Unit]:
     return [u for u in _all_units(passage, number) if u.kind == "list" or informative(u.text)]
 
 
+_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|approx|incl)\.$", re.I)
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences, without splitting after an abbreviation ("e.g.") and with a question kept
+    together with the sentence that answers it ("Changed your mind within 30 days? Email …")."""
+    out: list[str] = []
+    join = False
+    for sentence in split_sentences(text):
+        if join and out:
+            out[-1] += " " + sentence
+        else:
+            out.append(sentence)
+        join = bool(_ABBREVIATION.search(sentence)) or sentence.endswith("?")
+    return out
+
+
 def _all_units(passage: Passage, number: int) -> list[Unit]:
     units: list[Unit] = []
     text = passage.text
     if passage.kind == "case":  # quote how it was solved, never the customer's own words
-        resolution = text.split("Resolution:", 1)[-1].strip()
-        return [Unit(number, i, "sentence", s) for i, s in enumerate(split_sentences(resolution))]
+        # A resolution is short (the cause, then the fix): like a FAQ answer, it is kept whole.
+        resolution = plain(text.split("Resolution:", 1)[-1])
+        return [Unit(number, 0, "answer", resolution)] if resolution else []
     if passage.kind == "faq" and FAQ_WHOLE:  # a curated answer: short, and best kept whole
-        return [Unit(number, 0, "sentence", plain(passage.chunk.text))]
+        return [Unit(number, 0, "answer", plain(passage.chunk.text))]
     for block in parse_blocks(re.sub(r"(?m)^>\s?", "", text)):
         if block.kind == "list":
             items = list_items(block.text)
@@ -99,7 +121,7 @@ def _all_units(passage: Passage, number: int) -> list[Unit]:
         elif block.kind == "table":
             units.extend(Unit(number, len(units), "row", r) for r in _table_rows(block))
         elif block.kind == "paragraph":
-            for sentence in split_sentences(plain(block.text)):
+            for sentence in sentences(plain(block.text)):
                 units.append(
                     Unit(number, len(units), "sentence", sentence, intro=sentence.endswith(":"))
                 )
@@ -150,9 +172,12 @@ def score(unit: Unit, weights: dict[str, float], context: set[str]) -> float:
     words = content_words(unit.text)
     present = set(words) | _signals(unit.text)
     overlap = sum(w for t, w in weights.items() if t in present)
+    topical = sum(w for t, w in weights.items() if t in context and t not in present)
+    if unit.kind == "answer":  # a FAQ's or a case's answer also matches by what it answers
+        overlap, topical = overlap + HEADER * topical, 0.0
     if overlap == 0:
         return 0.0
-    topical = 0.3 * sum(w for t, w in weights.items() if t in context and t not in present)
+    topical *= 0.3
     # Long units match more words by chance: discount beyond a sentence's usual length.
     length = 1.0 + 0.015 * max(0, len(words) - 20)
     if unit.kind == "list" and "<steps>" not in weights:
@@ -189,17 +214,39 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
         first_passage[0] if first_passage and first_passage[0][0] >= 0.6 * best else scored[0]
     )
 
-    chosen = [lead]
-    siblings = {u.position: u for u in by_passage[lead.passage]}
-    after, before = siblings.get(lead.position + 1), siblings.get(lead.position - 1)
-    if lead.intro and after is not None:
-        chosen.append(after)  # the steps the sentence introduces
-    elif lead.kind == "list" and before is not None and before.intro:
-        chosen.insert(0, before)
-    words = sum(len(u.text.split()) for u in chosen if u.kind != "list")
-    for s, unit in scored:
+    chosen: list[Unit] = []
+    words = 0
+
+    def take(unit: Unit) -> None:
+        nonlocal words
+        siblings = {u.position: u for u in by_passage[unit.passage]}
+        after, before = siblings.get(unit.position + 1), siblings.get(unit.position - 1)
+        group = [unit]
+        if unit.intro and after is not None:
+            group.append(after)  # the steps the sentence introduces
+        elif unit.kind == "list" and before is not None and before.intro:
+            group.insert(0, before)
+        for member in group:
+            if member not in chosen:
+                chosen.append(member)
+                words += 0 if member.kind == "list" else len(member.text.split())
+
+    take(lead)
+    # The rest, with the lead's own passage preferred: one source reads as one answer, and
+    # the passage that answers best usually holds the other facts the question asks for.
+    rest = sorted(
+        ((s + (SAME_PASSAGE if u.passage == lead.passage else 0.0), u) for s, u in scored),
+        key=lambda su: (-su[0], su[1].passage, su[1].position),
+    )
+    for s, unit in rest:
         if len(chosen) >= MAX_UNITS or s < SUPPORT_RATIO * lead_score:
             break
+        if (
+            unit.kind == "answer"
+            and s < OTHER_RATIO * lead_score
+            and all(c.passage != unit.passage for c in chosen)
+        ):
+            continue  # another whole FAQ answer or case: only when nearly as relevant as the lead
         if unit in chosen or any(_similar(unit.text, c.text) for c in chosen):
             continue
         if unit.kind == "list" and any(c.kind == "list" for c in chosen):
@@ -207,8 +254,7 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
         size = 0 if unit.kind == "list" else len(unit.text.split())
         if words + size > MAX_WORDS:
             continue
-        chosen.append(unit)
-        words += size
+        take(unit)
     return Draft(render(chosen, passages))
 
 
@@ -221,8 +267,11 @@ def render(units: Sequence[Unit], passages: Sequence[Passage]) -> str:
         marker = f"[{unit.passage}]"
         if unit.kind == "list":
             parts.append(unit.text.rstrip() + f" {marker}")
-        elif passages[unit.passage - 1].kind == "case" and unit.position == 0:
-            parts.append(f"In a similar case, this solved it: {unit.text} {marker}")
+        elif unit.kind == "answer":
+            cited = " ".join(f"{s} {marker}" for s in sentences(unit.text))
+            if passages[unit.passage - 1].kind == "case":
+                cited = f"In a similar case, this solved it: {cited}"
+            parts.append(cited)
         elif unit.intro:
             parts.append(unit.text)  # the list that follows carries the citation
         else:
