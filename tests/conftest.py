@@ -11,11 +11,14 @@ import sys
 import textwrap
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from assistant.anger import AngerDetector
 from assistant.backends import make_embedder
@@ -30,6 +33,8 @@ from ingest.sync import Indexer, SyncReport
 
 # Read once at import: the autouse fixture below hides every ANSWERDESK_* variable from tests.
 SKIP_LLM_TESTS = os.environ.get("ANSWERDESK_SKIP_LLM_TESTS") == "1"
+POSTGRES_URL = os.environ.get("ANSWERDESK_TEST_POSTGRES_URL", "")
+SKIP_POSTGRES = os.environ.get("ANSWERDESK_SKIP_POSTGRES_TESTS") == "1"
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_KB = REPO / "data" / "sample"
@@ -145,6 +150,36 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.at
+
+
+def postgres_schema(prefix: str) -> Iterator[str]:
+    """A URL of the test PostgreSQL whose search_path is a fresh schema, dropped afterwards.
+    Fails, naming the variable, when ANSWERDESK_TEST_POSTGRES_URL is not set (a silent skip
+    would hide an untested backend); ANSWERDESK_SKIP_POSTGRES_TESTS=1 skips deliberately."""
+    if not POSTGRES_URL:
+        if SKIP_POSTGRES:
+            pytest.skip("ANSWERDESK_SKIP_POSTGRES_TESTS=1: the PostgreSQL backend is not tested")
+        pytest.fail(
+            "ANSWERDESK_TEST_POSTGRES_URL is not set: the store is tested against PostgreSQL "
+            "too. Set it, e.g. ANSWERDESK_TEST_POSTGRES_URL="
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test, or set "
+            "ANSWERDESK_SKIP_POSTGRES_TESTS=1 to skip the PostgreSQL half deliberately."
+        )
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:
+        admin.dispose()
+        pytest.fail(f"ANSWERDESK_TEST_POSTGRES_URL={POSTGRES_URL} is not reachable: {exc}")
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def free_port() -> int:

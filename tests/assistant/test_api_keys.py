@@ -2,42 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, text
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.store import make_engine, upgrade
 from assistant.store.keys import ApiKeys, key_hash
 from assistant.store.models import Base
+from tests.conftest import postgres_schema
 
 # Read at import: the autouse fixture in tests/conftest.py hides ANSWERDESK_* from tests.
-POSTGRES_URL = os.environ.get("ANSWERDESK_TEST_POSTGRES_URL", "")
-SKIP_POSTGRES = os.environ.get("ANSWERDESK_SKIP_POSTGRES_TESTS") == "1"
-
-
-def _postgres(schema: str) -> Iterator[str]:
-    if not POSTGRES_URL:
-        if SKIP_POSTGRES:
-            pytest.skip("ANSWERDESK_SKIP_POSTGRES_TESTS=1: PostgreSQL is not tested")
-        pytest.fail("set ANSWERDESK_TEST_POSTGRES_URL (or ANSWERDESK_SKIP_POSTGRES_TESTS=1)")
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -45,7 +24,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if request.param == "sqlite":
         urls: Iterator[str] = iter([f"sqlite:///{tmp_path / 'keys.sqlite3'}"])
     else:
-        urls = _postgres(f"keys_{uuid.uuid4().hex[:12]}")
+        urls = postgres_schema("keys")
     engine = make_engine(next(urls))
     upgrade(engine)
     yield engine

@@ -11,11 +11,9 @@ ANSWERDESK_SKIP_POSTGRES_TESTS=1 to skip that half on purpose. Run:
 from __future__ import annotations
 
 import hashlib
-import os
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -26,8 +24,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.settings import Settings
@@ -46,41 +43,10 @@ from assistant.store.engine import MIGRATIONS
 from assistant.store.models import Base
 from assistant.types import Citation
 from ingest.loaders.records import load_records_file
-from tests.conftest import free_port
+from tests.conftest import free_port, postgres_schema
 
-# Read at import: the autouse fixture in conftest.py hides ANSWERDESK_* variables from tests.
-POSTGRES_URL = os.environ.get("ANSWERDESK_TEST_POSTGRES_URL", "")
-SKIP_POSTGRES = os.environ.get("ANSWERDESK_SKIP_POSTGRES_TESTS") == "1"
 TABLES = {"conversations", "messages", "cases", "feedback"}
 T = TypeVar("T")
-
-
-def _postgres_schema() -> Iterator[str]:
-    """A URL whose search_path is a schema of its own, dropped after the test."""
-    if not POSTGRES_URL:
-        if SKIP_POSTGRES:
-            pytest.skip("ANSWERDESK_SKIP_POSTGRES_TESTS=1: the PostgreSQL backend is not tested")
-        pytest.fail(
-            "ANSWERDESK_TEST_POSTGRES_URL is not set: the CaseStore contract runs against "
-            "PostgreSQL too. Set it, e.g. ANSWERDESK_TEST_POSTGRES_URL="
-            "postgresql+psycopg://postgres@127.0.0.1:5432/test, or set "
-            "ANSWERDESK_SKIP_POSTGRES_TESTS=1 to skip the PostgreSQL half deliberately."
-        )
-    schema = f"contract_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:
-        admin.dispose()
-        pytest.fail(f"ANSWERDESK_TEST_POSTGRES_URL={POSTGRES_URL} is not reachable: {exc}")
-    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -89,7 +55,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store' / 'answerdesk.sqlite3'}"
     else:
-        yield from _postgres_schema()
+        yield from postgres_schema("contract")
 
 
 class Clock:

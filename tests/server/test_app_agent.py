@@ -3,16 +3,13 @@ on SQLite, and the same flow once on PostgreSQL."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from assistant.settings import Settings
+from tests.conftest import postgres_schema
 from tests.server.helpers import Headers, MakeClient, handed_off, key, say
 
 CASE_ROW = {
@@ -145,28 +142,12 @@ def test_an_agent_works_a_case_from_claim_to_reopen(client: TestClient, agent: H
 
 
 # Read at import: the autouse fixture in tests/conftest.py hides ANSWERDESK_* from tests.
-POSTGRES_URL = os.environ.get("ANSWERDESK_TEST_POSTGRES_URL", "")
-SKIP_POSTGRES = os.environ.get("ANSWERDESK_SKIP_POSTGRES_TESTS") == "1"
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A URL whose search_path is a fresh schema, dropped afterwards."""
-    if not POSTGRES_URL:
-        if SKIP_POSTGRES:
-            pytest.skip("ANSWERDESK_SKIP_POSTGRES_TESTS=1: PostgreSQL is not tested")
-        pytest.fail("set ANSWERDESK_TEST_POSTGRES_URL (or ANSWERDESK_SKIP_POSTGRES_TESTS=1)")
-    schema = f"server_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    yield from postgres_schema("server")
 
 
 def test_the_same_flow_on_postgresql(
