@@ -27,7 +27,16 @@ from typing import Any, Literal
 from assistant.backends.extractive import ExtractiveComposer
 from assistant.decision import Decision, explain
 from assistant.errors import AnswerdeskError, ErrorCode
-from assistant.intake import Intake, assess, may_ask, question
+from assistant.intake import (
+    FIELDS,
+    REQUIRED,
+    Intake,
+    assess,
+    collect,
+    labelled,
+    may_ask,
+    question,
+)
 from assistant.replies import SavedReply, refuse_unfilled, saved_replies
 from assistant.service import Reply, SupportAssistant, validate_question
 from assistant.settings import Settings
@@ -223,12 +232,11 @@ class HelpDesk:
             )
         if decision.action == "handoff":
             return self._hand_off(conversation, reply, decision, said, [*earlier, said])
+        if decision.route_to:  # answered, and also copied to a team (e.g. a sales lead)
+            return self._answer_and_route(conversation, reply, decision, said, [*earlier, said])
         answer = reply.answer
         stored = self._say(conversation_id, answer.text, decision, answer, decision.action)
-        result = self._turn(conversation_id, decision.action, reply.answer, decision, stored, said)
-        if decision.route_to:  # answered, and also copied to a team (e.g. a sales lead)
-            return self._route_copy(conversation, reply, decision, result, [*earlier, said, stored])
-        return result
+        return self._turn(conversation_id, decision.action, answer, decision, stored, said)
 
     def view(self, conversation_id: str, token: str) -> ConversationView:
         conversation = self.store.conversation(conversation_id, token)
@@ -433,6 +441,7 @@ class HelpDesk:
                 f"{case.claimed_by} is handling this conversation", handoff=info,
                 customer_message=said,
             )  # fmt: skip
+        self._refresh_details(conversation, case)
         text = (
             "Thanks, I've added that to your case so the person picking it up sees it. "
             + info.expected_wait.text
@@ -446,6 +455,18 @@ class HelpDesk:
             "a person will pick up your case", handoff=info, message=stored,
             customer_message=said,
         )  # fmt: skip
+
+    def _refresh_details(self, conversation: Conversation, case: Case) -> None:
+        """Details the customer gives while the case waits go into its summary."""
+        texts = [m.text for m in self.store.transcript(conversation.id) if m.speaker == "customer"]
+        known = {
+            **case.summary.get("fields", {}),
+            **labelled(collect(texts, conversation.customer)),
+        }
+        required = REQUIRED.get(case.category, ())
+        missing = [FIELDS[f].label for f in required if FIELDS[f].label not in known]
+        if known != case.summary.get("fields") or missing != case.summary.get("missing"):
+            self.store.update_summary(case.id, {"fields": known, "missing": missing})
 
     def _hand_off(
         self,
@@ -515,28 +536,37 @@ class HelpDesk:
             asks_for=list(intake.missing[:2]),
         )  # fmt: skip
 
-    def _route_copy(
+    def _answer_and_route(
         self,
         conversation: Conversation,
         reply: Reply,
         decision: Decision,
-        result: TurnResult,
+        said: StoredMessage,
         transcript: list[StoredMessage],
     ) -> TurnResult:
+        """Answer, and open a case in the team's queue (a sales lead) — asking in the same
+        message for what the team needs to follow up, since the customer is still here."""
         texts = [m.text for m in transcript if m.speaker == "customer"]
         policies = [r.split(":", 1)[1] for r in decision.reasons if r.startswith("policy:")]
         intake = assess(policies, texts, conversation.customer, _kb_area(reply.answer))
         summary = self._summary(conversation, reply, decision, intake, transcript)
+        queue = decision.route_to or decision.queue
         case = self.store.open_case(
             conversation.id,
             NewCase(
                 summary=summary, priority=summary["priority"]["score"],
-                category=intake.category, queue=decision.route_to or decision.queue,
+                category=intake.category, queue=queue,
                 reasons=tuple(summary["priority"]["why"]), tags=tuple(decision.reasons),
             ),
         )  # fmt: skip
         info = HandoffInfo(case.id, case.queue, case.status, self.expected_wait(case))
-        return dataclasses.replace(result, handoff=info)
+        asks = list(intake.missing[:2]) if may_ask(decision.reasons, 0) else []
+        follow_up = f"I've also passed this to our {queue} team (case #{case.id})"
+        follow_up += f"; so they can follow up, could you tell me {_joined(asks)}?" if asks else "."
+        answer = dataclasses.replace(reply.answer, text=f"{reply.answer.text}\n\n{follow_up}")
+        stored = self._say(conversation.id, answer.text, decision, answer, "answer", case.id)
+        result = self._turn(conversation.id, "answer", answer, decision, stored, said)
+        return dataclasses.replace(result, handoff=info, asks_for=asks)
 
     def _summary(
         self,
@@ -659,6 +689,11 @@ def handoff_text(decision: Decision, info: HandoffInfo, has_related: bool) -> st
         f"conversation, so you won't need to repeat yourself. {info.expected_wait.text}"
         f"{meanwhile} Their reply will appear right here (case #{info.case_id})."
     )
+
+
+def _joined(fields: Sequence[str]) -> str:
+    wanted = [FIELDS[f].ask for f in fields]
+    return wanted[0] if len(wanted) == 1 else f"{wanted[0]}, and {wanted[1]}"
 
 
 def _history(messages: Sequence[StoredMessage]) -> list[Turn]:

@@ -202,6 +202,10 @@ class CaseWork(Protocol):
 
     def tag(self, case_id: int, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Case: ...
 
+    def update_summary(self, case_id: int, changes: dict[str, Any]) -> Case:
+        """Merge `changes` into the case summary (details the customer added while waiting)."""
+        ...
+
     def merge(self, case_id: int, into: int, agent: str) -> Case:
         """Close `case_id` as a duplicate of `into`; returns the surviving case."""
         ...

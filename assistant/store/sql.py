@@ -260,6 +260,13 @@ class SqlCaseStore(SqlConversationStore):
             session.flush()
             return to_case(row)
 
+    def update_summary(self, case_id: int, changes: dict[str, Any]) -> Case:
+        with self._session(write=True) as session:
+            row = self._case_row(session, case_id, lock=True)
+            row.summary = {**row.summary, **changes}  # a new dict: JSON columns track assignment
+            session.flush()
+            return to_case(row)
+
     def merge(self, case_id: int, into: int, agent: str) -> Case:
         agent = required(agent, "The agent")
         if case_id == into:

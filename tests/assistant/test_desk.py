@@ -250,3 +250,20 @@ def test_the_queue_is_most_urgent_first_and_waiting_raises_urgency(sample_desk: 
     later_vip = hand_off(enterprise, 240)  # the routine case has waited 4 hours by now
     assert [c.id for c in sample_desk.cases()] == [vip, routine, later_vip]
     assert [c.id for c in sample_desk.cases(sort="waiting")] == [routine, vip, later_vip]
+
+
+def test_a_sales_lead_is_answered_routed_and_asked_how_to_follow_up(
+    sample_desk: HelpDesk,
+) -> None:
+    c = chat(sample_desk, Customer())
+    turn = sample_desk.send(c.id, c.token, "we need pricing for 80 seats, enterprise plan")
+    assert turn.action == "answer" and "policy:sales" in turn.reasons
+    assert turn.handoff is not None and turn.handoff.queue == "sales"
+    assert turn.asks_for == ["account"] and "our sales team" in turn.text
+    summary = sample_desk.case(turn.handoff.case_id).summary
+    assert summary["fields"]["Team size"] == "80" and summary["missing"] == ["Account"]
+    # The visitor answers while the case waits: the case's details are brought up to date.
+    follow = sample_desk.send(c.id, c.token, "sure, it's dana@bigfirm.example")
+    assert follow.action == "waiting"
+    summary = sample_desk.case(turn.handoff.case_id).summary
+    assert summary["fields"]["Account"] == "dana@bigfirm.example" and summary["missing"] == []

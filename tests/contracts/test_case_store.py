@@ -296,6 +296,15 @@ def test_tags_are_added_and_removed_normalized(store: SqlCaseStore) -> None:
     assert store.case(case).tags == ("consent", "psd2")
 
 
+def test_summary_changes_are_merged_into_the_stored_summary(store: SqlCaseStore) -> None:
+    case = handed_off(store)
+    before = store.case(case).summary
+    updated = store.update_summary(case, {"fields": {"Account": "a@b.example"}, "missing": []})
+    assert updated.summary == {**before, "fields": {"Account": "a@b.example"}, "missing": []}
+    assert store.case(case).summary == updated.summary
+    refused(ErrorCode.NOT_FOUND, lambda: store.update_summary(10_000, {"missing": []}))
+
+
 def test_resolve_and_reopen(store: SqlCaseStore) -> None:
     case = handed_off(store)
     conversation = store.case(case).conversation_id
