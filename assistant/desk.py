@@ -37,6 +37,7 @@ from assistant.intake import (
     may_ask,
     question,
 )
+from assistant.priority import SLA_HOURS, priority_of, urgency
 from assistant.replies import SavedReply, refuse_unfilled, saved_replies
 from assistant.service import Reply, SupportAssistant, validate_question
 from assistant.settings import Settings
@@ -54,7 +55,7 @@ from assistant.store.protocol import (
     NewConversation,
     StoredMessage,
 )
-from assistant.summary import Priority, SummaryInput, summarize
+from assistant.summary import SummaryInput, summarize
 from assistant.summary import unavailable as unavailable_summary
 from assistant.triage import CustomerContext
 from assistant.types import Answer, Citation, Turn
@@ -67,11 +68,6 @@ UNAVAILABLE = "backend_unavailable"
 KB_GAP_REASONS = frozenset({"low_confidence", "out_of_scope", "repeated_failure"})
 # Below this similarity to anything indexed, a resolution says something the KB does not.
 NOVEL_RESOLUTION = 0.75
-WAIT_BOOST_PER_HOUR = 0.1
-MAX_WAIT_BOOST = 0.3
-SLA_HOURS = {"urgent": 1, "high": 4, "normal": 8, "low": 24}
-LABELS = ((0.8, "urgent"), (0.6, "high"), (0.3, "normal"), (0.0, "low"))
-PLAN_WEIGHT = {"business": 0.15, "enterprise": 0.25, "vip": 0.25}
 
 
 @dataclass(frozen=True)
@@ -124,48 +120,6 @@ class CaseView:
     conversation: Conversation
     transcript: list[StoredMessage]  # notes included
     summary: dict[str, Any]
-
-
-def priority_of(reply: Reply, customer: Customer, reasons: Sequence[str]) -> Priority:
-    """0–1 from anger, plan tier, churn risk and the policy's urgency; wait time is added by the
-    queue's order (most urgent first, then longest waiting)."""
-    why: list[str] = []
-    score = 0.15
-    if reply.triage.angry:
-        score += 0.3 + 0.1 * (reply.triage.anger_trend > 0.05)
-        rising = reply.triage.anger_trend > 0.05
-        why.append("customer is upset" + (" and getting angrier" if rising else ""))
-    plan = customer.plan.lower()
-    if plan in PLAN_WEIGHT:
-        score += PLAN_WEIGHT[plan]
-        why.append(f"{plan} plan")
-    if "policy:cancellation" in reasons:
-        score += 0.2
-        why.append("churn risk: wants to cancel")
-    if "policy:security_incident" in reasons:
-        score += 0.3
-        why.append("possible security incident")
-    elif any(r.startswith("policy:") for r in reasons):
-        score += 0.1
-        why.append("needs a person by policy")
-    if "human_requested" in reasons:
-        score += 0.1
-        why.append("asked for a person")
-    if "repeated_failure" in reasons:
-        score += 0.1
-        why.append("earlier answers did not help")
-    score = round(min(1.0, score), 3)
-    label = next(name for floor, name in LABELS if score >= floor)
-    return Priority(score, label, why or ["routine question"])
-
-
-def urgency(case: Case, now: datetime) -> float:
-    """The queue's order: the case's priority plus 0.1 per hour an open case has waited (at most
-    +0.3), so a routine question is not starved by a stream of slightly more urgent ones."""
-    if case.status != "open":
-        return case.priority
-    hours = max(0.0, (now - case.created_at).total_seconds() / 3600)
-    return min(1.0, case.priority + min(MAX_WAIT_BOOST, WAIT_BOOST_PER_HOUR * hours))
 
 
 @dataclass
@@ -589,11 +543,12 @@ class HelpDesk:
         )
         model = self.assistant.chat_model
         llm = None if isinstance(model, ExtractiveComposer) else model
+        priority = priority_of(reply.triage, conversation.customer, decision.reasons)
         return summarize(
             SummaryInput(
                 conversation.customer, list(transcript), issue_answer, reply.triage, anger,
                 decision.reasons, decision.explanation or explain(decision.reasons[0]),
-                intake, priority_of(reply, conversation.customer, decision.reasons), unhelpful,
+                intake, priority, unhelpful,
             ),
             llm,
         )  # fmt: skip

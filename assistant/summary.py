@@ -18,6 +18,7 @@ from typing import Any
 
 from assistant.intake import FIELDS, Intake, labelled
 from assistant.ports import ChatModel
+from assistant.priority import Priority
 from assistant.store.protocol import Customer, StoredMessage
 from assistant.text import numbers
 from assistant.triage import Triage
@@ -61,13 +62,6 @@ NEXT_STEPS: dict[str, str] = {
     "backend_unavailable": "The assistant's answer service failed during this conversation; "
     "answer from the help center directly.",
 }
-
-
-@dataclass(frozen=True)
-class Priority:
-    score: float  # 0–1
-    label: str
-    why: list[str]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,69 @@
+"""A hand-off case's priority and the queue's order: pure functions.
+
+Priority is fixed when the case opens (anger and whether it is rising, plan tier, churn risk,
+policy and security urgency, a person asked for, earlier answers that failed); waiting raises
+an open case's urgency in the queue, so routine questions are not starved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from assistant.store.protocol import Case, Customer
+from assistant.triage import Triage
+
+BASE = 0.15
+LABELS = ((0.8, "urgent"), (0.6, "high"), (0.3, "normal"), (0.0, "low"))
+PLAN_WEIGHT = {"business": 0.15, "enterprise": 0.25, "vip": 0.25}
+SLA_HOURS = {"urgent": 1, "high": 4, "normal": 8, "low": 24}
+WAIT_BOOST_PER_HOUR = 0.1
+MAX_WAIT_BOOST = 0.3
+
+
+@dataclass(frozen=True)
+class Priority:
+    score: float  # 0–1
+    label: str  # urgent | high | normal | low
+    why: list[str]  # for the agent
+
+
+def priority_of(triage: Triage, customer: Customer, reasons: Sequence[str]) -> Priority:
+    why: list[str] = []
+    score = BASE
+    if triage.angry:
+        rising = triage.anger_trend > 0.05
+        score += 0.3 + 0.1 * rising
+        why.append("customer is upset" + (" and getting angrier" if rising else ""))
+    plan = customer.plan.lower()
+    if plan in PLAN_WEIGHT:
+        score += PLAN_WEIGHT[plan]
+        why.append(f"{plan} plan")
+    if "policy:cancellation" in reasons:
+        score += 0.2
+        why.append("churn risk: wants to cancel")
+    if "policy:security_incident" in reasons:
+        score += 0.3
+        why.append("possible security incident")
+    elif any(r.startswith("policy:") for r in reasons):
+        score += 0.1
+        why.append("needs a person by policy")
+    if "human_requested" in reasons:
+        score += 0.1
+        why.append("asked for a person")
+    if "repeated_failure" in reasons:
+        score += 0.1
+        why.append("earlier answers did not help")
+    score = round(min(1.0, score), 3)
+    label = next(name for floor, name in LABELS if score >= floor)
+    return Priority(score, label, why or ["routine question"])
+
+
+def urgency(case: Case, now: datetime) -> float:
+    """The queue's order: the case's priority plus 0.1 per hour an open case has waited (at most
+    +0.3), so a routine question is not starved by a stream of slightly more urgent ones."""
+    if case.status != "open":
+        return case.priority
+    hours = max(0.0, (now - case.created_at).total_seconds() / 3600)
+    return min(1.0, case.priority + min(MAX_WAIT_BOOST, WAIT_BOOST_PER_HOUR * hours))
