@@ -111,13 +111,18 @@ def _all_units(passage: Passage, number: int) -> list[Unit]:
         return [Unit(number, 0, "answer", plain(passage.chunk.text))]
     for block in parse_blocks(re.sub(r"(?m)^>\s?", "", text)):
         if block.kind == "list":
-            items = list_items(block.text)
-            if items and items[0][0].isdigit():  # numbered steps: only useful whole
-                units.append(Unit(number, len(units), "list", "\n".join(items)))
-            else:  # bullets are separate facts
-                units.extend(
-                    Unit(number, len(units), "sentence", plain(i.lstrip("-*+ "))) for i in items
-                )
+            # Numbered steps are only useful whole; bullets are separate facts. One block may
+            # hold both (a bullet list, a blank line, then the steps).
+            steps: list[str] = []
+            for item in [*list_items(block.text), ""]:
+                if item[:1].isdigit():
+                    steps.append(item)
+                    continue
+                if steps:
+                    units.append(Unit(number, len(units), "list", "\n".join(steps)))
+                    steps = []
+                if item:
+                    units.append(Unit(number, len(units), "sentence", plain(item.lstrip("-*+ "))))
         elif block.kind == "table":
             units.extend(Unit(number, len(units), "row", r) for r in _table_rows(block))
         elif block.kind == "paragraph":

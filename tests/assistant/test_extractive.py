@@ -75,3 +75,18 @@ def test_the_steps_of_the_best_passage_win_over_another_passages_steps() -> None
     )
     draft = compose("our owner left, how do we move ownership to an admin?", [best, other])
     assert "letterhead" in draft.text and "5 business days" in draft.text, draft.text
+
+
+def test_steps_after_a_bullet_list_stay_whole_and_in_order() -> None:
+    article = passage(
+        1,
+        "article",
+        "Connect your bank account",
+        "- **Your plan.** Starter includes up to 3 bank connections.\n"
+        "- **Your role.** The Owner or an Admin sets up connections.\n\n"
+        "1. Go to **Banking → Connections**.\n2. Select **Add connection**.\n"
+        "3. Search for your bank by name.\n4. Select **Finish**.",
+    )
+    draft = compose("how do I connect my bank account", [article])
+    steps = [line for line in draft.text.splitlines() if line[:1].isdigit()]
+    assert [s.split(".", 1)[0] for s in steps] == ["1", "2", "3", "4"], draft.text
