@@ -31,6 +31,7 @@ from assistant.intake import (
     FIELDS,
     REQUIRED,
     Intake,
+    asking_for,
     assess,
     collect,
     labelled,
@@ -160,7 +161,7 @@ class HelpDesk:
         case = self._active_case(conversation_id)
         said = self.store.add_message(conversation_id, "customer", text)
         if case is not None:
-            return self._while_queued(conversation, case, said)
+            return self._while_queued(conversation, case, said, [*earlier, said])
         pending = _pending_intake(earlier)
         reply = self.assistant.respond(
             text,
@@ -385,7 +386,11 @@ class HelpDesk:
         )
 
     def _while_queued(
-        self, conversation: Conversation, case: Case, said: StoredMessage
+        self,
+        conversation: Conversation,
+        case: Case,
+        said: StoredMessage,
+        transcript: Sequence[StoredMessage],
     ) -> TurnResult:
         info = HandoffInfo(case.id, case.queue, case.status, self.expected_wait(case))
         decision = Decision("handoff", list(case.summary.get("handoff_reasons", [])))
@@ -395,7 +400,7 @@ class HelpDesk:
                 f"{case.claimed_by} is handling this conversation", handoff=info,
                 customer_message=said,
             )  # fmt: skip
-        self._refresh_details(conversation, case)
+        self._refresh_details(conversation, case, transcript)
         text = (
             "Thanks, I've added that to your case so the person picking it up sees it. "
             + info.expected_wait.text
@@ -410,9 +415,11 @@ class HelpDesk:
             customer_message=said,
         )  # fmt: skip
 
-    def _refresh_details(self, conversation: Conversation, case: Case) -> None:
+    def _refresh_details(
+        self, conversation: Conversation, case: Case, transcript: Sequence[StoredMessage]
+    ) -> None:
         """Details the customer gives while the case waits go into its summary."""
-        texts = [m.text for m in self.store.transcript(conversation.id) if m.speaker == "customer"]
+        texts = [m.text for m in transcript if m.speaker == "customer"]
         known = {
             **case.summary.get("fields", {}),
             **labelled(collect(texts, conversation.customer)),
@@ -430,34 +437,19 @@ class HelpDesk:
         said: StoredMessage,
         transcript: list[StoredMessage],
     ) -> TurnResult:
-        texts = [m.text for m in transcript if m.speaker == "customer"]
-        kb_area = _kb_area(reply.answer)
-        policies = [r.split(":", 1)[1] for r in decision.reasons if r.startswith("policy:")]
-        intake = assess(policies, texts, conversation.customer, kb_area)
+        intake = self._intake(conversation, reply, decision, transcript)
         asked = sum(m.kind == "intake" for m in _since_last_case(transcript))
         if intake.missing and may_ask(decision.reasons, asked):
             return self._ask(conversation.id, reply, decision, intake, asked, said)
-        summary = self._summary(conversation, reply, decision, intake, transcript)
-        priority = summary["priority"]
-        case = self.store.open_case(
-            conversation.id,
-            NewCase(
-                summary=summary,
-                priority=priority["score"],
-                category=intake.category,
-                queue=decision.queue,
-                reasons=tuple(priority["why"]),
-                sla_due_at=self.now() + timedelta(hours=SLA_HOURS[priority["label"]]),
-                tags=tuple(decision.reasons),
-            ),
+        info = self._open_case(
+            conversation, reply, decision, intake, transcript, decision.queue, with_sla=True
         )
-        info = HandoffInfo(case.id, case.queue, case.status, self.expected_wait(case))
         # Out of scope: the "closest" articles are about something else; don't offer them.
         answer = reply.answer
         if "out_of_scope" in decision.reasons:
             answer = dataclasses.replace(answer, related=[])
         text = handoff_text(decision, info, bool(answer.related))
-        stored = self._say(conversation.id, text, decision, answer, "handoff", case.id)
+        stored = self._say(conversation.id, text, decision, answer, "handoff", info.case_id)
         return self._turn(conversation.id, "handoff", answer, decision, stored, said, text, info)
 
     def _ask(
@@ -500,27 +492,55 @@ class HelpDesk:
     ) -> TurnResult:
         """Answer, and open a case in the team's queue (a sales lead) — asking in the same
         message for what the team needs to follow up, since the customer is still here."""
+        intake = self._intake(conversation, reply, decision, transcript)
+        queue = decision.route_to or decision.queue
+        info = self._open_case(
+            conversation, reply, decision, intake, transcript, queue, with_sla=False
+        )
+        asks = list(intake.missing[:2]) if may_ask(decision.reasons, 0) else []
+        follow_up = f"I've also passed this to our {queue} team (case #{info.case_id})"
+        follow_up += (
+            f"; so they can follow up, could you tell me {asking_for(asks)}?" if asks else "."
+        )
+        answer = dataclasses.replace(reply.answer, text=f"{reply.answer.text}\n\n{follow_up}")
+        stored = self._say(conversation.id, answer.text, decision, answer, "answer", info.case_id)
+        result = self._turn(conversation.id, "answer", answer, decision, stored, said)
+        return dataclasses.replace(result, handoff=info, asks_for=asks)
+
+    def _intake(
+        self,
+        conversation: Conversation,
+        reply: Reply,
+        decision: Decision,
+        transcript: Sequence[StoredMessage],
+    ) -> Intake:
         texts = [m.text for m in transcript if m.speaker == "customer"]
         policies = [r.split(":", 1)[1] for r in decision.reasons if r.startswith("policy:")]
-        intake = assess(policies, texts, conversation.customer, _kb_area(reply.answer))
+        return assess(policies, texts, conversation.customer, _kb_area(reply.answer))
+
+    def _open_case(
+        self,
+        conversation: Conversation,
+        reply: Reply,
+        decision: Decision,
+        intake: Intake,
+        transcript: Sequence[StoredMessage],
+        queue: str,
+        with_sla: bool,
+    ) -> HandoffInfo:
+        """Summarise, open the case in `queue`, and say where it stands."""
         summary = self._summary(conversation, reply, decision, intake, transcript)
-        queue = decision.route_to or decision.queue
+        priority = summary["priority"]
+        due = self.now() + timedelta(hours=SLA_HOURS[priority["label"]]) if with_sla else None
         case = self.store.open_case(
             conversation.id,
             NewCase(
-                summary=summary, priority=summary["priority"]["score"],
-                category=intake.category, queue=queue,
-                reasons=tuple(summary["priority"]["why"]), tags=tuple(decision.reasons),
+                summary=summary, priority=priority["score"], category=intake.category,
+                queue=queue, reasons=tuple(priority["why"]), sla_due_at=due,
+                tags=tuple(decision.reasons),
             ),
         )  # fmt: skip
-        info = HandoffInfo(case.id, case.queue, case.status, self.expected_wait(case))
-        asks = list(intake.missing[:2]) if may_ask(decision.reasons, 0) else []
-        follow_up = f"I've also passed this to our {queue} team (case #{case.id})"
-        follow_up += f"; so they can follow up, could you tell me {_joined(asks)}?" if asks else "."
-        answer = dataclasses.replace(reply.answer, text=f"{reply.answer.text}\n\n{follow_up}")
-        stored = self._say(conversation.id, answer.text, decision, answer, "answer", case.id)
-        result = self._turn(conversation.id, "answer", answer, decision, stored, said)
-        return dataclasses.replace(result, handoff=info, asks_for=asks)
+        return HandoffInfo(case.id, case.queue, case.status, self.expected_wait(case))
 
     def _summary(
         self,
@@ -644,11 +664,6 @@ def handoff_text(decision: Decision, info: HandoffInfo, has_related: bool) -> st
         f"conversation, so you won't need to repeat yourself. {info.expected_wait.text}"
         f"{meanwhile} Their reply will appear right here (case #{info.case_id})."
     )
-
-
-def _joined(fields: Sequence[str]) -> str:
-    wanted = [FIELDS[f].ask for f in fields]
-    return wanted[0] if len(wanted) == 1 else f"{wanted[0]}, and {wanted[1]}"
 
 
 def _history(messages: Sequence[StoredMessage]) -> list[Turn]:

@@ -257,10 +257,15 @@ def may_ask(reasons: Sequence[str], asked: int) -> bool:
     return asked < MAX_QUESTIONS and not urgent.intersection(reasons)
 
 
+def asking_for(missing: Sequence[str]) -> str:
+    """ "X" or "X, and Y": the first (at most) two missing fields, as a question asks for them."""
+    wanted = [FIELDS[m].ask for m in missing[:PER_QUESTION]]
+    return wanted[0] if len(wanted) == 1 else f"{wanted[0]}, and {wanted[1]}"
+
+
 def question(missing: Sequence[str], asked: int, queue: str = "support") -> str:
     """One short message asking for (at most) two missing fields."""
-    wanted = [FIELDS[m].ask for m in missing[:PER_QUESTION]]
-    joined = wanted[0] if len(wanted) == 1 else f"{wanted[0]}, and {wanted[1]}"
+    joined = asking_for(missing)
     team = "our team" if queue in ("support", "general") else f"our {queue} team"
     opener = (
         f"I'll pass this to a person on {team}. So they can start right away, could you tell me "
