@@ -12,6 +12,7 @@ from selectolax.lexbor import LexborNode as Node
 
 from assistant.types import Document, Metadata
 from ingest.loaders.errors import SourceFileError
+from ingest.loaders.safe_yaml import safe_load
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
@@ -50,7 +51,7 @@ def load_markdown_article(text: str, relative: str, path: str) -> Document:
         if not match:
             raise SourceFileError("front matter opened with '---' is never closed", line=1)
         try:
-            loaded = yaml.safe_load(match.group(1))
+            loaded = safe_load(match.group(1))
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 2 if mark is not None else 1
@@ -90,13 +91,43 @@ _DROP = (
 )
 _MAIN = ("main article", "article", "main", "[role=main]", "#content", ".content", "body")
 _BLOCKS = {"p", "div", "section", "blockquote", "dd", "dt", "figcaption"}
+# Chromium's own HTML parser stops nesting at 512 levels; no help article comes near that. The
+# limit is checked on the raw text first: the parser itself is quadratic in the nesting depth
+# (100,000 nested <div>s take ~25 s), and the walk below recurses once per level.
+MAX_HTML_DEPTH = 512
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
+# Elements that never nest (void) or whose end tag may be left out: they do not count.
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
+_OPTIONAL_END = {"p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option"}
+_NOT_NESTING = frozenset(_VOID | _OPTIONAL_END | {"param", "source", "track", "colgroup"})
+
+
+def nesting_depth(html: str) -> int:
+    """The deepest nesting of elements that need an end tag, from the raw text (an estimate
+    that never parses: it only has to tell a page from a nesting bomb)."""
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG.findall(html):
+        if self_closing or name.lower() in _NOT_NESTING:
+            continue
+        if closing:
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 def _inline(node: Node) -> str:
     return re.sub(r"\s+", " ", node.text(deep=True, separator="")).strip()
 
 
+def _too_deep() -> SourceFileError:
+    return SourceFileError(f"HTML nests elements more than {MAX_HTML_DEPTH} levels deep")
+
+
 def _list_lines(node: Node, ordered: bool, depth: int = 0) -> list[str]:
+    if depth > MAX_HTML_DEPTH:
+        raise _too_deep()
     lines: list[str] = []
     number = 0
     for item in node.iter():
@@ -113,7 +144,9 @@ def _list_lines(node: Node, ordered: bool, depth: int = 0) -> list[str]:
     return lines
 
 
-def _to_markdown(node: Node, out: list[str]) -> None:
+def _to_markdown(node: Node, out: list[str], depth: int = 0) -> None:
+    if depth > MAX_HTML_DEPTH:
+        raise _too_deep()
     for child in node.iter(include_text=True):
         tag = child.tag
         if tag == "-text":
@@ -140,7 +173,7 @@ def _to_markdown(node: Node, out: list[str]) -> None:
                 c.tag in _BLOCKS | {"ul", "ol", "pre", "table"} or (c.tag or "").startswith("h")
                 for c in child.iter()
             ):
-                _to_markdown(child, out)
+                _to_markdown(child, out, depth + 1)
             else:
                 text = _inline(child)
                 if text:
@@ -153,6 +186,8 @@ def _to_markdown(node: Node, out: list[str]) -> None:
 
 def html_to_markdown(html: str) -> tuple[str, dict[str, str]]:
     """Main text of an HTML page as Markdown-like blocks, plus its <meta>/<title> fields."""
+    if nesting_depth(html) > MAX_HTML_DEPTH:
+        raise _too_deep()
     tree = HTMLParser(html)
     fields: dict[str, str] = {}
     for meta in tree.css("meta[name]"):

@@ -17,13 +17,23 @@ import yaml
 
 from assistant.types import Document
 from ingest.loaders.articles import _as_date, _as_list
-from ingest.loaders.errors import SourceError, SourceFileError
+from ingest.loaders.errors import SourceError, SourceFileError, unexpected_reason
+from ingest.loaders.safe_yaml import safe_load
 
 _RESOLVED = {"solved", "resolved", "closed", "done"}
 
 
 def _csv_list(value: Any) -> Any:
     return [v.strip() for v in value.split(";") if v.strip()] if isinstance(value, str) else value
+
+
+def _csv_rows(reader: csv.DictReader[str]) -> Iterator[dict[str, Any]]:
+    """The rows; a cell over the csv module's field limit (128 KiB) fails the file at its line:
+    the reader cannot find the next row boundary after it."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise SourceFileError(f"CSV cannot be read: {exc}", reader.line_num or None) from exc
 
 
 def _records(text: str, suffix: str) -> Iterator[tuple[int | None, Any]]:
@@ -40,7 +50,7 @@ def _records(text: str, suffix: str) -> Iterator[tuple[int | None, Any]]:
         reader = csv.DictReader(io.StringIO(text))
         if not reader.fieldnames or len(reader.fieldnames) < 2:
             raise SourceFileError("CSV has no header row with column names", line=1)
-        for row in reader:
+        for row in _csv_rows(reader):
             line = reader.line_num
             if None in row:
                 yield line, SourceFileError("row has more cells than the header", line)
@@ -54,7 +64,7 @@ def _records(text: str, suffix: str) -> Iterator[tuple[int | None, Any]]:
                 )
         return
     try:
-        data = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if suffix == ".json" else safe_load(text)
     except json.JSONDecodeError as exc:
         raise SourceFileError(f"invalid JSON: {exc.msg}", exc.lineno) from exc
     except yaml.YAMLError as exc:
@@ -182,4 +192,6 @@ def load_records_file(
                 )
         except SourceFileError as exc:
             errors.append(SourceError(path, exc.line or line, exc.reason))
+        except Exception as exc:  # one odd record never costs the file's other records
+            errors.append(SourceError(path, line, unexpected_reason(exc)))
     return documents, errors
