@@ -8,7 +8,7 @@ over the conversation that returns a score and a reason an agent can read.
 - human requested: the customer asks for a person ("agent please", "let me talk to a real
   human", "call me"). "User agent" or "my travel agent" are not requests.
 - repeated failure: "that didn't help", "still doesn't work", a thumbs-down on the last answer,
-  or the same question asked again after an answer.
+  or the question just answered asked again (a follow-up on the same topic is not a repeat).
 - policy topics (`policies.yaml`): refunds, cancellations, disputes, security incidents, legal,
   data deletion, sales. Asking *about* a policy is for the bot; demanding the action is not.
 
@@ -204,7 +204,10 @@ FAILURE = re.compile(
     r"|\b(?:nope|no),? (?:it |that )?(?:didn't|doesn't|did not|does not) (?:work|help)",
     re.IGNORECASE,
 )
-REPHRASE_OVERLAP = 0.5  # Jaccard of content words with an earlier question
+# A repeat says nothing new: Jaccard of content words with the question just answered. 0.5 took
+# topic follow-ups for repeats ("Do I need a real estate agent?" / "How to become a real estate
+# agent and does it pay?" share 3 of 6 words); rephrasings share nearly all of theirs.
+REPHRASE_OVERLAP = 0.7
 # Or MiniLM cosine, when vectors are given: paraphrases of one question measured 0.80-0.97,
 # different questions on the same topic ("export invoices" / "export expenses") 0.5-0.65.
 REPHRASE_COSINE = 0.8
@@ -219,6 +222,11 @@ def repeated_failure(
     turns: Sequence[Turn], thumbs_down: bool = False, vectors: Vectors | None = None
 ) -> Signal:
     """After an answer: the customer says it failed, marks it unhelpful, or asks again.
+
+    Asking again means rephrasing the question the last answer replied to. A question on the
+    same topic as some earlier one is how conversations go on ("what is a stock exchange?" then
+    "which are the biggest ones?"), so only the latest earlier question is compared, and only
+    when an answer came in between.
 
     `vectors` are unit embeddings of the customer turns, in order (optional).
     """
@@ -237,11 +245,10 @@ def repeated_failure(
         if answered:
             return Signal("repeated_failure", 0.9, f'says the answer failed: "{match.group(0)}"')
         return Signal("repeated_failure", 0.4, "says earlier attempts failed")
-    for n, earlier in enumerate(customer[:-1]):
-        if not any(t.speaker != "user" for t in turns[earlier:last]):
-            continue  # not answered in between: a follow-up, not a repeat
+    if len(customer) >= 2 and any(t.speaker != "user" for t in turns[customer[-2] : last]):
+        earlier = customer[-2]
         overlap = _overlap(turns[earlier].text, turns[last].text)
-        cosine = float(np.dot(vectors[n], vectors[-1])) if vectors is not None else 0.0
+        cosine = float(np.dot(vectors[-2], vectors[-1])) if vectors is not None else 0.0
         if overlap >= REPHRASE_OVERLAP or cosine >= REPHRASE_COSINE:
             return Signal("repeated_failure", 0.8, "asks the same question again")
     return Signal("repeated_failure", 0.0, "")

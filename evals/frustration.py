@@ -123,10 +123,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     from assistant.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--questions", type=Path, nargs="*", default=list(DEV_SETS),
-                        help="dev-eval questions.jsonl files (answerable rows are measured)")
-    parser.add_argument("--no-embedder", action="store_true",
-                        help="lexicon and rules only (no learned head)")
+    parser.add_argument(
+        "--questions",
+        type=Path,
+        nargs="*",
+        default=list(DEV_SETS),
+        help="dev-eval questions.jsonl files (answerable rows are measured)",
+    )
+    parser.add_argument(
+        "--no-embedder", action="store_true", help="lexicon and rules only (no learned head)"
+    )
     parser.add_argument("--examples", action="store_true", help="print false hand-offs")
     args = parser.parse_args(argv)  # fmt: skip
 

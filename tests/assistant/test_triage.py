@@ -152,6 +152,8 @@ ASKING_ABOUT_A_POLICY = [
     "We have 120 users and SSO keeps failing for two of them",
     "How do I invite 3 users?",
     "A client sent me a GDPR request to delete his data. What should I keep?",
+    "Do I need a lawyer to register a trademark?",
+    "What did the court decide about the merger?",
 ]
 
 
@@ -221,6 +223,28 @@ FAILURE_CASES = [
         False,
     ),
     ([user("How do I export invoices?"), user("How do I export invoices to PDF?")], False, False),
+    # A follow-up on the same topic adds a question; it does not repeat one.
+    (
+        [
+            user("Do I need a business account?"),
+            bot(),
+            user("How do I open a business account and what does it cost?"),
+        ],
+        False,
+        False,
+    ),
+    # Only the question the last answer replied to counts: the topic coming back later is not.
+    (
+        [
+            user("Bank feed setup"),
+            bot(),
+            user("Which banks are supported?"),
+            bot(),
+            user("How long does the bank feed setup take?"),
+        ],
+        False,
+        False,
+    ),
 ]
 
 
