@@ -72,8 +72,9 @@ RULES: tuple[Rule, ...] = (
     _rule("threatens to cancel", 2.0,  # "if this isn't fixed today I'm cancelling"
           r"\b(?:if|unless)\b[^.?!]{0,60}\b(?:i'm|i’m|i am|we're|we’re|we are)\s+(?:cancel\w*|"
           r"leaving|switching|done)\b"),
-    _rule("threatens to switch provider", 1.5,
-          r"\b(?:switch\w*|mov\w+|migrat\w+|go\w*)\s+(?:\w+\s+){0,3}?(?:over |back )?to\s+"
+    _rule("threatens to switch provider", 1.5,  # as a threat: "we moved to X" is a fact
+          r"(?:" + _THREAT + r"|\bor (?:i'm|i’m|i am|we're|we’re|we are)\s+)"
+          r"(?:switch\w*|mov\w+|migrat\w+|go\w*)\s+(?:\w+\s+){0,3}?(?:over |back )?to\s+"
           r"(?:a |an )?(?:competitor|another (?:provider|tool|app|service|company|vendor)|"
           r"something else|quickbooks|xero|freshbooks|wave|sage|zoho|netsuite)\b"
           r"|\btake (?:my|our) (?:business|money) elsewhere|\bfind (?:another|a different|a "
@@ -93,17 +94,47 @@ RULES: tuple[Rule, ...] = (
           r"\b(?:(?:second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|tenth|umpteenth|nth) time"
           r"|how many (?:more )?times (?:do|must|should|will|have|did) i|(?:asked|told|written|"
           r"explained|contacted)\w* (?:you )?(?:this )?(?:again and again|over and over)"
-          r"|(?:keep|kept) (?:asking|telling|writing|getting the same)|(?:already|i've|i have) "
+          r"|(?:keep|kept) (?:asking|telling|writing|getting)|(?:called|"
+          r"written|wrote|emailed|messaged|phoned|contacted|asked|chased)\w* (?:you |them |support "
+          r")?(?:\d+|two|three|four|five|six|several|many|multiple) times|(?:already|i've|i have) "
           r"(?:told you|explained|asked (?:this|you)|reported this)|(?:\d+|three|four|five|"
           r"several|multiple|countless) (?:emails|tickets|messages|calls|chats))\b"),
     _rule("says it is still not fixed", 1.0,
-          r"\bstill\s+(?:not|isn't|is not|doesn't|does not|hasn't|has not|won't|can't|cannot|"
-          r"broken|failing|waiting|nothing|no (?:fix|answer|reply|response))\b"
+          r"\bstill\s+(?:not|isn't|is not|doesn't|does not|hasn't|has not|haven't|have not|won't|"
+          r"can't|cannot|broken|failing|down|waiting|nothing|there|happening|the same|[\"'“]?"
+          r"(?:processing|pending|under review|in transit)|no (?:fix|answer|reply|response|"
+          r"refund|explanation))\b|\bhow is (?:this|it|that) still\b"
           r"|\bnot (?:fixed|resolved) yet\b|\bnever (?:got|received|heard) (?:back|a reply)"),
     _rule("complains nobody responds", 1.0,
           r"\b(?:no ?one|nobody)\b.{0,20}\b(?:replie[sd]|respond\w*|answer\w*|got back|gets back|"
-          r"cares|helps?)\b|\bwait\w*\b.{0,25}\b(?:\d+|two|three|four|five|six|several|many)\s+"
+          r"cares|helps?|calls?|picks? up|reads?|listens?|knows|(?:has |have )?(?:given|told|"
+          r"called|explained|warned))\b|\bwait\w*\b.{0,25}\b(?:\d+|two|three|four|five|six|"
+          r"several|many)\s+(?:days|weeks|months)\b|\bno (?:reply|response|answer|call ?back|"
+          r"apology|explanation)\b(?! (?:is )?needed)|\bnot (?:one|a single|even an?) (?:reply|"
+          r"response|word|apology|call)\b|\b(?:won't|will not|never|didn't|did not|doesn't|does "
+          r"not) (?:call|get|write|ring) (?:me |us )?back\b|\bhung up on (?:me|us)\b|\b(?:keep|"
+          r"kept|keeps|were|was|are|being|been) ignor\w+|\bcopy[- ]paste\w* (?:answers?|"
+          r"repl\w+)|\bcanned (?:answers?|repl\w+|responses?)"),
+    _rule("complains it takes too long", 1.0,  # time alone is not anger; time and still/nobody is
+          r"(?=.*\b(?:still|nobody|no ?one|no (?:reply|answer|news|update)|never|again)\b)"
+          r".*\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|many)\s+"
           r"(?:days|weeks|months)\b"),
+    _rule("says it keeps happening", 1.0,
+          r"\b(?:every single (?:day|time|week|month)|every time (?:i|we) (?:call|write|contact|"
+          r"open|log|try|ask)|yet again|once again|again and again|(?:third|fourth|fifth|3rd|"
+          r"4th|5th) (?:time|wrong|outage|month)|one more time|keeps? (?:\w+ing) (?:me|us)|"
+          r"(?:\d+|two|three|four|five|six|several|many) (?:different )?(?:agents|people|stories|"
+          r"answers|excuses))\b|\bagain\s*(?:\?!|!\?|\?\?|!!)"),
+    _rule("says they are exasperated", 1.5,
+          r"\b(?:i give up|never again|lose it|losing it|i swear|for (?:god's|heaven's|christ's|"
+          r"pete's|f\w*'?s) sake|beyond a joke|what(?:'s| is) the point|"
+          r"(?:is )?this (?:is )?how you treat|how is (?:it|this|that) (?:possible|acceptable|"
+          r"okay|ok)|(?:tired|exhausted) of "
+          r"(?:chasing|waiting|calling|writing|asking|being)|wast(?:ed|ing) my (?:whole |entire )?"
+          r"(?:time|day|afternoon|morning|evening|weekend)|ruin(?:ed|ing) (?:my|our)|laughed "
+          r"(?:it |me |us )?off|hung up|want (?:this |it )?escalated|not giving up|i want answers|"
+          r"can't keep (?:\w+ing)|(?:really|so|very|extremely|deeply|hugely|massively|"
+          r"bitterly) disappointed|not happy at all|stop stealing|wasting my time)\b"),
     _rule("says it is unacceptable", 2.0,
           r"\b(?:unacceptable|not acceptable|outrageous|disgrace\w*|appalling|shameful|"
           r"inexcusable|disgusting)\b"),
@@ -111,7 +142,9 @@ RULES: tuple[Rule, ...] = (
           r"\b(?:useless|ridiculous|absurd|pathetic|worthless|incompetent|joke of a|garbage|"
           r"(?:is|was|what) a (?:total |complete )?joke|rubbish|junk|waste of (?:my |our )?"
           r"(?:time|money)|(?:the )?worst|(?:terrible|horrible|awful|lousy) (?:service|support|"
-          r"experience|company|app|software))\b",
+          r"experience|company|app|software)|disaster|shambles|nightmare|farce|shocking|rude|"
+          r"filthy|liars?|lied|disorgani[sz]ed|incompetence|clueless|(?:is|was) terrible|"
+          r"be ashamed)\b",
           negatable=True),
     _rule("accuses us of a scam", 2.0,
           r"\b(?:scam\w*|rip-?off|ripping (?:me|us) off|theft|stealing|steal(?:ing)? my money)\b"),
@@ -127,8 +160,11 @@ RULES: tuple[Rule, ...] = (
     # Evidence against: someone asking how to do something is asking, not venting. The head,
     # trained on Reddit, reads words like "cancel" as annoyance; this keeps such questions calm.
     _rule("asks a how-to question", -0.7,
-          r"^\W*(?:(?:hi|hello|hey|quick question)\b\W*)?(?:how (?:do|can|would|should) (?:i|we)|"
-          r"how to|where (?:do|can|is|are)|can i|could you|is there|is it possible)\b"),
+          r"^\W*(?:(?:hi|hello|hey|quick question)\b\W*)?(?:how (?:do|does|can|would|should|"
+          r"much|many|long|often|far)\b|how to|where (?:do|can|is|are)|can (?:i|we|you)|could "
+          r"(?:i|we|you)|is there|are there|is it (?:possible|normal|safe|true)|what(?:'s| is| are|"
+          r" does| do| happens| if)|which|when (?:do|does|will|is|can)|do you|does (?:the|it|this|"
+          r"your)|will (?:i|my|the)|should i)\b"),
 )
 # fmt: on
 _NEGATION = re.compile(r"\b(?:not|never|no|isn't|wasn't|don't|didn't|n't)\s+(?:\w+\s+)?$", re.I)
