@@ -7,8 +7,10 @@ Start-up (the lifespan) opens the store, loads the index and warms the embedder,
 customer does not wait for a model to load. A database that is down at start-up does not stop
 the server: requests that need it answer 503 store_unavailable until it is back.
 
-Middleware, outermost first: CORS (so even refusals carry the headers a page on another origin
-needs), metrics, body size limit; then routing, errors (server/errors.py) and the routes.
+Middleware, outermost first: security headers (server/headers.py: CSP, framing, nosniff, on
+every response), CORS (so even refusals carry the headers a page on another origin needs),
+header size limit, metrics, body size limit; then routing, errors (server/errors.py) and the
+routes.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from assistant.store.engine import database_url, make_engine, upgrade
 from assistant.store.keys import ApiKeys
 from assistant.store.sql import SqlCaseStore
 from server.errors import install_error_handlers
-from server.limits import BodyLimitMiddleware, RateLimiter
+from server.headers import SecurityHeadersMiddleware
+from server.limits import BodyLimitMiddleware, HeaderLimitMiddleware, RateLimiter
 from server.metrics import Metrics, MetricsMiddleware
 from server.reindex import Reindexer
 from server.routes import admin, agent, customer, health, web
@@ -130,6 +133,7 @@ def create_app(settings: Settings, *, desk: HelpDesk | None = None) -> FastAPI:
     # add_middleware wraps what is there: the last one added runs first.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=runtime.metrics)
+    app.add_middleware(HeaderLimitMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -138,6 +142,7 @@ def create_app(settings: Settings, *, desk: HelpDesk | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "X-API-Key", "Accept"],
             expose_headers=["Retry-After"],
         )
+    app.add_middleware(SecurityHeadersMiddleware)
     return app
 
 

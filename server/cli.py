@@ -383,6 +383,8 @@ def serve(
     """Serve the chat API, the widget and the agent console over HTTP."""
     import uvicorn
 
+    from server.limits import MAX_HEADER_BYTES
+
     settings = Settings()
     if not (settings.index_dir / "manifest.sqlite3").exists():
         console.print(f"no index at {settings.index_dir}; run `answerdesk ingest` first")
@@ -411,6 +413,10 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
+        # h11 refuses a header block over the limit while reading it (httptools, uvicorn's
+        # default when installed, has no limit: a 16 MB header was read whole and answered).
+        http="h11",
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
     )
 
 

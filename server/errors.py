@@ -1,6 +1,8 @@
 """One JSON shape for every failure: `{"error": {"code": "<slug>", "message": "<for a person>"}}`.
 
-AnswerdeskError          its code's slug and HTTP status (assistant/errors.py)
+AnswerdeskError          its code's slug and HTTP status (assistant/errors.py); for a 5xx the
+                         message is the code's public one (below) and the operator's message,
+                         which may name a database host, user or file, goes to the log only
 RequestValidationError   400 invalid_input, naming the field and what is wrong with it
 HTTPException            404 not_found (unknown route), 405 method_not_allowed, 413, ...
 anything else            500 internal: logged with its traceback, never shown to the client
@@ -30,6 +32,23 @@ _HTTP_MESSAGES = {
 }
 
 
+# What a caller is told when a dependency is down: the cause and the fix are the operator's.
+PUBLIC_MESSAGES = {
+    ErrorCode.STORE_UNAVAILABLE: "The conversation store is unavailable right now",
+    ErrorCode.INDEX_UNAVAILABLE: "The knowledge base index is unavailable right now",
+    ErrorCode.MODEL_UNAVAILABLE: "The answering model is unavailable right now",
+    ErrorCode.CONFIGURATION: "The server is not ready to answer this",
+}
+
+
+def public_message(error: AnswerdeskError) -> str:
+    """The message a client may see; a 5xx's details stay in the server log."""
+    if error.code.http_status < 500:
+        return error.message
+    what = PUBLIC_MESSAGES.get(error.code, "Something went wrong on our side")
+    return f"{what}; please try again in a moment. The server log has the details."
+
+
 class RateLimited(AnswerdeskError):
     """429 with the seconds to wait, sent as `Retry-After`."""
 
@@ -50,7 +69,7 @@ def _answerdesk_error(_request: Request, exc: Exception) -> JSONResponse:
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
     if exc.code.http_status >= 500:
         log.warning("%s: %s", exc.code.slug, exc.message)
-    return error_response(exc.code.http_status, exc.code.slug, exc.message, headers)
+    return error_response(exc.code.http_status, exc.code.slug, public_message(exc), headers)
 
 
 def validation_message(errors: Sequence[Any]) -> str:

@@ -5,8 +5,10 @@
     cases          one case per line/row (JSONL keeps the whole summary)
     feedback       one rating per line/row
 
-CSV cells that a spreadsheet would run as a formula (starting with = + - @) are prefixed
-with a quote: customers write some of this text.
+CSV cells that a spreadsheet would run as a formula are prefixed with a quote: customers write
+some of this text. That is any cell starting with = + - @, or with a tab or carriage return
+(spreadsheets skip them and read the formula after: "\t=1+1"), as OWASP's CSV-injection advice
+lists them.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ Kind = Literal["conversations", "cases", "feedback"]
 Format = Literal["jsonl", "csv"]
 T = TypeVar("T")
 PAGE = 500
+FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
 def pages(fetch: Callable[[int, int], list[T]], size: int = PAGE) -> Iterator[list[T]]:
@@ -147,7 +150,7 @@ def _cell(value: Any) -> Any:
         value = "; ".join(str(v) for v in value)
     elif isinstance(value, dict):
         value = json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
     return value
 

@@ -1,5 +1,8 @@
 """Limits on what a client may send, checked before anything is parsed or stored.
 
+    header size     > MAX_HEADER_BYTES in all: refused by the HTTP parser of `answerdesk
+                    serve` (h11) before the headers are kept, and 431 too_large in the app for
+                    servers started another way (httptools has no limit of its own)
     body size       > max_body_bytes: 413 too_large, answered before the body is read (a
                     declared Content-Length) or as soon as the streamed body passes the limit
     message length  > max_message_chars: 413 too_large (a size limit the widget can explain:
@@ -25,6 +28,27 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from server.errors import RateLimited, error_response
+
+# Browsers send 1-4 KiB; nginx accepts 4 x 8 KiB lines by default. Generous for cookies on a
+# customer's domain, and far from the 16 MB a client once sent to get a 200.
+MAX_HEADER_BYTES = 32 * 1024
+
+
+class HeaderLimitMiddleware:
+    """Refuse requests whose headers together pass `max_bytes` with 431, in the one error shape."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_HEADER_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            size = sum(len(name) + len(value) + 4 for name, value in scope.get("headers", []))
+            if size > self.max_bytes:
+                message = f"The request headers are larger than {self.max_bytes:,} bytes."
+                await error_response(431, "too_large", message)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def too_large_message(limit: int) -> str:

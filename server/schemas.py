@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from assistant.desk import HandoffInfo, TurnResult
 from assistant.replies import SavedReply
@@ -15,6 +15,17 @@ from assistant.store.protocol import Case, StoredMessage, _priority_label
 from assistant.types import Citation
 
 Action = Literal["answer", "clarify", "handoff", "waiting", "agent"]
+# Row ids are 64-bit signed in SQLite and PostgreSQL: a larger number reaching the database is
+# an overflow there (a 500), so the contract bounds every id it takes.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Tags are short labels an agent types; a case keeps a bounded few.
+MAX_TAG_CHARS = 50
+MAX_TAGS_PER_REQUEST = 20
+MAX_TAGS_PER_CASE = 30
+Tag = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TAG_CHARS)
+]
 
 
 class Body(BaseModel):
@@ -137,7 +148,7 @@ class FeedbackIn(Body):
     helpful: bool | None = None
     csat: int | None = Field(None, ge=1, le=5)
     comment: str = Field("", max_length=4000)
-    message_id: int | None = None
+    message_id: Id | None = None
 
 
 class OkOut(BaseModel):
@@ -197,12 +208,12 @@ class NoteIn(Body):
 
 
 class TagsIn(Body):
-    add: list[str] = Field(default_factory=list)
-    remove: list[str] = Field(default_factory=list)
+    add: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS_PER_REQUEST)
+    remove: list[Tag] = Field(default_factory=list, max_length=MAX_TAGS_PER_REQUEST)
 
 
 class MergeIn(Body):
-    into: int
+    into: Id
 
 
 class ResolveIn(Body):

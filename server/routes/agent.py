@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Depends, Query
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.store.protocol import CaseSort, CaseStatus
 from server.auth import Agent
 from server.schemas import (
+    MAX_ID,
+    MAX_TAGS_PER_CASE,
     CaseOut,
     CaseRowOut,
     CasesOut,
@@ -31,6 +33,16 @@ from server.schemas import (
 from server.state import Desk
 
 router = APIRouter(prefix="/v1/agent", tags=["agent"], responses=errors(401, 403, 503))
+
+
+def _case_id(case_id: int) -> int:
+    """A case id from the path; one no database row can have is simply not there (404)."""
+    if not 1 <= case_id <= MAX_ID:
+        raise AnswerdeskError(ErrorCode.NOT_FOUND, f"No case {case_id}.")
+    return case_id
+
+
+CaseId = Annotated[int, Depends(_case_id)]
 STATUSES = ("open", "claimed", "waiting_on_customer", "resolved")
 CASE = errors(404, 409)
 
@@ -74,7 +86,7 @@ def cases(
 
 
 @router.get("/cases/{case_id}", summary="One case: summary and transcript", responses=CASE)
-def case(case_id: int, agent: Agent, desk: Desk) -> CaseOut:
+def case(case_id: CaseId, agent: Agent, desk: Desk) -> CaseOut:
     view = desk.case(case_id)
     row = case_row(view.case, _now())
     return CaseOut(
@@ -85,12 +97,12 @@ def case(case_id: int, agent: Agent, desk: Desk) -> CaseOut:
 
 
 @router.post("/cases/{case_id}/claim", summary="Take the case", responses=CASE)
-def claim(case_id: int, agent: Agent, desk: Desk) -> CaseRowOut:
+def claim(case_id: CaseId, agent: Agent, desk: Desk) -> CaseRowOut:
     return case_row(desk.claim(case_id, agent.name), _now())
 
 
 @router.post("/cases/{case_id}/release", summary="Put the case back", responses=CASE)
-def release(case_id: int, agent: Agent, desk: Desk) -> CaseRowOut:
+def release(case_id: CaseId, agent: Agent, desk: Desk) -> CaseRowOut:
     return case_row(desk.release(case_id, agent.name), _now())
 
 
@@ -100,17 +112,30 @@ def release(case_id: int, agent: Agent, desk: Desk) -> CaseRowOut:
     description="Refused (422 unprocessable) while the text has a `{{placeholder}}` in it.",
     responses=errors(400, 404, 409, 422),
 )
-def reply(case_id: int, body: ReplyIn, agent: Agent, desk: Desk) -> MessageOut:
+def reply(case_id: CaseId, body: ReplyIn, agent: Agent, desk: Desk) -> MessageOut:
     return message(desk.reply(case_id, agent.name, body.text, body.wait_for_customer))
 
 
 @router.post("/cases/{case_id}/notes", summary="Add an internal note", responses=errors(400, 404))
-def note(case_id: int, body: NoteIn, agent: Agent, desk: Desk) -> MessageOut:
+def note(case_id: CaseId, body: NoteIn, agent: Agent, desk: Desk) -> MessageOut:
     return message(desk.note(case_id, agent.name, body.text))
 
 
-@router.post("/cases/{case_id}/tags", summary="Add and remove tags", responses=CASE)
-def tags(case_id: int, body: TagsIn, agent: Agent, desk: Desk) -> CaseRowOut:
+@router.post(
+    "/cases/{case_id}/tags",
+    summary="Add and remove tags",
+    description=f"At most {MAX_TAGS_PER_CASE} tags per case (413 beyond).",
+    responses=errors(400, 404, 409, 413),
+)
+def tags(case_id: CaseId, body: TagsIn, agent: Agent, desk: Desk) -> CaseRowOut:
+    current = set(desk.store.case(case_id).tags)
+    after = (current | {t.lower() for t in body.add}) - {t.lower() for t in body.remove}
+    if len(after) > max(MAX_TAGS_PER_CASE, len(current)):
+        raise AnswerdeskError(
+            ErrorCode.TOO_LARGE,
+            f"A case keeps at most {MAX_TAGS_PER_CASE} tags; this one would have {len(after)}. "
+            "Remove some first.",
+        )
     return case_row(desk.tag(case_id, add=body.add, remove=body.remove), _now())
 
 
@@ -120,18 +145,18 @@ def tags(case_id: int, body: TagsIn, agent: Agent, desk: Desk) -> CaseRowOut:
     description="Returns the surviving case.",
     responses=errors(400, 404, 409),
 )
-def merge(case_id: int, body: MergeIn, agent: Agent, desk: Desk) -> CaseRowOut:
+def merge(case_id: CaseId, body: MergeIn, agent: Agent, desk: Desk) -> CaseRowOut:
     return case_row(desk.merge(case_id, body.into, agent.name), _now())
 
 
 @router.post("/cases/{case_id}/resolve", summary="Resolve the case", responses=CASE)
-def resolve(case_id: int, body: ResolveIn, agent: Agent, desk: Desk) -> CaseRowOut:
+def resolve(case_id: CaseId, body: ResolveIn, agent: Agent, desk: Desk) -> CaseRowOut:
     return case_row(desk.resolve(case_id, agent.name, body.resolution), _now())
 
 
 @router.post("/cases/{case_id}/reopen", summary="Reopen a resolved case", responses=CASE)
 def reopen(
-    case_id: int, agent: Agent, desk: Desk, body: Annotated[ReopenIn | None, Body()] = None
+    case_id: CaseId, agent: Agent, desk: Desk, body: Annotated[ReopenIn | None, Body()] = None
 ) -> CaseRowOut:
     reason = body.reason if body else ""
     return case_row(desk.reopen(case_id, agent.name, reason), _now())
@@ -143,7 +168,7 @@ def reopen(
     description="`unfilled` names the placeholders still in the text.",
     responses=errors(404),
 )
-def saved_replies(case_id: int, agent: Agent, desk: Desk) -> SavedRepliesOut:
+def saved_replies(case_id: CaseId, agent: Agent, desk: Desk) -> SavedRepliesOut:
     return SavedRepliesOut(
         replies=[saved_reply(r) for r in desk.saved_replies(case_id, agent.name)]
     )

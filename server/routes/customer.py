@@ -4,6 +4,7 @@ give feedback. Each message passes the limits before anything is stored."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import asdict
@@ -32,6 +33,7 @@ from server.state import Desk, RuntimeDep
 
 router = APIRouter(prefix="/v1/conversations", tags=["customer"])
 WORDS_PER_TOKEN_EVENT = 3
+log = logging.getLogger("answerdesk.server")
 
 
 @router.post(
@@ -104,8 +106,9 @@ async def _events(reply: TurnReply) -> AsyncIterator[str]:
         yield _event("reply", reply.model_dump_json())
         yield _event("done", "{}")
     except Exception as exc:  # the client hears about it in the stream it is reading
-        error = {"error": {"code": "internal", "message": f"The reply stream failed: {exc}"}}
-        yield _event("error", json.dumps(error))
+        log.error("the reply stream failed", exc_info=exc)
+        message = "The reply stream failed on our side; it has been logged. Please reload."
+        yield _event("error", json.dumps({"error": {"code": "internal", "message": message}}))
 
 
 def _event(name: str, data: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
@@ -13,6 +15,7 @@ from server.schemas import HealthOut, ReadyOut
 from server.state import Runtime, RuntimeDep
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger("answerdesk.server")
 
 
 @router.get("/healthz", summary="The process is up")
@@ -38,6 +41,8 @@ def readyz(runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 
+# Readiness is anonymous: a check says "unavailable" and the log says why (a database URL,
+# host or file path is the operator's business, not every caller's).
 def _index(desk: HelpDesk) -> str:
     try:
         index = desk.assistant.index
@@ -45,10 +50,9 @@ def _index(desk: HelpDesk) -> str:
         probe = np.zeros((1, desk.assistant.embedder.dimension), dtype=np.float32)
         probe[0, 0] = 1.0
         index.vectors.query(probe[0], 1)
-    except AnswerdeskError as error:
-        return error.message
     except Exception as error:
-        return f"unavailable: {type(error).__name__}: {error}"
+        log.warning("readiness: the index is unavailable: %s", error)
+        return "unavailable"
     return "ok"
 
 
@@ -57,7 +61,8 @@ def _store(runtime: Runtime, desk: HelpDesk) -> str:
         runtime.ensure_store()
         desk.store.ping()
     except AnswerdeskError as error:
-        return error.message
+        log.warning("readiness: the store is unavailable: %s", error.message)
+        return "unavailable"
     return "ok"
 
 

@@ -358,7 +358,7 @@
     dlRow(
       list,
       "Diagnosis",
-      diagnosis.text ? h("p", { class: "diagnosis", style: "margin:0", text: diagnosis.text }) : null,
+      diagnosis.text ? h("p", { class: "diagnosis flush", text: diagnosis.text }) : null,
       sources.length ? [h("div", { class: "small muted", text: "Sources" }), h("ol", { class: "sources" }, sources)] : null,
       similar.length ? [h("div", { class: "small muted", text: "Similar cases" }), h("ul", { class: "similar" }, similar)] : null,
     );
@@ -388,7 +388,7 @@
         why.length ? h("ul", {}, why) : null,
       );
     }
-    dlRow(list, "Hand-off reasons", chips(s.handoff_reasons), s.explanation ? h("p", { style: "margin:4px 0 0", text: s.explanation }) : null);
+    dlRow(list, "Hand-off reasons", chips(s.handoff_reasons), s.explanation ? h("p", { class: "explanation", text: s.explanation }) : null);
     dlRow(list, "Confidence", s.confidence == null ? "not measured" : `${Math.round(s.confidence * 100)}%`);
     const fields = Object.entries(s.fields || {}).map(([k, v]) => h("li", { text: `${pretty(k)}: ${v}` }));
     dlRow(list, "Details collected", fields.length ? h("ul", {}, fields) : null);

@@ -232,7 +232,15 @@
 
   const host = h("div", { id: "answerdesk-widget" });
   const root = host.attachShadow({ mode: "open" });
-  root.append(h("style", { text: CSS() }));
+  // A constructed stylesheet, not a <style> element: a host page whose Content-Security-Policy
+  // forbids inline styles (as ours does) still shows the widget styled.
+  if ("adoptedStyleSheets" in root && typeof CSSStyleSheet.prototype.replaceSync === "function") {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS());
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    root.append(h("style", { text: CSS() }));
+  }
 
   const badge = h("span", { class: "badge", hidden: true, "aria-hidden": "true" });
   const launcher = h(

@@ -208,10 +208,9 @@ def test_when_the_store_fails_too_the_client_gets_503(
     chat = start(client)
     response = post_message(client, chat, ANSWERABLE)
     assert response.status_code == 503
-    assert response.json()["error"] == {
-        "code": "store_unavailable",
-        "message": "The conversation store is down.",
-    }
+    error = response.json()["error"]
+    assert error["code"] == "store_unavailable"
+    assert error["message"].startswith("The conversation store is unavailable right now")
 
 
 def test_a_dead_database_gives_clear_503s_and_the_server_still_starts(
@@ -223,13 +222,13 @@ def test_a_dead_database_gives_clear_503s_and_the_server_still_starts(
     assert response.status_code == 503
     error = response.json()["error"]
     assert error["code"] == "store_unavailable"
-    assert "127.0.0.1:1" in error["message"] and "ANSWERDESK_DATABASE_URL" in error["message"]
+    assert "unavailable" in error["message"]  # where the database is: in the log only
     agent = client.get("/v1/agent/me", headers={"X-API-Key": "adk_whatever"})
     assert agent.status_code == 503
     ready = client.get("/readyz")
     assert ready.status_code == 503
     checks = ready.json()["checks"]
-    assert checks["index"] == "ok" and "unavailable" in checks["store"]
+    assert checks == {"index": "ok", "store": "unavailable"}
 
 
 def test_a_dead_database_behind_a_given_desk_is_503_too(
