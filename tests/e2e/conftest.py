@@ -57,7 +57,7 @@ INDEXING_CODE = (
 def _browser_missing(reason: str) -> NoReturn:
     """Fail loudly (a silent skip would hide a machine without a browser); skip on request."""
     message = (
-        f"{reason}. Install Debian's Chromium (`apt-get install -y chromium`; `.ci/run` does) "
+        f"{reason}. Install Debian's Chromium (`apt-get install -y chromium`; `make test` does) "
         "or set ANSWERDESK_SKIP_BROWSER_TESTS=1 to skip the browser tests."
     )
     if SKIP_BROWSER_TESTS:

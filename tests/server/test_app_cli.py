@@ -67,6 +67,8 @@ def test_serve_demo_replaces_the_demo_keys_and_starts_uvicorn(
         assert "http://127.0.0.1:8123/agent" in result.stdout
     assert set(printed[1]) == {"demo-agent", "demo-admin"}
     assert (started[-1]["factory"], started[-1]["port"], started[-1]["workers"]) == (True, 8123, 1)
+    # the HTTP parser that stops reading an oversized header block (httptools has no limit)
+    assert (started[-1]["http"], started[-1]["h11_max_incomplete_event_size"]) == ("h11", 32768)
     keys = ApiKeys(make_engine(environment["ANSWERDESK_DATABASE_URL"]))
     assert keys.verify(printed[0]["demo-admin"]) is None  # the first start's keys are revoked
     current = keys.verify(printed[1]["demo-admin"])
