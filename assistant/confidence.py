@@ -1,24 +1,31 @@
 """Confidence: the estimated probability that an answer is correct and supported.
 
 `features()` is a pure function of what retrieval and generation produced. A `Calibration`
-maps the features to a probability with a logistic model fitted on a labelled golden set
-(`answerdesk eval --calibrate`) and saved as a small JSON artifact; a default fitted on the
-sample golden set ships with the package.
+maps the features to a probability with a logistic model and carries the threshold below which
+the assistant says it is not sure. Each knowledge base calibrates itself from probes made of its
+own content when it is indexed (`assistant/selfcal.py`), and the calibration is stored with the
+index version; a labelled golden set refines it (`answerdesk eval --calibrate`). The default
+shipped with the package (fitted on the sample golden set) is only a fallback for an index that
+has none.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from assistant.text import content_words
 from assistant.types import Passage
 
 FEATURES = (
     "dense_top",  # cosine similarity of the best passage to the question
+    "best_match",  # the same, or the question's similarity to an FAQ's own question if higher
     "dense_margin",  # how far it stands above the next document
     "keyword_top",  # BM25 strength of the best keyword match (log-scaled)
     "agreement",  # dense and keyword search agree on the top document
@@ -31,6 +38,8 @@ FEATURES = (
     "answer_length",  # answer words / 100: a one-liner rarely covers a whole question
 )
 DEFAULT_FILE = Path(__file__).resolve().parent / "calibration.json"
+# The fallback's own operating point (hand-off recall ≥ 0.95 on the sample golden set).
+DEFAULT_THRESHOLD = 0.55
 
 
 def features(
@@ -41,7 +50,11 @@ def features(
     abstained: bool,
     cited: Sequence[Passage] = (),
     answer_similarity: float = 0.0,
+    question_match: float = 0.0,
 ) -> dict[str, float]:
+    """`question_match`: the best cosine between the question and the questions of the top
+    FAQ-like documents (titles that are questions): customers' questions are matched
+    question-to-question, as an FAQ is read."""
     dense = sorted((p.dense_score for p in passages if p.dense_score is not None), reverse=True)
     top = passages[0] if passages else None
     words = set(content_words(query))
@@ -50,6 +63,7 @@ def features(
     )
     return {
         "dense_top": dense[0] if dense else 0.0,
+        "best_match": max(dense[0] if dense else 0.0, question_match),
         "dense_margin": dense[0] - dense[1] if len(dense) > 1 else (dense[0] if dense else 0.0),
         "keyword_top": math.log1p(max((p.keyword_score or 0.0) for p in passages))
         if passages
@@ -69,24 +83,113 @@ def features(
 
 @dataclass(frozen=True)
 class Calibration:
+    """A logistic model over named features, its operating point, and where it came from."""
+
     weights: dict[str, float]
     bias: float
     source: str = "default"
+    threshold: float = DEFAULT_THRESHOLD  # below it: not sure (hand off or say so)
+    details: dict[str, object] | None = None  # how it was fitted: probe counts, figures
+
+    @property
+    def version(self) -> str:
+        """A short content hash: every answer records which calibration scored it."""
+        payload = json.dumps([self.weights, self.bias, self.threshold], sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
     def probability(self, values: dict[str, float]) -> float:
-        z = self.bias + sum(w * values.get(name, 0.0) for name, w in self.weights.items())
-        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+        return 1.0 / (1.0 + math.exp(-max(min(self.logit(values), 30.0), -30.0)))
+
+    def logit(self, values: dict[str, float]) -> float:
+        return self.bias + sum(w * values.get(name, 0.0) for name, w in self.weights.items())
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "version": self.version,
+            "weights": self.weights,
+            "bias": self.bias,
+            "threshold": self.threshold,
+            "source": self.source,
+            "details": self.details or {},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object], source: str = "") -> Calibration:
+        weights = data["weights"]
+        if not isinstance(weights, dict):
+            raise ValueError("a calibration needs a `weights` mapping")
+        details = data.get("details")
+        return cls(
+            {str(k): float(v) for k, v in weights.items()},
+            float(data["bias"]),  # type: ignore[arg-type]
+            str(data.get("source") or source),
+            float(data.get("threshold", DEFAULT_THRESHOLD)),  # type: ignore[arg-type]
+            details if isinstance(details, dict) else None,
+        )
 
     @classmethod
     def load(cls, path: Path = DEFAULT_FILE) -> Calibration:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(
-            {k: float(v) for k, v in data["weights"].items()},
-            float(data["bias"]),
-            str(data.get("source", path.name)),
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")), path.name)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+
+
+@functools.cache
+def fallback_calibration() -> Calibration:
+    """The packaged calibration (fitted on the sample golden set): only for an index that has
+    none of its own."""
+    return Calibration.load(DEFAULT_FILE)
+
+
+@dataclass(frozen=True)
+class Refinement:
+    """What a labelled golden set adds on top of a knowledge base's self-calibration.
+
+    Kept apart from the self-calibration it was fitted over, so a re-index (which re-fits the
+    self-calibration from the new content) keeps the team's refinement: the refined logit is
+    `scale × self-calibrated logit + Σ weights × features + bias`.
+    """
+
+    scale: float
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+    source: str
+    details: dict[str, object] | None = None
+
+    def apply(self, base: Calibration) -> Calibration:
+        names = sorted({*base.weights, *self.weights})
+        return Calibration(
+            weights={
+                f: round(self.scale * base.weights.get(f, 0.0) + self.weights.get(f, 0.0), 6)
+                for f in names
+            },
+            bias=round(self.scale * base.bias + self.bias, 6),
+            source=f"{self.source}, over {base.source}",
+            threshold=self.threshold,
+            details={**(self.details or {}), "base": base.version},
         )
 
-    def save(self, path: Path, **extra: object) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"weights": self.weights, "bias": self.bias, "source": self.source, **extra}
-        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    def to_json(self) -> dict[str, object]:
+        return {
+            "scale": self.scale,
+            "weights": self.weights,
+            "bias": self.bias,
+            "threshold": self.threshold,
+            "source": self.source,
+            "details": self.details or {},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Refinement:
+        details = data.get("details")
+        return cls(
+            float(data["scale"]),
+            {str(k): float(v) for k, v in dict(data["weights"]).items()},
+            float(data["bias"]),
+            float(data["threshold"]),
+            str(data.get("source", "refined on a golden set")),
+            details if isinstance(details, dict) else None,
+        )

@@ -12,17 +12,21 @@ Reason codes (fixed list; `policy:<name>` for each policy in assistant/policies.
     out_of_scope         nothing in the knowledge base is close to the question
     low_confidence       the answer's confidence is below the threshold
     unclear              the message is too short or vague to search (clarify, not hand off)
+    underspecified       not sure, and the question points at something it never names
+                         ("this plan"): ask which one (clarify, not hand off)
     missing_information  a hand-off needs case details first (clarify: assistant/intake.py)
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from assistant.clarify import clarifying_question, unresolved, vague_reference
 from assistant.text import content_words
 from assistant.triage import Triage
-from assistant.types import Answer
+from assistant.types import Answer, Turn
 
 Action = Literal["answer", "clarify", "handoff"]
 REASON_CODES = (
@@ -33,6 +37,7 @@ REASON_CODES = (
     "out_of_scope",
     "low_confidence",
     "unclear",
+    "underspecified",
     "missing_information",
 )
 # Below this cosine similarity nothing in the knowledge base is about the question at all.
@@ -46,6 +51,7 @@ _EXPLAIN = {
     "out_of_scope": "the help center does not cover this",
     "low_confidence": "the assistant is not sure of its answer",
     "unclear": "the message needs one more detail before it can be searched",
+    "underspecified": "the question needs to name what it is about",
     "missing_information": "a person will need a few details to start",
 }
 
@@ -58,6 +64,7 @@ class Decision:
     queue: str = "support"
     priority: str = "low"
     route_to: str | None = None  # a queue to copy the case to even when answering
+    question: str = ""  # the clarifying question to ask, when the action is "clarify"
 
 
 def explain(code: str) -> str:
@@ -71,7 +78,10 @@ def is_unclear(question: str, history_turns: int) -> bool:
     return history_turns == 0 and len(content_words(question)) <= 1
 
 
-def decide(triage: Triage, answer: Answer, question: str, history_turns: int = 0) -> Decision:
+def decide(triage: Triage, answer: Answer, question: str, history: Sequence[Turn] = ()) -> Decision:
+    """`history`: the conversation before this message."""
+    history_turns = sum(t.speaker == "user" for t in history)
+    earlier = [t.text for t in history]
     urgent: list[str] = []
     if answer.failure:
         urgent.append(answer.failure)
@@ -87,6 +97,24 @@ def decide(triage: Triage, answer: Answer, question: str, history_turns: int = 0
     if urgent:
         return Decision(
             "handoff", urgent, "; ".join(explain(c) for c in urgent), triage.queue, triage.priority
+        )
+    reference = vague_reference(question, earlier)
+    near = answer.features.get("dense_top", 0.0) >= OUT_OF_SCOPE_SIMILARITY
+    if (
+        reference
+        and near
+        and not policies
+        and (answer.needs_handoff or unresolved(reference, earlier))
+    ):
+        # Not sure, or sure of an answer to a question that never says what it is about:
+        # ask which one, as a person would, rather than guess or hand off.
+        return Decision(
+            "clarify",
+            ["underspecified"],
+            explain("underspecified"),
+            triage.queue,
+            triage.priority,
+            question=clarifying_question(reference),
         )
     if answer.needs_handoff:
         if is_unclear(question, history_turns):

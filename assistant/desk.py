@@ -190,8 +190,9 @@ class HelpDesk:
         if decision.route_to:  # answered, and also copied to a team (e.g. a sales lead)
             return self._answer_and_route(conversation, reply, decision, said, [*earlier, said])
         answer = reply.answer
-        stored = self._say(conversation_id, answer.text, decision, answer, decision.action)
-        return self._turn(conversation_id, decision.action, answer, decision, stored, said)
+        text = decision.question or answer.text
+        stored = self._say(conversation_id, text, decision, answer, decision.action)
+        return self._turn(conversation_id, decision.action, answer, decision, stored, said, text)
 
     def view(self, conversation_id: str, token: str) -> ConversationView:
         conversation = self.store.conversation(conversation_id, token)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from assistant.backends import make_vector_index
 from assistant.backends.bm25_index import Bm25Index
+from assistant.confidence import Calibration
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.manifest import Manifest
 from assistant.ports import VectorIndex
@@ -31,6 +32,7 @@ class LiveIndex:
         self.manifest = Manifest(path)
         self._lock = threading.Lock()
         self._generation: tuple[str, str] | None = None
+        self._calibration: tuple[str, Calibration | None] = ("", None)
         self.vectors: VectorIndex
         self.keywords: Bm25Index
         self.refresh()
@@ -50,6 +52,16 @@ class LiveIndex:
             self.keywords = Bm25Index.load(self.settings.index_dir / generation[1])
             self._generation = generation
         return True
+
+    def calibration(self) -> Calibration | None:
+        """The calibration fitted on this index (self-calibration or golden refinement)."""
+        from assistant.selfcal import META_KEY, REFINEMENT_KEY, stored
+
+        meta = self.manifest.meta()
+        raw = meta.get(META_KEY, "") + "\n" + meta.get(REFINEMENT_KEY, "")
+        if raw != self._calibration[0]:
+            self._calibration = (raw, stored(meta))
+        return self._calibration[1]
 
     def chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:
         return self.manifest.get_chunks(ids)

@@ -32,6 +32,23 @@ CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(document_id);
 """
 
 
+_DOCUMENT_COLUMNS = "id, kind, title, text, url, updated_at, source_path, metadata"
+
+
+def _document(row: tuple[str, ...]) -> Document:
+    doc_id, kind, title, text, url, updated_at, source_path, metadata = row
+    return Document(
+        id=doc_id,
+        kind=kind,  # type: ignore[arg-type]
+        title=title,
+        text=text,
+        url=url,
+        updated_at=updated_at,
+        source_path=source_path,
+        metadata=json.loads(metadata),
+    )
+
+
 @dataclass(frozen=True)
 class ManifestEntry:
     id: str
@@ -103,23 +120,13 @@ class Manifest:
 
     def document(self, document_id: str) -> Document | None:
         row = self._db.execute(
-            "SELECT id, kind, title, text, url, updated_at, source_path, metadata "
-            "FROM documents WHERE id = ?",
-            (document_id,),
+            f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE id = ?", (document_id,)
         ).fetchone()
-        if row is None:
-            return None
-        doc_id, kind, title, text, url, updated_at, source_path, metadata = row
-        return Document(
-            id=doc_id,
-            kind=kind,
-            title=title,
-            text=text,
-            url=url,
-            updated_at=updated_at,
-            source_path=source_path,
-            metadata=json.loads(metadata),
-        )
+        return None if row is None else _document(row)
+
+    def documents(self) -> Iterator[Document]:
+        for row in self._db.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents ORDER BY id"):
+            yield _document(row)
 
     def counts(self) -> dict[str, int]:
         rows = self._db.execute("SELECT kind, COUNT(*) FROM documents GROUP BY kind")

@@ -26,6 +26,9 @@ class Filters:
     audience: str | None = None  # e.g. "trial" or "paid": documents for it or for "all"
     locale: str | None = None
     kinds: tuple[str, ...] | None = None
+    # Documents that may not be found: self-calibration's "close but not it" probes leave the
+    # probe's own page out (assistant/probes.py).
+    exclude: frozenset[str] = frozenset()
 
     def matches(self, metadata: Metadata) -> bool:
         if self.product_area and metadata.get("product_area") != self.product_area:
@@ -150,7 +153,9 @@ class Retriever:
             return [
                 h
                 for h in hits
-                if h.chunk_id in chunks and filters.matches(chunks[h.chunk_id].metadata)
+                if h.chunk_id in chunks
+                and chunks[h.chunk_id].document_id not in filters.exclude
+                and filters.matches(chunks[h.chunk_id].metadata)
             ]
 
         dense, keyword = usable(dense), usable(keyword)

@@ -11,16 +11,19 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from assistant.anger import AngerDetector
 from assistant.backends import make_chat_model, make_embedder
 from assistant.backends.extractive import ExtractiveComposer
 from assistant.condense import condense
-from assistant.confidence import DEFAULT_FILE, Calibration, features
+from assistant.confidence import Calibration, fallback_calibration, features
 from assistant.decision import Decision, decide
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.grounding import check, snippet
 from assistant.index import LiveIndex
-from assistant.ports import ChatModel, Embedder
+from assistant.ports import ChatModel, Embedder, Vectors
+from assistant.probes import is_question
 from assistant.retrieval import Filters, Retriever
 from assistant.settings import Settings
 from assistant.tokens import fit_passages
@@ -28,6 +31,7 @@ from assistant.triage import CustomerContext, Policy, Triage, load_policies, tri
 from assistant.types import Answer, Citation, GenerationRequest, Message, Passage, Turn
 from prompts import load_prompt
 
+QUESTION_MATCH_TOP = 3  # passages whose own question (an FAQ's) is compared with the customer's
 NOT_SURE = (
     "I'm not sure I can answer that correctly from our help center, and I'd rather not guess."
 )
@@ -48,7 +52,9 @@ class SupportAssistant:
     index: LiveIndex
     embedder: Embedder
     chat_model: ChatModel
-    calibration: Calibration
+    # An explicit calibration (a file named in settings); None: the index's own, else the
+    # packaged fallback.
+    calibration: Calibration | None
     detector: AngerDetector | None = None
     policies: tuple[Policy, ...] = field(default_factory=load_policies)
 
@@ -66,8 +72,7 @@ class SupportAssistant:
         signals = triage(
             [*history, Turn("user", question)], detector, self.policies, context, thumbs_down
         )
-        user_turns = sum(t.speaker == "user" for t in history)
-        return Reply(answer, signals, decide(signals, answer, question, user_turns))
+        return Reply(answer, signals, decide(signals, answer, question, history))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SupportAssistant:
@@ -120,13 +125,12 @@ class SupportAssistant:
             draft.abstained,
             cited,
             similarity,
+            self.question_match(query_vector, passages),
         )
-        confidence = self.calibration.probability(values)
-        unsure = (
-            draft.abstained
-            or not grounding.text
-            or (confidence < self.settings.confidence_threshold)
-        )
+        calibration = self.current_calibration()
+        threshold = threshold_of(calibration, self.settings)
+        confidence = calibration.probability(values)
+        unsure = draft.abstained or not grounding.text or confidence < threshold
         return Answer(
             text=NOT_SURE if unsure else grounding.text,
             citations=[] if unsure else grounding.citations,
@@ -141,10 +145,27 @@ class SupportAssistant:
             features=values,
             related=related(passages) if unsure else [],
             failure=failure,
+            calibration=calibration.version,
+            threshold=threshold,
             draft=grounding.text,
             draft_citations=grounding.citations,
             latency_ms=(time.perf_counter() - started) * 1000,
         )
+
+    def question_match(self, query_vector: Vectors, passages: Sequence[Passage]) -> float:
+        """Cosine of the question to the closest FAQ-style question among the top passages
+        (their titles are cached by the embedder: the same FAQs come up again and again)."""
+        questions = [
+            p.title
+            for p in passages[:QUESTION_MATCH_TOP]
+            if p.kind != "case" and is_question(p.title)
+        ]
+        if not questions:
+            return 0.0
+        return float(np.max(self.embedder.embed(questions) @ query_vector))
+
+    def current_calibration(self) -> Calibration:
+        return self.calibration or self.index.calibration() or fallback_calibration()
 
     def request(
         self, question: str, query: str, passages: list[Passage], history: Sequence[Turn]
@@ -188,11 +209,18 @@ def related(passages: Sequence[Passage], limit: int = 3) -> list[Citation]:
     ]
 
 
-def load_calibration(settings: Settings) -> Calibration:
-    for path in (settings.calibration_file, settings.data_dir / "calibration.json"):
-        if path is not None and path.exists():
-            return Calibration.load(path)
-    return Calibration.load(DEFAULT_FILE)
+def load_calibration(settings: Settings) -> Calibration | None:
+    """A calibration file named in settings; None means: the index's own."""
+    if settings.calibration_file is not None:
+        return Calibration.load(settings.calibration_file)
+    return None
+
+
+def threshold_of(calibration: Calibration, settings: Settings) -> float:
+    """A threshold set by the operator wins; otherwise the calibration's operating point."""
+    if settings.confidence_threshold is not None:
+        return settings.confidence_threshold
+    return calibration.threshold
 
 
 def _index_of(citation: Citation, passages: Sequence[Passage]) -> int:

@@ -68,15 +68,37 @@ class Settings(BaseSettings):
     )
     llm_threads: int | None = Field(None, ge=1)
 
-    confidence_threshold: float = Field(
-        0.55,
+    confidence_threshold: float | None = Field(
+        None,
         ge=0,
         le=1,
-        description="Below it the assistant says it is not sure; chosen on the golden set so "
-        "hand-off recall stays ≥ 0.95.",
+        description="Below it the assistant says it is not sure; unset = the operating point of "
+        "the knowledge base's own calibration.",
     )
     calibration_file: Path | None = Field(
-        None, description="Calibration artifact; unset = <data_dir>/calibration.json or bundled."
+        None,
+        description="A calibration artifact to use instead of the index's own (self-calibration "
+        "or golden refinement, kept in the manifest).",
+    )
+    self_calibrate: bool = Field(
+        True, description="Fit the confidence calibration from the index's own content on ingest."
+    )
+    calibration_probes: int = Field(
+        300, ge=20, le=5000, description="Probe questions self-calibration writes from the content."
+    )
+    handoff_target: float = Field(
+        0.75,
+        gt=0,
+        lt=1,
+        description="Share of questions the content cannot answer that should be handed off "
+        "(self-calibration's operating point, estimated from leave-the-page-out probes).",
+    )
+    target_precision: float = Field(
+        0.9,
+        gt=0,
+        lt=1,
+        description="Share of answers given that should be correct (the operating point when a "
+        "labelled golden set refines the calibration).",
     )
     company_name: str = "Tallybook"
     max_question_chars: int = Field(4000, ge=10)

@@ -118,6 +118,8 @@ class Answer:
     features: dict[str, float] = field(default_factory=dict)
     related: list[Citation] = field(default_factory=list)  # closest articles, when unsure
     failure: str | None = None  # a dependency that failed (e.g. "backend_unavailable")
+    calibration: str = ""  # version of the calibration that scored it
+    threshold: float = 0.0  # the operating point it was held to
     draft: str = ""  # the checked answer before the not-sure substitution (for evaluation)
     draft_citations: list[Citation] = field(default_factory=list)
     latency_ms: float = 0.0

@@ -21,6 +21,7 @@ from typing import Any
 
 from assistant.backends import make_embedder, make_vector_index
 from assistant.backends.bm25_index import KEYWORD_VERSION, Bm25Index
+from assistant.confidence import Calibration
 from assistant.manifest import Manifest, ManifestEntry
 from assistant.ports import Embedder, VectorIndex
 from assistant.settings import Settings
@@ -61,6 +62,8 @@ class SyncReport:
     dry_run: bool = False
     rebuilt: bool = False
     plan: SyncPlan | None = None
+    calibration: str | None = None  # version of the self-calibration fitted after the sync
+    calibration_seconds: float = 0.0
 
     @property
     def failed(self) -> int:
@@ -78,6 +81,8 @@ class SyncReport:
             "seconds": round(self.seconds, 3),
             "dry_run": self.dry_run,
             "rebuilt": self.rebuilt,
+            "calibration": self.calibration,
+            "calibration_seconds": round(self.calibration_seconds, 3),
             "errors": [{"path": e.path, "line": e.line, "reason": e.reason} for e in self.errors],
         }
 
@@ -158,6 +163,7 @@ class Indexer:
         dry_run: bool = False,
         progress: Progress | None = None,
         documents: Sequence[Document] | None = None,
+        calibration_progress: Progress | None = None,
     ) -> SyncReport:
         """Mirror the sources (or the given `documents`) into the index."""
         started = time.perf_counter()
@@ -194,9 +200,40 @@ class Indexer:
                 )
             elif meta.get("pending_cleanup") == "1":
                 self._clean_up(self.manifest.meta())
+            stale = plan.changes or rebuild or "calibration" not in self.manifest.meta()
+            if self.settings.self_calibrate and stale and self.manifest.chunk_count():
+                calibrating = time.perf_counter()
+                calibration = self.calibrate(calibration_progress)
+                report.calibration = calibration.version if calibration else None
+                report.calibration_seconds = time.perf_counter() - calibrating
         report.chunks = self.manifest.chunk_count() if not dry_run else 0
         report.seconds = time.perf_counter() - started
         return report
+
+    def calibrate(self, progress: Progress | None = None) -> Calibration | None:
+        """Fit the index's own confidence calibration from probes and keep it in the manifest.
+
+        Probes are answered by the extractive composer whatever the chat backend: it is
+        instant, and the features the calibration uses come from retrieval, not from wording.
+        """
+        from assistant.backends.extractive import ExtractiveComposer
+        from assistant.index import LiveIndex
+        from assistant.selfcal import self_calibrate, store
+        from assistant.service import SupportAssistant
+
+        index = LiveIndex(self.settings)
+        try:
+            assistant = SupportAssistant(
+                self.settings, index, self.embedder, ExtractiveComposer(), None
+            )
+            calibration = self_calibrate(
+                assistant, self.settings.calibration_probes, self.settings.handoff_target, progress
+            )
+        finally:
+            index.close()
+        if calibration is not None:
+            store(self.manifest, calibration)
+        return calibration
 
     def _apply(
         self,

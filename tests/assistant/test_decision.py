@@ -6,7 +6,14 @@ import pytest
 
 from assistant.decision import OUT_OF_SCOPE_SIMILARITY, decide
 from assistant.triage import Triage
-from assistant.types import Answer
+from assistant.types import Answer, Turn
+
+EARLIER = [
+    Turn("user", "my bank feed stopped updating"),
+    Turn("assistant", "Reconnect the bank under Banking."),
+    Turn("user", "ok and then?"),
+    Turn("assistant", "Then wait for the next sync."),
+]
 
 
 def answer(confident: bool = True, failure: str | None = None, similarity: float = 0.6) -> Answer:
@@ -91,6 +98,27 @@ def test_a_policy_the_bot_may_answer_is_still_routed_to_its_queue() -> None:
 
 def test_a_vague_first_message_gets_a_clarifying_question_not_a_hand_off() -> None:
     assert decide(signals(), answer(confident=False), "error").action == "clarify"
-    assert decide(signals(), answer(confident=False), "error", history_turns=2).action == (
-        "handoff"
+    assert decide(signals(), answer(confident=False), "error", EARLIER).action == ("handoff")
+
+
+def test_not_sure_of_a_question_that_never_names_its_subject_asks_which_one() -> None:
+    decision = decide(signals(), answer(confident=False), "does this plan include exports?")
+    assert decision.action == "clarify" and decision.reasons == ["underspecified"]
+    assert "Which plan" in decision.question
+
+
+def test_an_unnamed_subject_is_asked_about_even_when_an_answer_looks_confident() -> None:
+    decision = decide(signals(), answer(), "when was this product launched?")
+    assert decision.action == "clarify"
+
+
+def test_a_subject_named_earlier_in_the_conversation_is_answered() -> None:
+    history = [Turn("user", "tell me about the Pro plan"), Turn("assistant", "Pro is $29.")]
+    assert decide(signals(), answer(), "does this plan include exports?", history).action == (
+        "answer"
     )
+
+
+def test_a_vague_question_nothing_in_the_knowledge_base_is_near_is_handed_off() -> None:
+    vague = answer(confident=False, similarity=OUT_OF_SCOPE_SIMILARITY - 0.1)
+    assert decide(signals(), vague, "is this tariff any good for a large team?").action == "handoff"

@@ -1,0 +1,107 @@
+"""Self-calibration: the knowledge base fits its own confidence model from probes, no labels."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from assistant.confidence import Calibration
+from assistant.probes import Probe
+from assistant.retrieval import Filters
+from assistant.selfcal import MIN_EACH, PROBE_FEATURES, ProbeResult, fit, stored
+from assistant.service import SupportAssistant
+from assistant.settings import Settings
+from ingest.sync import SyncReport
+
+
+def result(kind: str, own: bool, correct: bool, dense: float) -> ProbeResult:
+    probe = Probe("q?", "doc" if kind != "offtopic" else "", frozenset({"doc"}), kind)  # type: ignore[arg-type]
+    values = {"best_match": dense, "dense_margin": dense / 4, "answer_similarity": dense}
+    return ProbeResult(probe, own, correct, values)
+
+
+def synthetic(n: int = 60, seed: int = 1) -> list[ProbeResult]:
+    rng = random.Random(seed)
+    found = [result("sentence", True, True, rng.uniform(0.5, 0.9)) for _ in range(n)]
+    missed = [result("sentence", True, False, rng.uniform(0.4, 0.6)) for _ in range(10)]
+    away = [result("sentence", False, False, rng.uniform(0.2, 0.6)) for _ in range(n)]
+    off = [result("offtopic", False, False, rng.uniform(0.0, 0.2)) for _ in range(20)]
+    return found + missed + away + off
+
+
+def test_labels_answered_from_source_one_left_out_zero_other_sources_ambiguous() -> None:
+    assert result("sentence", True, True, 0.8).label == 1
+    assert result("sentence", False, False, 0.8).label == 0
+    assert result("question", True, False, 0.8).label is None
+
+
+def test_the_fit_learns_that_closer_means_answerable_and_sets_the_target_operating_point() -> None:
+    runs = synthetic()
+    calibration = fit(runs, handoff_target=0.75)
+    assert calibration is not None
+    assert set(calibration.weights) == set(PROBE_FEATURES)
+    assert calibration.weights["best_match"] > 0
+    away = [
+        calibration.probability(r.features)
+        for r in runs
+        if not r.own and r.probe.kind == "sentence"
+    ]
+    handed_off = sum(p < calibration.threshold for p in away) / len(away)
+    assert handed_off == pytest.approx(0.75, abs=0.03)
+    assert calibration.details is not None and calibration.details["auroc_probes_held_out"] > 0.8
+
+
+def test_a_stricter_target_raises_the_threshold() -> None:
+    lenient, strict = fit(synthetic(), 0.6), fit(synthetic(), 0.9)
+    assert lenient is not None and strict is not None
+    assert strict.threshold > lenient.threshold
+
+
+def test_too_few_probes_of_either_kind_keep_the_fallback() -> None:
+    runs = synthetic(n=MIN_EACH - 5)
+    assert fit([r for r in runs if r.label != 0], 0.75) is None
+
+
+def test_a_calibration_round_trips_through_the_manifest_meta() -> None:
+    calibration = fit(synthetic(), 0.75)
+    assert calibration is not None
+    import json
+
+    again = stored({"calibration": json.dumps(calibration.to_json())})
+    assert again == calibration and again.version == calibration.version
+    assert stored({}) is None
+
+
+def test_leaving_a_page_out_removes_it_from_the_candidates(
+    sample_assistant: SupportAssistant,
+) -> None:
+    question = "How do I reconnect my bank feed?"
+    found = sample_assistant.retriever.search(question)
+    page = frozenset({found[0].document_id})
+    away = sample_assistant.retriever.search(question, Filters(exclude=page))
+    assert found[0].document_id not in {p.document_id for p in away}
+
+
+def test_the_sample_knowledge_base_calibrates_itself_when_indexed(
+    sample_index: tuple[Settings, SyncReport], sample_assistant: SupportAssistant
+) -> None:
+    _, report = sample_index
+    calibration = sample_assistant.index.calibration()
+    assert isinstance(calibration, Calibration)
+    assert report.calibration == calibration.version
+    assert "self-calibrated" in calibration.source
+    details = calibration.details or {}
+    assert int(details["positives"]) >= MIN_EACH and int(details["negatives"]) >= MIN_EACH  # type: ignore[call-overload]
+    assert float(details["auroc_probes_held_out"]) > 0.75  # type: ignore[arg-type]
+    assert 0.05 < calibration.threshold < 0.95
+
+
+def test_every_answer_records_the_calibration_and_operating_point_that_scored_it(
+    sample_assistant: SupportAssistant,
+) -> None:
+    calibration = sample_assistant.current_calibration()
+    answer = sample_assistant.answer("How do I reconnect my bank feed?")
+    assert answer.calibration == calibration.version
+    assert answer.threshold == calibration.threshold
+    assert answer.needs_handoff == (answer.confidence < answer.threshold)
