@@ -11,7 +11,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-llm browser run test lint ingest stats eval bench clean
+.PHONY: help setup setup-llm browser run test lint ingest stats eval eval-external bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -86,6 +86,20 @@ stats: $(STAMP) ## What the index holds
 
 eval: $(STAMP) ## Run the golden question set and write the report (see README)
 	$(BIN)/answerdesk eval --report benchmarks/out/eval
+
+# Foreign knowledge bases (corpus.jsonl + questions.jsonl per folder): each is indexed into a
+# temporary index, self-calibrates from its own content, and is reported with nothing fitted on
+# its questions.
+DEV_EVAL ?= ../shared/data/dev-eval
+EXTERNAL ?= covidfaq mtrag_dev
+
+eval-external: $(STAMP) ## Run the foreign question sets (DEV_EVAL=folder, EXTERNAL="set ...")
+	@test -d $(DEV_EVAL) || { echo "no $(DEV_EVAL): set DEV_EVAL to a folder of question sets"; exit 2; }
+	@for set in $(EXTERNAL); do \
+		$(BIN)/answerdesk eval --corpus $(DEV_EVAL)/$$set/corpus.jsonl \
+			--questions $(DEV_EVAL)/$$set/questions.jsonl --report benchmarks/out/eval-$$set || exit 1; \
+	done
+	$(BIN)/python -m evals.transfer --dev-eval $(DEV_EVAL) --sets $(EXTERNAL) --report benchmarks/out/transfer
 
 bench: $(STAMP) ## Benchmarks: figures and ratios against baselines (not tests)
 	$(BIN)/python -m benchmarks.ingest

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.confidence import fallback_calibration
+from assistant.selfcal import META_KEY, store_refinement, stored
 from assistant.service import SupportAssistant, load_calibration, request_version
 from assistant.settings import Settings
-from assistant.types import Document
 from evals import handoffs
 from evals.calibration import fit_calibration
+from evals.external import handoff_rates, run_external
 from evals.gate import compare
 from evals.golden import GoldenCase, load_golden
 from evals.metrics import reliability
@@ -46,7 +47,8 @@ def summarise(
         "schema": SCHEMA_VERSION,
         "golden": golden,
         "backend": settings.chat_backend,
-        "threshold": settings.confidence_threshold,
+        "threshold": _threshold(results),
+        "calibrations": _calibrations(results),
         "prompt_version": request_version(),
         "cases": len(results),
         "metrics": metrics(results),
@@ -54,10 +56,18 @@ def summarise(
         "by_tag": by_tag(results),
         "reliability": {"confidence": reliability(labels, [r.confidence for r in results])},
         "content_gaps": content_gaps(results),
-        "failures": failures(results, settings.confidence_threshold),
+        "failures": failures(results),
         "cases_detail": [r.to_json() for r in results],
         **(extra or {}),
     }
+
+
+def _threshold(results: Sequence[CaseResult]) -> float | None:
+    return results[0].threshold if results else None
+
+
+def _calibrations(results: Sequence[CaseResult]) -> list[str]:
+    return sorted({r.calibration for r in results})
 
 
 def evaluate(
@@ -82,11 +92,18 @@ def evaluate(
         extra["handoff_intake"] = handoffs.evaluate(assistant, cases, progress)
         extra["anger_detector"] = handoffs.anger_figures(assistant)
     if calibrate:
-        fit = fit_calibration(results)
-        path = settings.calibration_file or settings.data_dir / "calibration.json"
-        fit.calibration.save(path, ece_held_out=fit.ece_after, auroc_held_out=fit.auroc_after)
+        meta = assistant.index.manifest.meta()  # refine the self-calibration, never a refinement
+        base = stored({META_KEY: meta.get(META_KEY, "")}) or fallback_calibration()
+        fit = fit_calibration(results, base, settings.target_precision)
+        store_refinement(assistant.index.manifest, fit.refinement)
+        written = str(assistant.index.manifest.path)
+        if settings.calibration_file is not None:
+            fit.calibration.save(settings.calibration_file)
+            written = str(settings.calibration_file)
         extra["calibration"] = {
-            "written": str(path),
+            "written": written,
+            "version": fit.calibration.version,
+            "threshold": fit.calibration.threshold,
             "ece_before": fit.ece_before,
             "ece_held_out": fit.ece_after,
             "auroc_correct_held_out": fit.auroc_after,
@@ -119,47 +136,6 @@ def evaluate(
 # --- external benchmarks -------------------------------------------------------------------
 
 
-def load_jsonl(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: invalid JSON: {exc.msg}") from exc
-    return rows
-
-
-def external_cases(questions: Path) -> list[GoldenCase]:
-    cases = []
-    for row in load_jsonl(questions):
-        history = [t["text"] for t in row.get("history", []) if t.get("speaker") == "user"]
-        answerable = bool(row.get("answerable", True))
-        cases.append(
-            GoldenCase(
-                id=str(row["id"]),
-                turns=[*history, row["question"]],
-                expected_sources=[str(g) for g in row.get("gold_ids", [])],
-                expected="answer" if answerable else "handoff",
-                reason=None if answerable else "out_of_scope",
-            )
-        )
-    return cases
-
-
-def corpus_documents(corpus: Path) -> list[Document]:
-    return [
-        Document(
-            id=str(r["id"]),
-            kind="article",
-            title=str(r.get("title") or r["id"]),
-            text=str(r["text"]),
-            source_path=str(corpus),
-        )
-        for r in load_jsonl(corpus)
-    ]
-
-
 def evaluate_external(
     settings: Settings,
     corpus: Path,
@@ -169,29 +145,19 @@ def evaluate_external(
     jobs: int = 1,
     progress: Progress | None = None,
     index_progress: Progress | None = None,
+    calibration_progress: Progress | None = None,
 ) -> EvalOutcome:
-    from ingest.sync import Indexer
-
-    with tempfile.TemporaryDirectory(prefix="answerdesk-external-") as tmp:
-        temp = settings.model_copy(update={"data_dir": Path(tmp), "chroma_url": None})
-        indexer = Indexer(temp)
-        indexer.sync(documents=corpus_documents(corpus), progress=index_progress)
-        indexer.close()
-        cases = external_cases(questions)
-        assistant = SupportAssistant.from_settings(temp)
-        results = run(assistant, cases, jobs=jobs, progress=progress)
-        assistant.index.close()
-    summary = summarise(results, settings, f"{corpus} + {questions}")
-    unanswerable = [r for r in results if not r.answerable]
-    answerable = [r for r in results if r.answerable]
-    summary["metrics"]["unanswerable_handoff_rate"] = (
-        sum(r.decision == "handoff" for r in unanswerable) / len(unanswerable)
-        if unanswerable
-        else None
+    results, extra = run_external(
+        settings,
+        corpus,
+        questions,
+        jobs=jobs,
+        progress=progress,
+        index_progress=index_progress,
+        calibration_progress=calibration_progress,
     )
-    summary["metrics"]["answerable_handoff_rate"] = (
-        sum(r.decision == "handoff" for r in answerable) / len(answerable) if answerable else None
-    )
+    summary = summarise(results, settings, f"{corpus} + {questions}", extra)
+    summary["metrics"].update(handoff_rates(results))
     outcome = EvalOutcome(summary)
     if report_dir is not None:
         outcome.written = write(summary, report_dir)

@@ -47,6 +47,23 @@ def plots(results: dict[str, Any]) -> dict[str, str]:
     out["recall"] = _png(fig)
     plt.close(fig)
 
+    curve = results.get("external", {}).get("tradeoff") or []
+    if curve:
+        fig, ax = plt.subplots(figsize=(4.5, 4))
+        ax.plot([p["answered"] for p in curve], [p["wrong"] for p in curve], "o-", ms=3)
+        chosen = results.get("threshold")
+        if chosen is not None:
+            nearest = min(curve, key=lambda p: abs(p["threshold"] - chosen))
+            ax.plot([nearest["answered"]], [nearest["wrong"]], "r*", ms=12, label="operating point")
+            ax.legend(fontsize=8)
+        ax.set(
+            xlabel="share of questions answered",
+            ylabel="share answered wrongly",
+            title="Trade-off over thresholds",
+        )
+        out["tradeoff"] = _png(fig)
+        plt.close(fig)
+
     for tag, groups in results["by_tag"].items():
         names = list(groups)
         fig, ax = plt.subplots(figsize=(max(5, 0.6 * len(names)), 3.5))
@@ -104,6 +121,9 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {row['metric']} | {_fmt(row['baseline'])} | {_fmt(row['now'])} | "
                 f"{_fmt(row['change'])}{flag} |"
             )
+    external = results.get("external")
+    if external:
+        lines += _external_markdown(results, external)
     lines += [
         "",
         "## Hand-off recall by reason",
@@ -128,6 +148,47 @@ def markdown(results: dict[str, Any]) -> str:
             f"retrieved {f['retrieved'][:3]}, expected {f['expected_sources'][:3]}"
         )
     return "\n".join(lines) + "\n"
+
+
+def _external_markdown(results: dict[str, Any], external: dict[str, Any]) -> list[str]:
+    used = results.get("calibration_used", {})
+    lines = [
+        "",
+        "## Operating point and calibration",
+        "",
+        f"Calibration `{used.get('version')}`: {used.get('source')}; threshold "
+        f"{used.get('threshold')}; weights {used.get('weights')}; probes "
+        f"{(used.get('details') or {}).get('probes')}.",
+    ]
+    for title, key in (("answerability label", "by_answerability"), ("domain", "by_domain")):
+        groups = external.get(key) or {}
+        if not groups:
+            continue
+        lines += [
+            "",
+            f"## By {title}",
+            "",
+            "| group | cases | answered | handed off | clarified | correct when answered |",
+            "|---|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {name} | {g['cases']} | {_fmt(g['answered'])} | {_fmt(g['handed_off'])} | "
+            f"{_fmt(g['clarified'])} | {_fmt(g['correct_when_answered'])} |"
+            for name, g in groups.items()
+        ]
+    lines += [
+        "",
+        "## Trade-off: answered vs wrong, by threshold",
+        "",
+        "| threshold | answered | wrong | answerable handed off | unanswerable answered |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {p['threshold']} | {_fmt(p['answered'])} | {_fmt(p['wrong'])} | "
+        f"{_fmt(p['answerable_handed_off'])} | {_fmt(p['unanswerable_answered'])} |"
+        for p in external.get("tradeoff", [])
+    ]
+    return lines
 
 
 def html_report(results: dict[str, Any], images: dict[str, str]) -> str:

@@ -34,6 +34,8 @@ class CaseResult:
     correct: bool
     latency_ms: float
     features: dict[str, float] = field(default_factory=dict)
+    threshold: float = 0.0  # the operating point the answer was held to
+    calibration: str = ""  # version of the calibration that scored it
 
     @property
     def answerable(self) -> bool:
@@ -87,6 +89,8 @@ def run_case(assistant: SupportAssistant, case: GoldenCase) -> CaseResult:
         correct=is_correct(case, answer, facts),
         latency_ms=latency,
         features=answer.features,
+        threshold=answer.threshold,
+        calibration=answer.calibration,
     )
 
 

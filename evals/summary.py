@@ -114,7 +114,7 @@ def handoff_by_reason(results: Sequence[CaseResult]) -> dict[str, dict[str, floa
     return out
 
 
-def failures(results: Sequence[CaseResult], threshold: float) -> list[dict[str, Any]]:
+def failures(results: Sequence[CaseResult]) -> list[dict[str, Any]]:
     """Each case the assistant got wrong, with what it retrieved and said."""
     out = []
     for r in results:
@@ -125,7 +125,7 @@ def failures(results: Sequence[CaseResult], threshold: float) -> list[dict[str, 
             problems.append(f"handed off ({r.decision_reason}) but answerable")
         if r.expected == "answer" and r.decision == "answer" and not r.correct:
             problems.append(
-                "answered wrongly" + (" above threshold" if r.confidence >= threshold else "")
+                "answered wrongly" + (" above threshold" if r.confidence >= r.threshold else "")
             )
         if r.expected != "answer" and r.decision == "answer":
             problems.append(f"answered but expected {r.expected} ({r.reason})")

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from assistant.errors import AnswerdeskError
 from assistant.settings import Settings
+from server.cli_common import console, fail, out, progress_bar, tracker
+from server.cli_eval import calibrate_command, eval_command
 
 if TYPE_CHECKING:
     from assistant.store.keys import ApiKeys
@@ -21,13 +21,6 @@ if TYPE_CHECKING:
 app = typer.Typer(help="answerdesk: a self-hosted support assistant.", no_args_is_help=True)
 index_app = typer.Typer(help="Inspect the search index.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
-console = Console(stderr=True)
-out = Console()
-
-
-def _fail(error: AnswerdeskError) -> typer.Exit:
-    console.print(f"[red]error:[/red] {error.message}")
-    return typer.Exit(2)
 
 
 @app.command()
@@ -42,24 +35,19 @@ def ingest(
     from ingest.sync import ingest as run_ingest
 
     settings = Settings()
-    with Progress(
-        TextColumn("embedding"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=as_json or not console.is_terminal,
-    ) as bar:
-        task = bar.add_task("embedding", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
+    quiet = as_json or dry_run
+    with progress_bar(quiet) as bar:
         try:
-            report = run_ingest(settings, paths, full=full, dry_run=dry_run, progress=progress)
+            report = run_ingest(
+                settings,
+                paths,
+                full=full,
+                dry_run=dry_run,
+                progress=tracker(bar, "embedding"),
+                calibration_progress=tracker(bar, "self-calibration probes"),
+            )
         except AnswerdeskError as error:
-            raise _fail(error) from error
+            raise fail(error) from error
     if as_json:
         out.print_json(json.dumps(report.to_json()))
     else:
@@ -76,142 +64,14 @@ def ingest(
         out.print(table)
         if report.embedded_chunks:
             out.print(f"embedded {report.embedded_chunks} chunks")
+        if report.calibration:
+            out.print(
+                f"self-calibrated: calibration {report.calibration} "
+                f"({report.calibration_seconds:.1f} s; `answerdesk calibrate --show` explains it)"
+            )
         for problem in report.errors:
             console.print(f"[yellow]skipped[/yellow] {problem}")
     if strict and report.errors:
-        raise typer.Exit(1)
-
-
-def _progress_bar(label: str, quiet: bool) -> Progress:
-    return Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-        disable=quiet or not console.is_terminal,
-    )
-
-
-# The gate's headline metrics, plus the hand-off rates of an external-corpus run.
-EXTERNAL_RATES = ("unanswerable_handoff_rate", "answerable_handoff_rate")
-
-
-@app.command("eval")
-def eval_command(
-    golden: Annotated[Path, typer.Argument(help="Golden set YAML.")] = Path(
-        "data/sample/golden.yaml"
-    ),
-    backend: Annotated[
-        str | None, typer.Option(help="extractive | openai | local (default: settings).")
-    ] = None,
-    report: Annotated[
-        Path | None, typer.Option(help="Write results.json and reports here.")
-    ] = None,
-    baseline: Annotated[
-        Path | None, typer.Option(help="A results.json to compare with (regression gate).")
-    ] = None,
-    tolerance: Annotated[float, typer.Option(help="Allowed drop per metric.")] = 0.02,
-    calibrate: Annotated[
-        bool, typer.Option(help="Fit and save the confidence calibration.")
-    ] = False,
-    tags: Annotated[list[str] | None, typer.Option(help="Only cases with tag=value.")] = None,
-    limit: Annotated[int | None, typer.Option(help="Only the first N cases.")] = None,
-    jobs: Annotated[int, typer.Option(help="Cases run in parallel.")] = 1,
-    corpus: Annotated[
-        Path | None, typer.Option(help="External corpus.jsonl to evaluate on.")
-    ] = None,
-    questions: Annotated[Path | None, typer.Option(help="External questions.jsonl.")] = None,
-    sync: Annotated[bool, typer.Option(help="Sync the index with the sources first.")] = True,
-    as_json: Annotated[bool, typer.Option("--json", help="Print results.json to stdout.")] = False,
-) -> None:
-    """Run the golden questions and report retrieval, answer, hand-off and confidence metrics."""
-    from evals.evaluate import evaluate, evaluate_external
-    from evals.summary import HEADLINE
-    from ingest.sync import ingest as run_ingest
-
-    settings = Settings()
-    if backend:
-        settings = settings.model_copy(update={"chat_backend": backend})
-    try:
-        with _progress_bar("evaluating", as_json) as bar:
-            task = bar.add_task("eval", total=None)
-
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
-            if corpus or questions:
-                if not (corpus and questions):
-                    raise typer.BadParameter("--corpus and --questions go together")
-                outcome = evaluate_external(
-                    settings, corpus, questions, report_dir=report, jobs=jobs, progress=progress
-                )
-            else:
-                if sync:
-                    run_ingest(settings)
-                outcome = evaluate(
-                    settings,
-                    golden,
-                    report_dir=report,
-                    baseline=baseline,
-                    tolerance=tolerance,
-                    calibrate=calibrate,
-                    tags=tags or [],
-                    limit=limit,
-                    jobs=jobs,
-                    progress=progress,
-                )
-    except AnswerdeskError as error:
-        raise _fail(error) from error
-    results = outcome.results
-    if as_json:
-        out.print_json(json.dumps(results, default=str))
-    else:
-        table = Table(title=f"eval: {results['cases']} cases ({results['golden']})")
-        table.add_column("metric")
-        table.add_column("value", justify="right")
-        if results.get("comparison"):
-            table.add_column("baseline", justify="right")
-        baseline_values = {r["metric"]: r for r in results.get("comparison", [])}
-        for name in (*HEADLINE, *EXTERNAL_RATES):
-            if name not in results["metrics"]:
-                continue
-            value = results["metrics"][name]
-            row = [name, "n/a" if value is None else f"{value:.3f}"]
-            if baseline_values:
-                old = baseline_values.get(name, {}).get("baseline")
-                mark = " ⚠" if baseline_values.get(name, {}).get("regressed") else ""
-                row.append(("n/a" if old is None else f"{old:.3f}") + mark)
-            table.add_row(*row)
-        out.print(table)
-        for who, h in results.get("handoff_intake", {}).items():
-            if not h["handed_off"]:
-                continue
-            out.print(
-                f"hand-offs ({who.replace('_', ' ')}): {h['handed_off']} of {h['cases']}, "
-                f"complete {h['complete']:.3f}, intake questions mean {h['questions_mean']:.2f} "
-                f"/ max {h['questions_max']}"
-            )
-        for split, m in results.get("anger_detector", {}).items():
-            out.print(
-                f"anger detector on {split.replace('_', ' ')} (n={m['n']}): precision "
-                f"{m['precision']:.3f}, recall {m['recall']:.3f}, F1 {m['f1']:.3f}"
-            )
-        if "calibration" in results:
-            c = results["calibration"]
-            out.print(
-                f"calibration written to {c['written']}: ECE {c['ece_before']:.3f} before, "
-                f"{c['ece_held_out']:.3f} on held-out folds"
-            )
-        for path in outcome.written:
-            out.print(f"wrote {path}")
-    for regression in outcome.regressions:
-        console.print(
-            f"[red]regression[/red] {regression['metric']}: {regression['baseline']:.3f} → "
-            f"{regression['now']:.3f} ({regression['change']:+.3f}, tolerance {tolerance})"
-        )
-    if outcome.regressions:
         raise typer.Exit(1)
 
 
@@ -324,7 +184,7 @@ def keys_create(
     try:
         new = _api_keys(Settings()).create(name, role)
     except AnswerdeskError as error:
-        raise _fail(error) from error
+        raise fail(error) from error
     console.print(f"created {new.api_key.role} key {new.api_key.name!r}; it is shown only now:")
     print(new.key)
 
@@ -337,7 +197,7 @@ def keys_list(
     try:
         found = _api_keys(Settings()).list_keys(include_revoked=revoked)
     except AnswerdeskError as error:
-        raise _fail(error) from error
+        raise fail(error) from error
     table = Table(title="API keys")
     for column in ("name", "role", "key starts", "created", "revoked"):
         table.add_column(column)
@@ -356,7 +216,7 @@ def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) ->
     try:
         _api_keys(Settings()).revoke(name)
     except AnswerdeskError as error:
-        raise _fail(error) from error
+        raise fail(error) from error
     console.print(f"revoked {name!r}")
 
 
@@ -400,7 +260,7 @@ def serve(
         try:
             keys = demo_keys(_api_keys(settings))
         except AnswerdeskError as error:
-            raise _fail(error) from error
+            raise fail(error) from error
         out.print(f"demo product page with the widget: {base}/")
         out.print(f"agent console: {base}/agent")
         for name, key in keys.items():
@@ -418,6 +278,10 @@ def serve(
         http="h11",
         h11_max_incomplete_event_size=MAX_HEADER_BYTES,
     )
+
+
+app.command("eval")(eval_command)
+app.command("calibrate")(calibrate_command)
 
 
 def main() -> None:  # pragma: no cover - console-script entry
