@@ -256,7 +256,7 @@ def test_a_sales_lead_is_answered_routed_and_asked_how_to_follow_up(
     sample_desk: HelpDesk,
 ) -> None:
     c = chat(sample_desk, Customer())
-    turn = sample_desk.send(c.id, c.token, "we need pricing for 80 seats, enterprise plan")
+    turn = sample_desk.send(c.id, c.token, "we're 80 people, how much is the Enterprise plan?")
     assert turn.action == "answer" and "policy:sales" in turn.reasons
     assert turn.handoff is not None and turn.handoff.queue == "sales"
     assert turn.asks_for == ["account"] and "our sales team" in turn.text

@@ -105,3 +105,26 @@ def test_every_answer_records_the_calibration_and_operating_point_that_scored_it
     assert answer.calibration == calibration.version
     assert answer.threshold == calibration.threshold
     assert answer.needs_handoff == (answer.confidence < answer.threshold)
+
+
+def test_a_golden_refinement_is_applied_over_whatever_self_calibration_the_index_has() -> None:
+    import json
+
+    from assistant.confidence import Refinement
+    from assistant.selfcal import META_KEY, REFINEMENT_KEY
+
+    refinement = Refinement(2.0, {"query_coverage": 1.0}, -0.5, 0.7, "refined on 9 golden cases")
+    first, second = fit(synthetic(seed=1), 0.75), fit(synthetic(seed=2), 0.75)
+    assert first is not None and second is not None
+    for base in (first, second):  # a re-index re-fits the base; the refinement stays
+        meta = {
+            META_KEY: json.dumps(base.to_json()),
+            REFINEMENT_KEY: json.dumps(refinement.to_json()),
+        }
+        refined = stored(meta)
+        assert refined is not None and refined.threshold == 0.7
+        values = {"best_match": 0.6, "dense_margin": 0.1, "query_coverage": 0.5}
+        assert refined.logit(values) == pytest.approx(
+            2.0 * base.logit(values) + 0.5 - 0.5, abs=1e-4
+        )
+        assert (refined.details or {})["base"] == base.version

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -114,3 +115,35 @@ def test_external_corpus_and_questions(tmp_path: Path) -> None:
     assert metrics["recall_at_1"] == 1.0
     assert metrics["unanswerable_handoff_rate"] is not None
     assert not (tmp_path / "data" / "index").exists()  # indexed in a temporary place
+
+
+def test_calibrate_shows_the_calibration_the_index_answers_with(
+    sample_index: tuple[Settings, SyncReport],
+) -> None:
+    settings, report = sample_index
+    result = runner.invoke(app, ["calibrate", "--show", "--json"], env=env(settings))
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert shown["version"] == report.calibration
+    assert "self-calibrated" in shown["source"] and 0 < shown["threshold"] < 1
+
+
+def test_a_golden_set_refines_the_calibration_and_the_refinement_is_kept(
+    sample_index: tuple[Settings, SyncReport], tmp_path: Path
+) -> None:
+    settings, report = sample_index
+    copy = settings.model_copy(update={"data_dir": tmp_path / "data"})
+    shutil.copytree(settings.data_dir, copy.data_dir)  # never touch the shared index
+    result = runner.invoke(
+        app,
+        ["eval", str(SAMPLE_KB / "golden.yaml"), "--calibrate", "--limit", "90", "--no-sync",
+         "--json"],
+        env=env(copy),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    fitted = json.loads(result.stdout)["calibration"]
+    assert fitted["ece_held_out"] is not None
+    shown = json.loads(runner.invoke(app, ["calibrate", "--show", "--json"], env=env(copy)).stdout)
+    assert shown["version"] == fitted["version"] != report.calibration
+    assert shown["source"].startswith("refined on 90 golden cases")
+    assert shown["details"]["base"] == report.calibration  # refines the self-calibration

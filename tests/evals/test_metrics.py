@@ -79,3 +79,13 @@ def test_calibration_error_is_zero_when_confidence_matches_accuracy() -> None:
 def test_percentiles() -> None:
     assert percentile([1, 2, 3, 4, 5], 0.5) == 3
     assert percentile([], 0.5) is None
+
+
+def test_the_operating_point_is_the_lowest_threshold_meeting_the_target_precision() -> None:
+    from evals.calibration import operating_point
+
+    scores = [0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05]
+    labels = [1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0]
+    assert operating_point(scores, labels, 0.9) == 0.2  # 9 of 10 answers right
+    assert operating_point(scores, labels, 1.0) == 0.3
+    assert operating_point([0.9] * 12, [0] * 12, 0.9) == 0.9  # unreachable: most precise point
