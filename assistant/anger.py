@@ -219,16 +219,28 @@ def rule_evidence(text: str) -> list[tuple[str, float]]:
     return sorted(found.items(), key=lambda item: -item[1])
 
 
+# What support messages are about, not how the customer feels: VADER scores "keeps failing",
+# "error", "cancel" as negative feeling, yet a calm fault report is made of these words.
+FAULT_WORDS = frozenset(re.findall(r"\w+", """
+    fail failed failing fails failure error errors broken crash problem problems problematic
+    wrong missing lost stuck delayed delay cancel cancelled trouble damage damaged defective
+"""))  # fmt: skip
+
+
 @functools.cache
-def _vader() -> Any:
+def _vader(topic_neutral: bool = True) -> Any:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    return SentimentIntensityAnalyzer()
+    analyzer = SentimentIntensityAnalyzer()
+    if topic_neutral:
+        analyzer.lexicon = {w: v for w, v in analyzer.lexicon.items() if w not in FAULT_WORDS}
+    return analyzer
 
 
-def lexicon(text: str) -> float:
-    """VADER's compound polarity in [-1, 1] (it already weighs caps, '!' and negation)."""
-    return float(_vader().polarity_scores(text)["compound"])
+def lexicon(text: str, topic_neutral: bool = True) -> float:
+    """VADER's compound polarity in [-1, 1] (it already weighs caps, '!' and negation); with
+    `topic_neutral`, the fault words (FAULT_WORDS) carry no polarity."""
+    return float(_vader(topic_neutral).polarity_scores(text)["compound"])
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def prf(predicted: Sequence[bool], truth: Sequence[bool]) -> dict[str, Any]:
 
 
 def vader_flags(texts: Sequence[str], cut: float = VADER_NEGATIVE) -> list[bool]:
-    return [lexicon(t) <= cut for t in texts]
+    return [lexicon(t, topic_neutral=False) <= cut for t in texts]  # VADER as it ships
 
 
 def frustration_figures(
