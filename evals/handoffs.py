@@ -123,8 +123,9 @@ def evaluate(
 def anger_figures(assistant: SupportAssistant) -> dict[str, Any]:
     """The anger detector's precision/recall/F1: on the GoEmotions validation split (held out
     from training; recorded in the artifact by `python -m evals.train_anger`), and measured now
-    on the hand-labelled customer messages."""
+    on the hand-labelled customer messages and the support-frustration set's held-out half."""
     from assistant.anger import HEAD_FILE, AngerDetector
+    from evals.frustration import frustration_figures
 
     recorded = json.loads(HEAD_FILE.read_text(encoding="utf-8"))["metrics"]
     rows = [
@@ -147,5 +148,12 @@ def anger_figures(assistant: SupportAssistant) -> dict[str, Any]:
             "recall": round(recall, 4),
             "f1": round(f1, 4),
             "n": len(rows),
+        },
+        # The support-frustration set's held-out half (never tuned on), beside VADER alone.
+        **{
+            f"support_held_out{'' if who == 'detector' else '_vader'}": {
+                k: v for k, v in figures.items() if k in ("precision", "recall", "f1", "n")
+            }
+            for who, figures in frustration_figures(detector)["held_out"].items()
         },
     }
