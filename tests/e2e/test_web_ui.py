@@ -25,7 +25,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.server]
 Shot = Callable[[Page, str], Path]
 ANSWERABLE = "How many bank accounts can I link on the Starter plan?"  # golden.yaml: answer
 OUT_OF_SCOPE = "Can you recommend a good pizza place in Rome?"
-UNANSWERABLE = "Is there a Tallybook app for Apple Watch?"  # on topic; the help center is silent
+# On topic, and the help center is silent on it.
+UNANSWERABLE = "Can I use Tallybook to manage my warehouse inventory and stock levels?"
 # What a customer answers when the assistant asks for case details before handing off.
 DETAILS = "I'm Ana from Lisbon Bakery, ana@lisbonbakery.example, on the Pro plan. Nothing else."
 AGENT_REPLY = "Hi Ana, Sam from Tallybook here. We can only help with Tallybook itself, sorry!"
