@@ -14,7 +14,7 @@ from assistant.service import SupportAssistant, load_calibration, request_versio
 from assistant.settings import Settings
 from evals import handoffs
 from evals.calibration import fit_calibration
-from evals.external import handoff_rates, run_external
+from evals.external import handoff_rates, run_external, tradeoff
 from evals.gate import compare
 from evals.golden import GoldenCase, load_golden
 from evals.metrics import reliability
@@ -56,6 +56,7 @@ def summarise(
         "by_tag": by_tag(results),
         "reliability": {"confidence": reliability(labels, [r.confidence for r in results])},
         "content_gaps": content_gaps(results),
+        "tradeoff": tradeoff(results),
         "failures": failures(results),
         "cases_detail": [r.to_json() for r in results],
         **(extra or {}),

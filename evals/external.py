@@ -180,7 +180,6 @@ def run_external(
             "self_calibration_seconds": round(report.calibration_seconds, 1),
             "by_answerability": by_label(results, "answerability"),
             "by_domain": by_label(results, "domain"),
-            "tradeoff": tradeoff(results),
         },
         "calibration_used": {
             "version": calibration.version,

@@ -47,7 +47,7 @@ def plots(results: dict[str, Any]) -> dict[str, str]:
     out["recall"] = _png(fig)
     plt.close(fig)
 
-    curve = results.get("external", {}).get("tradeoff") or []
+    curve = results.get("tradeoff") or []
     if curve:
         fig, ax = plt.subplots(figsize=(4.5, 4))
         ax.plot([p["answered"] for p in curve], [p["wrong"] for p in curve], "o-", ms=3)
@@ -124,6 +124,7 @@ def markdown(results: dict[str, Any]) -> str:
     external = results.get("external")
     if external:
         lines += _external_markdown(results, external)
+    lines += _tradeoff_markdown(results.get("tradeoff") or [])
     lines += [
         "",
         "## Hand-off recall by reason",
@@ -176,9 +177,18 @@ def _external_markdown(results: dict[str, Any], external: dict[str, Any]) -> lis
             f"{_fmt(g['clarified'])} | {_fmt(g['correct_when_answered'])} |"
             for name, g in groups.items()
         ]
-    lines += [
+    return lines
+
+
+def _tradeoff_markdown(curve: list[dict[str, Any]]) -> list[str]:
+    if not curve:
+        return []
+    lines = [
         "",
         "## Trade-off: answered vs wrong, by threshold",
+        "",
+        "Only the confidence threshold moves; hand-offs for anger, a request for a person or a "
+        "policy stay as they were.",
         "",
         "| threshold | answered | wrong | answerable handed off | unanswerable answered |",
         "|---|---|---|---|---|",
@@ -186,7 +196,7 @@ def _external_markdown(results: dict[str, Any], external: dict[str, Any]) -> lis
     lines += [
         f"| {p['threshold']} | {_fmt(p['answered'])} | {_fmt(p['wrong'])} | "
         f"{_fmt(p['answerable_handed_off'])} | {_fmt(p['unanswerable_answered'])} |"
-        for p in external.get("tradeoff", [])
+        for p in curve
     ]
     return lines
 

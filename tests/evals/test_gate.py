@@ -59,4 +59,21 @@ def test_the_sample_golden_set_does_not_regress(
     ):
         assert key in results["metrics"]
     html = (tmp_path / "report" / "report.html").read_text()
-    assert html.count("data:image/png;base64,") >= 3  # reliability, recall@k, per-tag
+    assert html.count("data:image/png;base64,") >= 4  # reliability, recall@k, trade-off, per-tag
+    assert 'alt="tradeoff"' in html
+    report = (tmp_path / "report" / "report.md").read_text()
+    assert "## Trade-off: answered vs wrong, by threshold" in report
+    assert results["threshold"] == results["cases_detail"][0]["threshold"]
+    assert results["calibrations"] == [sample_index_calibration(settings)]
+
+
+def sample_index_calibration(settings: Settings) -> str:
+    from assistant.index import LiveIndex
+
+    index = LiveIndex(settings)
+    try:
+        calibration = index.calibration()
+        assert calibration is not None, "the sample index calibrated itself when indexed"
+        return calibration.version
+    finally:
+        index.close()
