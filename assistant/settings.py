@@ -94,7 +94,7 @@ class Settings(BaseSettings):
         "(self-calibration's operating point, estimated from leave-the-page-out probes).",
     )
     target_precision: float = Field(
-        0.9,
+        0.8,
         gt=0,
         lt=1,
         description="Share of answers given that should be correct (the operating point when a "

@@ -108,6 +108,11 @@ def evaluate(
             "ece_before": fit.ece_before,
             "ece_held_out": fit.ece_after,
             "auroc_correct_held_out": fit.auroc_after,
+            "target_precision": settings.target_precision,
+            "answered_share_held_out": (fit.refinement.details or {}).get(
+                "answered_share_held_out"
+            ),
+            "precision_held_out": (fit.refinement.details or {}).get("precision_held_out"),
             "weights": fit.calibration.weights,
         }
         # Re-score with the new calibration so the report shows the run as it now behaves.

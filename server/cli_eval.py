@@ -161,6 +161,16 @@ def _print_results(results: dict[str, Any]) -> None:
             f"{c['threshold']}, ECE {c['ece_before']:.3f} before, {c['ece_held_out']:.3f} on "
             "held-out folds"
         )
+        out.print(
+            f"  target precision {c['target_precision']}: on held-out folds it answers "
+            f"{c['answered_share_held_out']:.1%} of the golden questions, "
+            f"{c['precision_held_out'] or 0:.1%} of them correctly"
+        )
+        if c["answered_share_held_out"] < 0.5:
+            console.print(
+                "[yellow]the target precision costs most answers[/yellow]: lower "
+                "ANSWERDESK_TARGET_PRECISION, or improve the content behind the failures"
+            )
 
 
 def calibrate_command(
