@@ -32,6 +32,7 @@ OTHER_RATIO = 0.65  # …and this share when it is one more whole FAQ answer or 
 HEADER = 0.5  # a FAQ answer or a case resolution matches the question it answers, at this weight
 SAME_PASSAGE = 1.0  # preference for more of the lead's passage over other passages
 _PASSAGE_PRIOR = (0.35, 0.15, 0.05)
+CASE_RESOLUTION = "\n\nResolution: "  # how ingest/chunking.py joins a case's two parts
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,10 @@ def _all_units(passage: Passage, number: int) -> list[Unit]:
     text = passage.text
     if passage.kind == "case":  # quote how it was solved, never the customer's own words
         # A resolution is short (the cause, then the fix): like a FAQ answer, it is kept whole.
-        resolution = plain(text.split("Resolution:", 1)[-1])
+        # The agent's resolution is the chunk's *last* part: a customer can type "Resolution:"
+        # into the problem, and a piece of a long case without the marker quotes nothing.
+        parts = text.rsplit(CASE_RESOLUTION, 1)
+        resolution = plain(parts[1]) if len(parts) == 2 else ""
         return [Unit(number, 0, "answer", resolution)] if resolution else []
     if passage.kind == "faq" and FAQ_WHOLE:  # a curated answer: short, and best kept whole
         return [Unit(number, 0, "answer", plain(passage.chunk.text))]
