@@ -16,7 +16,7 @@ import hashlib
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -104,14 +104,7 @@ class Calibration:
         return self.bias + sum(w * values.get(name, 0.0) for name, w in self.weights.items())
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "version": self.version,
-            "weights": self.weights,
-            "bias": self.bias,
-            "threshold": self.threshold,
-            "source": self.source,
-            "details": self.details or {},
-        }
+        return {"version": self.version, **asdict(self), "details": self.details or {}}
 
     @classmethod
     def from_json(cls, data: dict[str, object], source: str = "") -> Calibration:
@@ -173,14 +166,7 @@ class Refinement:
         )
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "scale": self.scale,
-            "weights": self.weights,
-            "bias": self.bias,
-            "threshold": self.threshold,
-            "source": self.source,
-            "details": self.details or {},
-        }
+        return {**asdict(self), "details": self.details or {}}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Refinement:
