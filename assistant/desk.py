@@ -445,9 +445,11 @@ class HelpDesk:
         info = self._open_case(
             conversation, reply, decision, intake, transcript, decision.queue, with_sla=True
         )
-        # Out of scope: the "closest" articles are about something else; don't offer them.
+        # The closest articles help only when the knowledge base fell short of the question;
+        # out of scope they are about something else, and a customer who asked for a person
+        # or is upset wants the person, not reading.
         answer = reply.answer
-        if "out_of_scope" in decision.reasons:
+        if not offers_articles(decision.reasons):
             answer = dataclasses.replace(answer, related=[])
         text = handoff_text(decision, info, bool(answer.related))
         stored = self._say(conversation.id, text, decision, answer, "handoff", info.case_id)
@@ -657,14 +659,33 @@ class HelpDesk:
 
 
 def handoff_text(decision: Decision, info: HandoffInfo, has_related: bool) -> str:
+    """What the customer reads: in the second person, empathetic when they are upset; the
+    reasons' agent-facing explanation ("the customer is upset") stays in the case."""
     team = "" if info.queue in ("support", "general") else f" on our {info.queue} team"
-    why = f" ({decision.explanation})" if decision.explanation else ""
+    sorry = "I'm sorry this has been frustrating. " if "angry" in decision.reasons else ""
+    why = next((f" {CUSTOMER_REASONS[r]}" for r in decision.reasons if r in CUSTOMER_REASONS), "")
     meanwhile = " Meanwhile, the articles below may help." if has_related else ""
     return (
-        f"I'm passing this to a person{team}{why}. They already have a summary of our "
+        f"{sorry}I'm passing this to a person{team}{why}. They already have a summary of our "
         f"conversation, so you won't need to repeat yourself. {info.expected_wait.text}"
         f"{meanwhile} Their reply will appear right here (case #{info.case_id})."
     )
+
+
+# Why a person takes over, said to the customer (the first reason that has a phrase wins).
+CUSTOMER_REASONS = {
+    "human_requested": "as you asked",
+    "repeated_failure": "since my answers haven't solved it",
+    "out_of_scope": "because our help center doesn't cover this",
+    "low_confidence": "because I'm not sure enough of an answer to give you one",
+    "backend_unavailable": "because I'm having trouble answering right now",
+}
+# Hand-offs where the knowledge base fell short: the closest articles may still help.
+ARTICLE_REASONS = frozenset({"low_confidence", "repeated_failure"})
+
+
+def offers_articles(reasons: Sequence[str]) -> bool:
+    return bool(ARTICLE_REASONS & set(reasons)) and not {"human_requested", "angry"} & set(reasons)
 
 
 def _history(messages: Sequence[StoredMessage]) -> list[Turn]:

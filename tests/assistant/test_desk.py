@@ -52,6 +52,25 @@ def test_out_of_scope_hands_off_at_once_with_a_summary_and_the_expected_wait(
     assert case.conversation.status == "handed_off"
 
 
+def test_a_request_for_a_person_is_honoured_at_once_in_the_second_person(
+    sample_desk: HelpDesk,
+) -> None:
+    c = chat(sample_desk)
+    turn = sample_desk.send(c.id, c.token, "get me a human")
+    assert turn.action == "handoff" and "human_requested" in turn.reasons
+    assert "as you asked" in turn.text and "the customer" not in turn.text.lower()
+    assert turn.related == []  # the person, not reading
+
+
+def test_an_upset_customer_hears_empathy_before_the_hand_off(sample_desk: HelpDesk) -> None:
+    c = chat(sample_desk)
+    angry = "This is the third time I'm asking, your product is garbage, get me a human"
+    turn = sample_desk.send(c.id, c.token, angry)
+    assert turn.action == "handoff" and {"angry", "human_requested"} <= set(turn.reasons)
+    assert turn.text.startswith("I'm sorry this has been frustrating.")
+    assert "the customer" not in turn.text.lower() and "upset" not in turn.text
+
+
 def test_missing_details_are_asked_for_before_the_hand_off_then_it_arrives_complete(
     sample_desk: HelpDesk,
 ) -> None:
