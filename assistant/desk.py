@@ -27,6 +27,7 @@ from typing import Any, Literal
 from assistant.backends.extractive import ExtractiveComposer
 from assistant.decision import Decision, explain
 from assistant.errors import AnswerdeskError, ErrorCode
+from assistant.handoff_text import handoff_text, offers_articles
 from assistant.intake import (
     FIELDS,
     REQUIRED,
@@ -251,7 +252,9 @@ class HelpDesk:
         )
         info = HandoffInfo(case.id, case.queue, case.status, self.expected_wait(case))
         decision = Decision("handoff", [UNAVAILABLE], explain(UNAVAILABLE))
-        reply = handoff_text(decision, info, has_related=False)
+        reply = handoff_text(
+            decision.reasons, info.queue, info.case_id, info.expected_wait.text, False
+        )
         stored = self.store.add_message(
             conversation_id, "assistant", reply, kind="handoff",
             meta={"action": "handoff", "reasons": [UNAVAILABLE], "related": [], "case_id": case.id},
@@ -451,7 +454,13 @@ class HelpDesk:
         answer = reply.answer
         if not offers_articles(decision.reasons):
             answer = dataclasses.replace(answer, related=[])
-        text = handoff_text(decision, info, bool(answer.related))
+        text = handoff_text(
+            decision.reasons,
+            info.queue,
+            info.case_id,
+            info.expected_wait.text,
+            bool(answer.related),
+        )
         stored = self._say(conversation.id, text, decision, answer, "handoff", info.case_id)
         return self._turn(conversation.id, "handoff", answer, decision, stored, said, text, info)
 
@@ -656,36 +665,6 @@ class HelpDesk:
             decision.explanation, related=answer.related, handoff=handoff, message=stored,
             customer_message=said,
         )  # fmt: skip
-
-
-def handoff_text(decision: Decision, info: HandoffInfo, has_related: bool) -> str:
-    """What the customer reads: in the second person, empathetic when they are upset; the
-    reasons' agent-facing explanation ("the customer is upset") stays in the case."""
-    team = "" if info.queue in ("support", "general") else f" on our {info.queue} team"
-    sorry = "I'm sorry this has been frustrating. " if "angry" in decision.reasons else ""
-    why = next((f" {CUSTOMER_REASONS[r]}" for r in decision.reasons if r in CUSTOMER_REASONS), "")
-    meanwhile = " Meanwhile, the articles below may help." if has_related else ""
-    return (
-        f"{sorry}I'm passing this to a person{team}{why}. They already have a summary of our "
-        f"conversation, so you won't need to repeat yourself. {info.expected_wait.text}"
-        f"{meanwhile} Their reply will appear right here (case #{info.case_id})."
-    )
-
-
-# Why a person takes over, said to the customer (the first reason that has a phrase wins).
-CUSTOMER_REASONS = {
-    "human_requested": "as you asked",
-    "repeated_failure": "since my answers haven't solved it",
-    "out_of_scope": "because our help center doesn't cover this",
-    "low_confidence": "because I'm not sure enough of an answer to give you one",
-    "backend_unavailable": "because I'm having trouble answering right now",
-}
-# Hand-offs where the knowledge base fell short: the closest articles may still help.
-ARTICLE_REASONS = frozenset({"low_confidence", "repeated_failure"})
-
-
-def offers_articles(reasons: Sequence[str]) -> bool:
-    return bool(ARTICLE_REASONS & set(reasons)) and not {"human_requested", "angry"} & set(reasons)
 
 
 def _history(messages: Sequence[StoredMessage]) -> list[Turn]:
