@@ -41,7 +41,7 @@ from assistant.intake import (
 )
 from assistant.priority import SLA_HOURS, priority_of, urgency
 from assistant.replies import SavedReply, refuse_unfilled, saved_replies
-from assistant.service import Reply, SupportAssistant, validate_question
+from assistant.service import Reply, SentenceSink, SupportAssistant, validate_question
 from assistant.settings import Settings
 from assistant.store import make_case_store
 from assistant.store.protocol import (
@@ -153,7 +153,14 @@ class HelpDesk:
     def start(self, customer: Customer) -> NewConversation:
         return self.store.create_conversation(customer)
 
-    def send(self, conversation_id: str, token: str, text: str) -> TurnResult:
+    def send(
+        self,
+        conversation_id: str,
+        token: str,
+        text: str,
+        *,
+        on_sentence: SentenceSink | None = None,
+    ) -> TurnResult:
         conversation = self.store.conversation(conversation_id, token)
         text = text.strip()
         # Validate before storing anything: a rejected message leaves no trace.
@@ -169,6 +176,7 @@ class HelpDesk:
             _history(earlier),
             context=CustomerContext(plan=conversation.customer.plan),
             thumbs_down=self._thumbs_down(conversation_id, earlier),
+            on_sentence=on_sentence,
         )
         decision = reply.decision
         if pending is not None and not (reply.triage.angry or reply.triage.human_requested):

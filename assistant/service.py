@@ -8,7 +8,7 @@ below the threshold say so instead of bluffing.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +31,8 @@ from assistant.triage import CustomerContext, Policy, Triage, load_policies, tri
 from assistant.types import Answer, Citation, GenerationRequest, Message, Passage, Turn
 from prompts import load_prompt
 
+# Receives each checked sentence of an answer as it is generated (streaming); unused for now.
+SentenceSink = Callable[[str], None]
 QUESTION_MATCH_TOP = 3  # passages whose own question (an FAQ's) is compared with the customer's
 NOT_SURE = (
     "I'm not sure I can answer that correctly from our help center, and I'd rather not guess."
@@ -65,9 +67,10 @@ class SupportAssistant:
         filters: Filters | None = None,
         context: CustomerContext | None = None,
         thumbs_down: bool = False,
+        on_sentence: SentenceSink | None = None,
     ) -> Reply:
         """Triage the conversation, answer, and decide: the whole turn, top to bottom."""
-        answer = self.answer(question, history, filters)
+        answer = self.answer(question, history, filters, on_sentence=on_sentence)
         detector = self.detector or AngerDetector(self.embedder)
         signals = triage(
             [*history, Turn("user", question)], detector, self.policies, context, thumbs_down
@@ -91,7 +94,12 @@ class SupportAssistant:
         return Retriever(self.index, self.embedder, self.settings)
 
     def answer(
-        self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        *,
+        on_sentence: SentenceSink | None = None,
     ) -> Answer:
         started = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)

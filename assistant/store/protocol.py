@@ -202,8 +202,17 @@ class CaseWork(Protocol):
 
     def tag(self, case_id: int, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Case: ...
 
-    def update_summary(self, case_id: int, changes: dict[str, Any]) -> Case:
-        """Merge `changes` into the case summary (details the customer added while waiting)."""
+    def update_summary(
+        self,
+        case_id: int,
+        changes: dict[str, Any],
+        *,
+        priority: float | None = None,
+        reasons: Sequence[str] | None = None,
+    ) -> Case:
+        """Merge `changes` into the case summary (details the customer added while waiting,
+        a re-assessment after anger or a new problem); `priority` and `reasons`, when given,
+        replace the case's."""
         ...
 
     def merge(self, case_id: int, into: int, agent: str) -> Case:

@@ -260,10 +260,21 @@ class SqlCaseStore(SqlConversationStore):
             session.flush()
             return to_case(row)
 
-    def update_summary(self, case_id: int, changes: dict[str, Any]) -> Case:
+    def update_summary(
+        self,
+        case_id: int,
+        changes: dict[str, Any],
+        *,
+        priority: float | None = None,
+        reasons: Sequence[str] | None = None,
+    ) -> Case:
         with self._session(write=True) as session:
             row = self._case_row(session, case_id, lock=True)
             row.summary = {**row.summary, **changes}  # a new dict: JSON columns track assignment
+            if priority is not None:
+                row.priority = priority
+            if reasons is not None:
+                row.priority_reasons = list(reasons)
             session.flush()
             return to_case(row)
 

@@ -305,6 +305,16 @@ def test_summary_changes_are_merged_into_the_stored_summary(store: SqlCaseStore)
     refused(ErrorCode.NOT_FOUND, lambda: store.update_summary(10_000, {"missing": []}))
 
 
+def test_a_reassessment_replaces_priority_and_reasons(store: SqlCaseStore) -> None:
+    case = handed_off(store)
+    updated = store.update_summary(
+        case, {"sentiment": {"label": "angry"}}, priority=0.9, reasons=("customer is angry",)
+    )
+    assert updated.priority == 0.9 and updated.priority_reasons == ("customer is angry",)
+    assert store.case(case).priority == 0.9
+    assert store.list_cases()[0].summary["sentiment"] == {"label": "angry"}
+
+
 def test_resolve_and_reopen(store: SqlCaseStore) -> None:
     case = handed_off(store)
     conversation = store.case(case).conversation_id
