@@ -22,9 +22,11 @@ from typing import Any
 from assistant.backends import make_embedder, make_vector_index
 from assistant.backends.bm25_index import KEYWORD_VERSION, Bm25Index
 from assistant.confidence import Calibration
+from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.manifest import Manifest, ManifestEntry
-from assistant.ports import Embedder, VectorIndex
+from assistant.ports import Embedder, VectorIndex, Vectors
 from assistant.settings import Settings
+from assistant.text import RESOLUTION_FIELD
 from assistant.types import Chunk, Document
 from ingest.chunking import CHUNKER_VERSION, chunk_document, embedding_text
 from ingest.loaders import LoadResult, SourceError, load_sources
@@ -33,6 +35,7 @@ from ingest.redact import redact
 
 Progress = Callable[[int, int], None]
 EMBED_BATCH = 256  # chunks per embed+upsert step: progress granularity, bounded memory
+ADD_BATCH = 2000  # already-embedded chunks per upsert: no model pass to interleave with
 REDACTED_KINDS = frozenset({"case"})  # customer data; articles and FAQs are our own text
 
 
@@ -87,6 +90,16 @@ class SyncReport:
         }
 
 
+@dataclass(frozen=True)
+class AddReport:
+    """Where the time of `Indexer.add_embedded` went, stage by stage."""
+
+    chunks: int
+    vector_seconds: float
+    keyword_seconds: float
+    commit_seconds: float
+
+
 def document_hash(document: Document) -> str:
     payload = [
         document.kind,
@@ -105,10 +118,14 @@ def redact_document(document: Document) -> Document:
         return document
     names = [n for n in document.redact_names if "@" not in n]
     names += sorted(find_person_names(document.text))  # colleagues, accountants, clients...
+    metadata = dict(document.metadata)
+    if isinstance(metadata.get(RESOLUTION_FIELD), str):  # what other customers may be told
+        metadata[RESOLUTION_FIELD] = redact(str(metadata[RESOLUTION_FIELD]), names).text
     return replace(
         document,
         title=redact(document.title, names).text,
         text=redact(document.text, names).text,
+        metadata=metadata,
         redact_names=(),
     )
 
@@ -154,6 +171,12 @@ class Indexer:
 
     def close(self) -> None:
         self.manifest.close()
+
+    def __enter__(self) -> Indexer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def sync(
         self,
@@ -265,11 +288,7 @@ class Indexer:
         unchanged_ids = set(plan.unchanged) | (set() if rebuild else set(plan.kept))
         live = [c for c in self.manifest.chunks() if c.document_id in unchanged_ids]
         live += [c for chunks in new_chunks.values() for c in chunks]
-        keyword_dir = f"keyword-{uuid.uuid4().hex[:12]}"
-        Bm25Index.build(
-            [c.id for c in live],
-            [embedding_text(str(c.metadata.get("title", "")), c.section, c.text) for c in live],
-        ).save(settings.index_dir / keyword_dir)
+        keyword_dir = self._write_keyword_index(live)
 
         self.manifest.commit(
             upserts=[(doc, document_hash(doc), new_chunks[doc.id]) for doc in changed],
@@ -287,21 +306,74 @@ class Indexer:
         self._clean_up(self.manifest.meta())
         return embedded
 
+    def add_embedded(
+        self,
+        documents: Sequence[tuple[Document, list[Chunk]]],
+        vectors: Vectors,
+        progress: Progress | None = None,
+    ) -> AddReport:
+        """Add documents whose chunks were embedded elsewhere (`vectors`: one row per chunk, in
+        order) to the live index, the way a sync makes changes live: vectors and keyword index
+        first, then one manifest commit, then the clean-up.
+
+        For generated text (a benchmark's synthetic documents): nothing is redacted or
+        defused here, and the next sync deletes what its sources do not contain.
+        """
+        meta = self.manifest.meta()
+        if "collection" not in meta:
+            raise AnswerdeskError(
+                ErrorCode.INDEX_UNAVAILABLE, "No index to add to yet: run `answerdesk ingest`."
+            )
+        chunks = [c for _, doc_chunks in documents for c in doc_chunks]
+        if len(chunks) != len(vectors):
+            raise AnswerdeskError(
+                ErrorCode.INVALID_INPUT, f"{len(chunks)} chunks but {len(vectors)} vectors."
+            )
+        started = time.perf_counter()
+        index = make_vector_index(self.settings, meta["collection"])
+        _upsert_batches(
+            index,
+            chunks,
+            lambda start, batch: vectors[start : start + len(batch)],
+            ADD_BATCH,
+            progress,
+        )
+        vector_seconds = time.perf_counter() - started
+
+        started = time.perf_counter()
+        replaced = {doc.id for doc, _ in documents}
+        live = [c for c in self.manifest.chunks() if c.document_id not in replaced] + chunks
+        keyword_dir = self._write_keyword_index(live)
+        keyword_seconds = time.perf_counter() - started
+
+        started = time.perf_counter()
+        self.manifest.commit(
+            upserts=[(doc, document_hash(doc), doc_chunks) for doc, doc_chunks in documents],
+            deletes=[],
+            meta={"keyword_dir": keyword_dir, "pending_cleanup": "1"},
+        )
+        commit_seconds = time.perf_counter() - started
+        self._clean_up(self.manifest.meta())
+        return AddReport(len(chunks), vector_seconds, keyword_seconds, commit_seconds)
+
+    def _write_keyword_index(self, live: Sequence[Chunk]) -> str:
+        """The keyword index over `live`, in a new directory (named in the manifest commit)."""
+        keyword_dir = f"keyword-{uuid.uuid4().hex[:12]}"
+        Bm25Index.build(
+            [c.id for c in live],
+            [embedding_text(str(c.metadata.get("title", "")), c.section, c.text) for c in live],
+        ).save(self.settings.index_dir / keyword_dir)
+        return keyword_dir
+
     def _embed_and_upsert(
         self, index: VectorIndex, chunks: list[Chunk], embedder: Embedder, progress: Progress | None
     ) -> int:
-        total = len(chunks)
-        if progress:
-            progress(0, total)
-        for start in range(0, total, EMBED_BATCH):
-            batch = chunks[start : start + EMBED_BATCH]
-            texts = [
-                embedding_text(str(c.metadata.get("title", "")), c.section, c.text) for c in batch
-            ]
-            index.upsert(batch, embedder.embed(texts))
-            if progress:
-                progress(min(start + EMBED_BATCH, total), total)
-        return total
+        def embed(_: int, batch: list[Chunk]) -> Vectors:
+            return embedder.embed(
+                [embedding_text(str(c.metadata.get("title", "")), c.section, c.text) for c in batch]
+            )
+
+        return _upsert_batches(index, chunks, embed, EMBED_BATCH, progress)
 
     def _clean_up(self, meta: dict[str, str]) -> None:
         """Remove what no committed manifest refers to: old collections, orphans, old dirs."""
@@ -320,6 +392,25 @@ class Indexer:
             if path.name != meta["keyword_dir"]:
                 shutil.rmtree(path, ignore_errors=True)
         self.manifest.commit([], [], {"pending_cleanup": "0"})
+
+
+def _upsert_batches(
+    index: VectorIndex,
+    chunks: list[Chunk],
+    vectors: Callable[[int, list[Chunk]], Vectors],
+    size: int,
+    progress: Progress | None,
+) -> int:
+    """Upsert `chunks` `size` at a time, `vectors(start, batch)` giving each batch's vectors."""
+    total = len(chunks)
+    if progress:
+        progress(0, total)
+    for start in range(0, total, size):
+        batch = chunks[start : start + size]
+        index.upsert(batch, vectors(start, batch))
+        if progress:
+            progress(min(start + size, total), total)
+    return total
 
 
 def ingest(settings: Settings, paths: Iterable[Path] | None = None, **options: Any) -> SyncReport:
