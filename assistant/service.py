@@ -8,7 +8,7 @@ below the threshold say so instead of bluffing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,13 +26,13 @@ from assistant.ports import ChatModel, Embedder, Vectors
 from assistant.probes import is_question
 from assistant.retrieval import Filters, Retriever
 from assistant.settings import Settings
+from assistant.streaming import SentenceSink as SentenceSink  # re-exported for the desk
+from assistant.streaming import may_stream, stream_draft
 from assistant.tokens import fit_passages
 from assistant.triage import CustomerContext, Policy, Triage, load_policies, triage
 from assistant.types import Answer, Citation, GenerationRequest, Message, Passage, Turn
 from prompts import load_prompt
 
-# Receives each checked sentence of an answer as it is generated (streaming); unused for now.
-SentenceSink = Callable[[str], None]
 QUESTION_MATCH_TOP = 3  # passages whose own question (an FAQ's) is compared with the customer's
 NOT_SURE = (
     "I'm not sure I can answer that correctly from our help center, and I'd rather not guess."
@@ -69,12 +69,18 @@ class SupportAssistant:
         thumbs_down: bool = False,
         on_sentence: SentenceSink | None = None,
     ) -> Reply:
-        """Triage the conversation, answer, and decide: the whole turn, top to bottom."""
-        answer = self.answer(question, history, filters, on_sentence=on_sentence)
+        """Triage the conversation, answer, and decide: the whole turn, top to bottom.
+
+        Triage comes first so that an answer the turn will refuse whatever it says (the
+        customer asked for a person, is upset, …) is not streamed to them sentence by sentence.
+        """
+        validate_question(question, self.settings.max_question_chars)
         detector = self.detector or AngerDetector(self.embedder)
         signals = triage(
             [*history, Turn("user", question)], detector, self.policies, context, thumbs_down
         )
+        sink = on_sentence if may_stream(signals) else None
+        answer = self.answer(question, history, filters, on_sentence=sink)
         return Reply(answer, signals, decide(signals, answer, question, history))
 
     @classmethod
@@ -112,7 +118,10 @@ class SupportAssistant:
 
         failure = None
         try:
-            draft = self.chat_model.generate(request)
+            if on_sentence is None or llm is None:
+                draft = self.chat_model.generate(request)
+            else:  # each sentence is checked against `context` before it reaches the sink
+                draft = stream_draft(self.chat_model.stream(request), context, on_sentence)
         except Exception:
             # The model endpoint is down or broken: answer extractively, and let the caller
             # hand the conversation off with this reason.
