@@ -9,6 +9,10 @@ reason `backend_unavailable`. Only when the store itself is down does the client
 A timed-out turn cannot be stopped (Python threads are not cancellable), so each turn writes
 through a store that refuses its writes once the turn is abandoned: a late answer never lands
 after the hand-off that replaced it, and the customer's message is never stored twice.
+
+A streamed turn's checked sentences cross from the worker thread to the event loop, where they
+are delivered only while the turn is still awaited: the hand-off that replaces a timed-out turn
+is decided on the loop too, so no late sentence of that turn reaches the client after it.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any, cast
 from assistant.desk import HelpDesk, TurnResult
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.store.protocol import CaseStore
+from assistant.streaming import SentenceSink
 from server.metrics import Metrics
 
 log = logging.getLogger("answerdesk.server")
@@ -45,10 +50,19 @@ class TurnRunner:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    async def send(self, conversation_id: str, token: str, text: str) -> TurnResult:
+    async def send(
+        self,
+        conversation_id: str,
+        token: str,
+        text: str,
+        on_sentence: SentenceSink | None = None,
+    ) -> TurnResult:
+        """The turn's result; `on_sentence`, if given, is called on the event loop with each
+        checked sentence of a streamed answer, and never once this returns."""
         started = datetime.now(UTC)
         abandoned = threading.Event()
-        future = self._pool.submit(self._send, conversation_id, token, text, abandoned)
+        sink = None if on_sentence is None else _LoopSink(on_sentence, abandoned)
+        future = self._pool.submit(self._send, conversation_id, token, text, abandoned, sink)
         try:
             # On timeout, a turn still queued is cancelled; a running one is abandoned.
             result = await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
@@ -64,20 +78,57 @@ class TurnRunner:
         except Exception:
             log.exception("turn in %s failed; handing off", conversation_id)
             result = await asyncio.to_thread(self._fallback, conversation_id, text, started)
+        finally:
+            if sink is not None:
+                sink.close()
         self.metrics.turn(result.action, result.reasons if result.action == "handoff" else ())
         return result
 
     def _send(
-        self, conversation_id: str, token: str, text: str, abandoned: threading.Event
+        self,
+        conversation_id: str,
+        token: str,
+        text: str,
+        abandoned: threading.Event,
+        sink: _LoopSink | None,
     ) -> TurnResult:
         # Pick up a sync committed since the last turn (by `answerdesk ingest`, or another
         # worker): one read of the manifest's meta table.
         self.desk.assistant.index.refresh()
         store = cast(CaseStore, _UntilAbandoned(self.desk.store, abandoned))
-        return dataclasses.replace(self.desk, store=store).send(conversation_id, token, text)
+        desk = dataclasses.replace(self.desk, store=store)
+        return desk.send(conversation_id, token, text, on_sentence=sink)
 
     def _fallback(self, conversation_id: str, text: str, started: datetime) -> TurnResult:
         return self.desk.hand_off_unavailable(conversation_id, text, started)
+
+
+class _LoopSink:
+    """Called in the worker thread; hands each sentence to `deliver` on the event loop, which
+    drops it once the turn is over (answered, failed or abandoned). Never raises: a customer
+    who left must not turn the answer into a failure."""
+
+    def __init__(self, deliver: SentenceSink, abandoned: threading.Event) -> None:
+        self._deliver = deliver
+        self._abandoned = abandoned
+        self._loop = asyncio.get_running_loop()
+        self._open = True  # read and written on the loop only
+
+    def __call__(self, sentence: str) -> None:
+        if self._abandoned.is_set():
+            return
+        try:
+            self._loop.call_soon_threadsafe(self._on_loop, sentence)
+        except RuntimeError:  # the loop is closed: the server is stopping
+            log.debug("a sentence arrived after the server stopped")
+
+    def _on_loop(self, sentence: str) -> None:
+        # `abandoned` is set on the loop, so this check and the hand-off are ordered.
+        if self._open and not self._abandoned.is_set():
+            self._deliver(sentence)
+
+    def close(self) -> None:
+        self._open = False
 
 
 class _UntilAbandoned:

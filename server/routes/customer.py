@@ -3,12 +3,12 @@ give feedback. Each message passes the limits before anything is stored."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-import re
 from collections.abc import AsyncIterator
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import StreamingResponse
@@ -32,7 +32,6 @@ from server.schemas import (
 from server.state import Desk, RuntimeDep
 
 router = APIRouter(prefix="/v1/conversations", tags=["customer"])
-WORDS_PER_TOKEN_EVENT = 3
 log = logging.getLogger("answerdesk.server")
 
 
@@ -60,8 +59,10 @@ def start(
     response_model=TurnReply,
     summary="Send a message and get the reply",
     description="With `Accept: text/event-stream` the reply streams as server-sent events: "
-    "`token` events (a few words each; together the answer), then `reply` (the whole "
-    "TurnReply), then `done`.",
+    "a `sentence` event for each sentence of the answer as soon as a language model has "
+    "written it and it passed the grounding check (none with the extractive backend, which "
+    "answers at once), then `retract` if the turn did not answer after all (the sentences "
+    "shown must be removed), then `reply` (the whole TurnReply: what to show), then `done`.",
     responses={
         **errors(400, 401, 404, 413, 429, 503),
         200: {"content": {"text/event-stream": {}}},
@@ -80,35 +81,76 @@ async def send(
         ("conversation", conversation_id, settings.rate_limit_conversation_per_minute),
         ("ip", client_ip(request), settings.rate_limit_ip_per_minute),
     )
-    assert runtime.turns is not None
-    reply = turn_reply(await runtime.turns.send(conversation_id, token, body.text))
-    if "text/event-stream" in request.headers.get("accept", ""):
-        return StreamingResponse(
-            _events(reply),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    turns = runtime.turns
+    assert turns is not None
+    if "text/event-stream" not in request.headers.get("accept", ""):
+        return turn_reply(await turns.send(conversation_id, token, body.text))
+    sentences: asyncio.Queue[str] = asyncio.Queue()
+
+    async def streamed_turn() -> TurnReply:
+        return turn_reply(
+            await turns.send(conversation_id, token, body.text, on_sentence=sentences.put_nowait)
         )
-    return reply
+
+    turn = asyncio.ensure_future(streamed_turn())
+    turn.add_done_callback(_retrieve)
+    first = await _next(turn, sentences)
+    if first is None:
+        turn.result()  # a refusal (wrong token, invalid text) is a plain JSON error, not a stream
+    return StreamingResponse(
+        _events(turn, sentences, first),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
-def word_groups(text: str, size: int = WORDS_PER_TOKEN_EVENT) -> list[str]:
-    """`text` in pieces of `size` words whose concatenation is exactly `text`."""
-    words = re.findall(r"\s*\S+\s*", text) or ([text] if text else [])
-    return ["".join(words[i : i + size]) for i in range(0, len(words), size)]
+async def _next(turn: asyncio.Future[TurnReply], sentences: asyncio.Queue[str]) -> str | None:
+    """The turn's next checked sentence, or None once the turn is over and none is left."""
+    if sentences.empty() and not turn.done():
+        getter = asyncio.ensure_future(sentences.get())
+        either: set[asyncio.Future[Any]] = {turn, getter}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        if getter.done():
+            return getter.result()
+        getter.cancel()  # a sentence it was about to take stays in the queue
+    return None if sentences.empty() else sentences.get_nowait()
 
 
-async def _events(reply: TurnReply) -> AsyncIterator[str]:
-    # The reply was computed in full before the first event: grounding checks the whole answer
-    # (and may replace it) before any of it is shown, so the tokens replay the checked text.
+async def _events(
+    turn: asyncio.Future[TurnReply], sentences: asyncio.Queue[str], first: str | None
+) -> AsyncIterator[str]:
+    # Each sentence was checked against the passages before it was queued; the reply that
+    # follows is authoritative (the whole answer, re-checked, or what replaced it).
+    shown: list[str] = []
     try:
-        for piece in word_groups(reply.answer or ""):
-            yield _event("token", json.dumps({"text": piece}))
+        sentence = first
+        while sentence is not None:
+            shown.append(sentence)
+            yield _event("sentence", json.dumps({"text": sentence}))
+            sentence = await _next(turn, sentences)
+        reply = turn.result()
+        if shown and retracts(reply, shown):
+            yield _event("retract", json.dumps({"sentences": len(shown)}))
         yield _event("reply", reply.model_dump_json())
         yield _event("done", "{}")
     except Exception as exc:  # the client hears about it in the stream it is reading
         log.error("the reply stream failed", exc_info=exc)
         message = "The reply stream failed on our side; it has been logged. Please reload."
         yield _event("error", json.dumps({"error": {"code": "internal", "message": message}}))
+
+
+def retracts(reply: TurnReply, shown: list[str]) -> bool:
+    """Whether the sentences shown must be taken back: the turn did not answer (it handed off
+    or asks a question), or its answer is not made of them."""
+    answer = " ".join((reply.answer or "").split())
+    return reply.action != "answer" or any(" ".join(s.split()) not in answer for s in shown)
+
+
+def _retrieve(turn: asyncio.Future[TurnReply]) -> None:
+    # A client that leaves mid-stream never reads the result; the error was logged by the
+    # runner or the stream, so it is marked as seen here.
+    if not turn.cancelled():
+        turn.exception()
 
 
 def _event(name: str, data: str) -> str:

@@ -179,9 +179,15 @@
     let streamed = "";
     try {
       for await (const { event, data } of readEvents(res.body)) {
-        if (event === "token") {
-          streamed += data.text || "";
+        if (event === "sentence") {
+          // One checked sentence, shown as soon as it is written; the reply replaces them all.
+          const sentence = data.text || "";
+          const step = /^(?:[-*+]|\d+[.)])\s/.test(sentence);
+          streamed += (streamed ? (step ? "\n" : " ") : "") + sentence;
           bubble.stream(streamed);
+        } else if (event === "retract") {
+          streamed = ""; // the turn did not answer after all: its sentences are taken back
+          bubble.stream("");
         } else if (event === "reply") {
           reply = data;
         } else if (event === "error") {
