@@ -71,6 +71,55 @@ REDACTED = [
     ("reset?token_hint=Zx8Qp2Lm9Rt4Vb7Nc1Kd6Hs3Jf5Gw0Ay", "reset?token_hint=[SECRET]"),
 ]
 
+# Secrets typed in sentences, not only as `password=x`: the keyword stays, the value goes.
+REDACTED += [
+    ("my password is Hunter2-Secret!", "my password is [SECRET]"),
+    ("My new password is now Summer2026.", "My new password is now [SECRET]."),
+    ("pw: Tr0ub4dor&3 thanks", "pw: [SECRET] thanks"),
+    ("tried password Summer2026! twice", "tried password [SECRET] twice"),
+    ("the passcode was 80417321", "the passcode was [SECRET]"),
+    ("mein Passwort ist Sommer2026!", "mein Passwort ist [SECRET]"),
+    ("mot de passe: Soleil2026", "mot de passe: [SECRET]"),
+    ("PIN 4821, CVV: 123", "PIN [SECRET], CVV: [SECRET]"),
+    ("my security code is 7391.", "my security code is [SECRET]."),
+    ("the key is sk-proj-abcdefghij1234567890XYZ", "the key is [SECRET]"),
+    ("my API key is 9f8e7d6c5b4a", "my API key is [SECRET]"),
+    ("the token is Zx8Qp2Lm9Rt4 ok", "the token is [SECRET] ok"),
+    ("api_key=qwfpGJluyaRStdhnEIo", "api_key=[SECRET]"),  # no digit, but random letters
+    # detect-secrets plugins' shapes
+    ("aws ASIAIOSFODNN7EXAMPLE", "aws [SECRET]"),
+    ("gitlab glpat-abcdefghij1234567890", "gitlab [SECRET]"),
+    (
+        "sendgrid SG.abcdefghijklmnopqrstuv.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ",
+        "sendgrid [SECRET]",
+    ),
+    ("hook https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXX", "hook [SECRET]"),
+    ("bot 123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1 ok", "bot [SECRET] ok"),
+    ("stripe rk_live_51HabcdefghijklmnopqrstuvwxyzABCDEFGHIJ", "stripe [SECRET]"),
+    ("twilio AC1234567890abcdef1234567890abcdef", "twilio [SECRET]"),
+    (
+        "key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\nq3Zx\n"
+        "-----END RSA PRIVATE KEY-----\nthanks",
+        "key:\n[SECRET]\nthanks",
+    ),
+    ("cut short: -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1r", "cut short: [SECRET]"),
+    (
+        "dsn postgres://app:S3cr3t@db.internal:5432/x",
+        "dsn postgres://app:[SECRET]@db.internal:5432/x",
+    ),
+    # NATIONAL_ID: python-stdnum checksums, after a keyword or in a shape no other number has
+    ("SSN 536-90-4399", "SSN [NATIONAL_ID]"),
+    ("my ssn is 536904399.", "my ssn is [NATIONAL_ID]."),
+    ("DNI 12345678Z, NIE X1234567L", "DNI [NATIONAL_ID], NIE [NATIONAL_ID]"),
+    ("codice fiscale RSSMRA85T10A562S", "codice fiscale [NATIONAL_ID]"),
+    ("CPF 390.533.447-05", "CPF [NATIONAL_ID]"),
+    ("BSN 111222333 and PESEL 44051401359", "BSN [NATIONAL_ID] and PESEL [NATIONAL_ID]"),
+    ("personnummer 811218-9876", "personnummer [NATIONAL_ID]"),
+    ("national insurance number is AB 12 34 56 C", "national insurance number is [NATIONAL_ID]"),
+    ("Steuer-ID 86095742719; SIN 130 692 544", "Steuer-ID [NATIONAL_ID]; SIN [NATIONAL_ID]"),
+    ("shape alone: 536-90-4399 or RSSMRA85T10A562S", "shape alone: [NATIONAL_ID] or [NATIONAL_ID]"),
+]
+
 # Text that must come back unchanged: tickets about an invoicing product must stay useful.
 UNCHANGED = [
     "Dates 2026-08-03, 03/08/2026, 03.08.2026 and 2026-08-03T09:12:00Z",
@@ -98,6 +147,20 @@ UNCHANGED = [
     "Pay by Visa or Mastercard; the IBAN field is optional",
     "Already redacted: [EMAIL], [PHONE] and [NAME]",
     "",
+    # Passwords, keys and PINs named in prose, not given.
+    "My password is wrong and the token is expired; the key is to reconnect",
+    "The password is at least 12 characters, like the key is 2FA",
+    "4. Enter your password (and your 2FA code) to confirm.",
+    "It used your password **and** your authenticator code",
+    "Password sign-in is disabled for everyone except the Owner",
+    "The password TB-401 error again, and the token SSO-403",
+    "api_key: MissingApiKeyError, the key is ReadOnlyAccess",
+    "PIN the invoice to the top; pin 2 of them",
+    # Numbers that look like ids or cards but fail their checksums or lack a keyword.
+    "Order 4111 1111 1111 1112 shipped; order 100234567 and 111222333",
+    "tax id 2026-08-03, SSN field on the W-9 form, BSN 12",
+    "invoice 20260803 total 536.90",
+    "Not valid SSNs: 000-12-3456 or 666-12-3456",
 ]
 
 # (text, expected) for redact(text, names=CUSTOMERS).
@@ -196,3 +259,17 @@ def test_result_is_frozen() -> None:
     result = redact("tom@x.io")
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.text = "changed"  # type: ignore[misc]
+
+
+def test_kinds_can_be_kept() -> None:
+    text = "Mail billing@tallybook.example or call +44 20 7946 0958; card 4111 1111 1111 1111"
+    kept = redact(text, keep={"EMAIL", "PHONE"})
+    assert kept.text == ("Mail billing@tallybook.example or call +44 20 7946 0958; card [CARD]")
+    assert kept.counts == {"CARD": 1}
+
+
+def test_a_value_cut_short_leaves_the_rest_to_be_searched() -> None:
+    # The id candidate after "SSN" runs on into "and BSN ..."; the BSN is still found.
+    assert redact("SSN 536-90-4399 and BSN 111222333").text == (
+        "SSN [NATIONAL_ID] and BSN [NATIONAL_ID]"
+    )
