@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.settings import Settings
+from assistant.store import privacy
 from assistant.store.engine import WRITE, database_url, make_engine, unavailable, upgrade
 from assistant.store.models import CaseRow, ConversationRow, FeedbackRow, MessageRow
 from assistant.store.protocol import (
@@ -127,12 +128,22 @@ class SqlConversationStore:
         return row
 
     def _insert_message(
-        self, session: Session, conversation_id: str, speaker: Speaker, text: str, **more: Any
+        self,
+        session: Session,
+        conversation_id: str,
+        speaker: Speaker,
+        text: str,
+        *,
+        own_words: bool = False,
+        **more: Any,
     ) -> StoredMessage:
+        """Every message is written here, redacted for its speaker (`privacy.py`) unless it is
+        the store's `own_words` (a merge note: ids and names of agents, nothing typed)."""
+        text = required(text, "The message")
         row = MessageRow(
             conversation_id=conversation_id,
             speaker=speaker,
-            text=required(text, "The message"),
+            text=text if own_words else privacy.message_text(speaker, text),
             citations=[asdict(c) for c in more.pop("citations", ())],
             created_at=self._now(),
             **more,
@@ -256,7 +267,7 @@ class SqlConversationStore:
                 message_id=message_id,
                 helpful=helpful,
                 csat=csat,
-                comment=comment.strip(),
+                comment=privacy.feedback_comment(comment.strip()),
                 created_at=self._now(),
             )
             session.add(row)

@@ -253,7 +253,31 @@ class Reporting(Protocol):
         ...
 
 
-class CaseStore(ConversationStore, CaseQueue, CaseWork, Reporting, Protocol):
+@dataclass(frozen=True)
+class Erased:
+    """What a purge or an erasure deleted (in a dry run: would delete)."""
+
+    conversations: int = 0
+    messages: int = 0
+    cases: int = 0
+    feedback: int = 0
+
+
+class Retention(Protocol):
+    """Keeping customers' data no longer than needed: `answerdesk purge`, `answerdesk erase` and
+    the admin erasure route. A conversation goes whole, with its messages, cases and feedback."""
+
+    def purge(self, before: datetime, *, dry_run: bool = False) -> Erased:
+        """Delete every conversation with nothing since `before`: created, written to, rated
+        and (if handed off) resolved before it. Unresolved cases are never purged."""
+        ...
+
+    def erase_customer(self, email: str, *, dry_run: bool = False) -> Erased:
+        """Delete every conversation of the customer with this account email (any case)."""
+        ...
+
+
+class CaseStore(ConversationStore, CaseQueue, CaseWork, Reporting, Retention, Protocol):
     """The whole seam, as the server uses it."""
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, CursorResult, select, text, update
 from sqlalchemy.orm import Session
 
 from assistant.errors import AnswerdeskError, ErrorCode
+from assistant.store import privacy, retention
 from assistant.store.conversations import SqlConversationStore, required, to_conversation
 from assistant.store.conversations import _feedback as to_feedback
 from assistant.store.models import CaseRow, ConversationRow, FeedbackRow
@@ -29,6 +30,7 @@ from assistant.store.protocol import (
     CaseSort,
     CaseStatus,
     Conversation,
+    Erased,
     Feedback,
     NewCase,
     StoredMessage,
@@ -165,7 +167,7 @@ class SqlCaseStore(SqlConversationStore):
                 category=required(new.category, "The case category"),
                 queue=required(new.queue, "The case queue"),
                 sla_due_at=new.sla_due_at,
-                summary=dict(new.summary),
+                summary=privacy.summary(new.summary),
                 tags=_tags(new.tags),
                 created_at=self._now(),
             )
@@ -270,7 +272,8 @@ class SqlCaseStore(SqlConversationStore):
     ) -> Case:
         with self._session(write=True) as session:
             row = self._case_row(session, case_id, lock=True)
-            row.summary = {**row.summary, **changes}  # a new dict: JSON columns track assignment
+            # A new dict: JSON columns track assignment.
+            row.summary = {**row.summary, **privacy.summary(changes)}
             if priority is not None:
                 row.priority = priority
             if reasons is not None:
@@ -307,7 +310,7 @@ class SqlCaseStore(SqlConversationStore):
                 session, survivor.conversation_id, "note",
                 f"Case {case_id} (conversation {duplicate.conversation_id}) merged into this "
                 f"case by {agent}; its messages appear in this case's transcript.",
-                author=agent,
+                author=agent, own_words=True,
             )  # fmt: skip
             return to_case(survivor)
 
@@ -317,7 +320,8 @@ class SqlCaseStore(SqlConversationStore):
             row = self._transition(
                 session, case_id, "resolve", agent,
                 [CaseRow.status.in_(_WORKING), CaseRow.claimed_by == agent],
-                status="resolved", resolution=resolution, resolved_at=self._now(),
+                status="resolved", resolution=privacy.resolution(resolution),
+                resolved_at=self._now(),
             )  # fmt: skip
             family = [r.conversation_id for r in self._merged_family(session, row.id)]
             self._set_conversation_status(session, family, "resolved")
@@ -333,8 +337,11 @@ class SqlCaseStore(SqlConversationStore):
                 resolved_at=None,
             )  # fmt: skip
             self._set_conversation_status(session, [row.conversation_id], "handed_off")
-            note = f"Reopened by {agent}" + (f": {reason.strip()}" if reason.strip() else ".")
-            self._insert_message(session, row.conversation_id, "note", note, author=agent)
+            said = privacy.message_text("note", reason.strip()) if reason.strip() else ""
+            note = f"Reopened by {agent}" + (f": {said}" if said else ".")
+            self._insert_message(
+                session, row.conversation_id, "note", note, author=agent, own_words=True
+            )
             return to_case(row)
 
     def case_transcript(self, case_id: int) -> list[StoredMessage]:
@@ -394,6 +401,18 @@ class SqlCaseStore(SqlConversationStore):
     def ping(self) -> None:
         with self._session() as session:
             session.execute(text("SELECT 1"))
+
+    # Retention (retention.py)
+
+    def purge(self, before: datetime, *, dry_run: bool = False) -> Erased:
+        which = retention.inactive_since(before)
+        with self._session(write=not dry_run) as session:
+            return retention.delete_conversations(session, which, dry_run)
+
+    def erase_customer(self, email: str, *, dry_run: bool = False) -> Erased:
+        which = retention.of_customer(email)
+        with self._session(write=not dry_run) as session:
+            return retention.delete_conversations(session, which, dry_run)
 
 
 def _page(limit: int) -> int:
