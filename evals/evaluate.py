@@ -12,6 +12,7 @@ from assistant.confidence import fallback_calibration
 from assistant.selfcal import META_KEY, store_refinement, stored
 from assistant.service import SupportAssistant, load_calibration, request_version
 from assistant.settings import Settings
+from evals import conversations as scripts
 from evals import handoffs
 from evals.calibration import fit_calibration
 from evals.external import handoff_rates, run_external, tradeoff
@@ -84,7 +85,9 @@ def evaluate(
     jobs: int = 1,
     progress: Progress | None = None,
     intake: bool = True,
+    conversations: Path | None = None,
 ) -> EvalOutcome:
+    """`conversations`: a folder of conversation scripts to run too (`--limit` applies)."""
     cases = select(load_golden(golden_path), tags, limit)
     assistant = SupportAssistant.from_settings(settings)
     results = run(assistant, cases, jobs=jobs, progress=progress)
@@ -92,6 +95,8 @@ def evaluate(
     if intake:  # hand-offs through the help desk, with a simulated customer answering
         extra["handoff_intake"] = handoffs.evaluate(assistant, cases, progress)
         extra["anger_detector"] = handoffs.anger_figures(assistant)
+    if conversations is not None:  # multi-turn scripts with per-turn expectations
+        extra["conversations"] = scripts.evaluate(assistant, conversations, limit, progress)
     if calibrate:
         meta = assistant.index.manifest.meta()  # refine the self-calibration, never a refinement
         base = stored({META_KEY: meta.get(META_KEY, "")}) or fallback_calibration()
@@ -124,6 +129,8 @@ def evaluate(
         summary["metrics"]["case_completeness_anonymous"] = extra["handoff_intake"]["anonymous"][
             "complete"
         ]
+    if conversations is not None:
+        summary["metrics"]["conversation_pass_rate"] = extra["conversations"]["pass_rate"]
     if calibrate:
         summary["reliability"] = {
             "before calibration": reliability(fit.labels, fit.before),

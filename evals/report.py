@@ -136,6 +136,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"| {r} | {v['cases']} | {_fmt(v['recall'])} |"
         for r, v in results["handoff_by_reason"].items()
     ]
+    lines += _conversations_markdown(results.get("conversations"))
     lines += ["", "## Content gaps (what to write next)", ""]
     for gap in results["content_gaps"]:
         lines.append(
@@ -176,6 +177,25 @@ def _external_markdown(results: dict[str, Any], external: dict[str, Any]) -> lis
             f"| {name} | {g['cases']} | {_fmt(g['answered'])} | {_fmt(g['handed_off'])} | "
             f"{_fmt(g['clarified'])} | {_fmt(g['correct_when_answered'])} |"
             for name, g in groups.items()
+        ]
+    return lines
+
+
+def _conversations_markdown(scripts: dict[str, Any] | None) -> list[str]:
+    """The conversation scripts' pass rate and every miss of each failing script."""
+    if not scripts:
+        return []
+    lines = [
+        "",
+        f"## Conversation scripts: {scripts['passed']} of {scripts['scripts']} pass",
+        "",
+    ]
+    for script in scripts["failing"]:
+        lines.append(f"- `{script['id']}` ({script['file']})")
+        lines += [
+            f"  - turn {m['turn']}: expected {m['expectation']}; seen {m['seen']}"
+            + (f" — the desk: {m['action']}, {m['reply'][:160]!r}" if m["action"] else "")
+            for m in script["misses"]
         ]
     return lines
 

@@ -53,8 +53,16 @@ def eval_command(
     questions: Annotated[Path | None, typer.Option(help="External questions.jsonl.")] = None,
     sync: Annotated[bool, typer.Option(help="Sync the index with the sources first.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print results.json to stdout.")] = False,
+    conversations: Annotated[
+        Path | None,
+        typer.Option(
+            help="A folder of conversation scripts to run too (default: the bundled ones, "
+            "written for the sample knowledge base, when the golden set is the sample's)."
+        ),
+    ] = None,
 ) -> None:
     """Run the golden questions and report retrieval, answer, hand-off and confidence metrics."""
+    from evals.conversations import SAMPLE_GOLDEN, SCRIPTS
     from evals.evaluate import evaluate, evaluate_external
     from ingest.sync import ingest as run_ingest
 
@@ -90,6 +98,8 @@ def eval_command(
                     limit=limit,
                     jobs=jobs,
                     progress=tracker(bar, "evaluating"),
+                    conversations=conversations
+                    or (SCRIPTS if golden.resolve() == SAMPLE_GOLDEN else None),
                 )
     except AnswerdeskError as error:
         raise fail(error) from error
@@ -149,6 +159,13 @@ def _print_results(results: dict[str, Any]) -> None:
             f"complete {h['complete']:.3f}, intake questions mean {h['questions_mean']:.2f} "
             f"/ max {h['questions_max']}"
         )
+    if "conversations" in results:
+        c = results["conversations"]
+        out.print(f"conversation scripts: {c['passed']} of {c['scripts']} pass")
+        for script in c["failing"]:
+            out.print(
+                f"  failing {script['id']} ({script['file']}): {len(script['misses'])} misses"
+            )
     for split, m in results.get("anger_detector", {}).items():
         out.print(
             f"anger detector on {split.replace('_', ' ')} (n={m['n']}): precision "
