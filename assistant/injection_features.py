@@ -344,6 +344,10 @@ FEATURES: list[tuple[str, float, tuple[str, ...]]] = [
         (
             r"\byou(?:'re| are) now (?:called |named |no longer |free\b|dan\b|unrestricted"
             r"|jailbroken|in \w+ mode\b)",
+            # A bare name ("you are now RefundBot."), not a state ("you are now signed in.").
+            r"\byou(?:'re| are) now (?!(?:\w+(?:ing|ed)|able|ready|done|set|live|online|offline"
+            r"|good|ok|okay|all|back|here|there|in|on|out|up|an?|the|my|your|our)\b)[a-z]\w*"
+            r"(?: \d+)?\s*(?:[.,;:!]|$)",
             r"\bfrom now on,? (?:you|your)\b|\bfrom (?:this moment|this point|today|here)"
             r"(?: on)?,? you (?:will|are|must|shall|should)\b",
             r"\b(?:pretend|imagine) (?:that )?you(?:'re| are| were)?\b",

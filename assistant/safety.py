@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import functools
 import html
 import re
 import unicodedata
@@ -171,26 +172,42 @@ def injection_signals(text: str) -> dict[str, float]:
     return {}  # markup that hides nothing aimed at a model is only markup
 
 
-_SENTENCE = re.compile(r".*?(?:[.!?]+(?=\s|$)\s*|\n|$)", re.S)
+_SENTENCE = re.compile(r".*?(?:[.!?]+(?=\s|$)\s*|\Z)", re.S)
+# A line that starts a block of its own (blank, heading, list item, quote, table, markup,
+# fence); other lines continue the paragraph before them (a soft-wrapped sentence is one).
+_BLOCK = re.compile(r"\s*(?:$|[#>|<`~*+\-\[!]|\d+[.)]\s)")
 
 
-def _scores(text: str) -> list[tuple[str, float]]:
+def sentences(text: str) -> list[str]:
+    """`text` cut into sentences, each with its trailing space; joined, they are `text`."""
+    paragraphs: list[str] = []
+    lines = text.splitlines(keepends=True)
+    for previous, line in zip(["", *lines], lines, strict=False):
+        if paragraphs and not _BLOCK.match(line) and not _BLOCK.match(previous):
+            paragraphs[-1] += line
+        else:
+            paragraphs.append(line)
+    return [s for p in paragraphs for s in _SENTENCE.findall(p) if s]
+
+
+@functools.lru_cache(maxsize=4096)  # the same passages come back turn after turn
+def _scores(text: str) -> tuple[tuple[str, float], ...]:
     """Each sentence of `text` (with its trailing space) and its score. A bare header ("###
     System", "<|im_start|>system") lends its weight to the next sentence; if the two add up,
     both go."""
-    sentences = [s for s in _SENTENCE.findall(text) if s]
-    signals = [injection_signals(s) if s.strip() else {} for s in sentences]
+    parts = sentences(text)
+    signals = [injection_signals(s) if s.strip() else {} for s in parts]
     scores = [sum(found.values()) for found in signals]
     final = list(scores)
     for i, found in enumerate(signals):
-        header = CARRIES & found.keys() and len(fold(sentences[i]).split()) <= 4
+        header = CARRIES & found.keys() and len(fold(parts[i]).split()) <= 4
         if not header or scores[i] >= THRESHOLD:  # flagged alone: it goes, and alone
             continue
-        after = next((j for j in range(i + 1, len(sentences)) if sentences[j].strip()), None)
+        after = next((j for j in range(i + 1, len(parts)) if parts[j].strip()), None)
         if after is not None and scores[after] + max(found.values()) >= THRESHOLD:
             final[after] = max(final[after], scores[after] + max(found.values()))
             final[i] = max(final[i], final[after])
-    return list(zip(sentences, final, strict=True))
+    return tuple(zip(parts, final, strict=True))
 
 
 def injection_score(text: str) -> float:
@@ -306,7 +323,7 @@ def credential_requests(text: str) -> list[str]:
     your password", "enter your card number and CVV"), unless negated ("we will never ask
     you to send your password") or, for card details, on the product's billing page."""
     found = []
-    for sentence in _SENTENCE.findall(fold(text)):
+    for sentence in sentences(fold(text)):
         matches = list(_CREDENTIAL_REQUEST.finditer(sentence))
         if not _IN_PRODUCT.search(sentence):
             matches += _CARD_ENTRY.finditer(sentence)

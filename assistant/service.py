@@ -25,6 +25,7 @@ from assistant.index import LiveIndex
 from assistant.ports import ChatModel, Embedder, Vectors
 from assistant.probes import is_question
 from assistant.retrieval import Filters, Retriever
+from assistant.safety import looks_like_injection, output_problems, site_domains
 from assistant.settings import Settings
 from assistant.streaming import SentenceSink as SentenceSink  # re-exported for the desk
 from assistant.streaming import may_stream, stream_draft
@@ -128,6 +129,11 @@ class SupportAssistant:
             failure = "backend_unavailable"
             draft = ExtractiveComposer().generate(request)
         grounding = check(draft.text, context)
+        # The output check: a draft linking outside the knowledge base or asking for credentials,
+        # or any reply to a message carrying instructions for the assistant, is withheld.
+        blocked = output_problems(grounding.text, knowledge_base_domains(self.index))
+        if looks_like_injection(question):
+            blocked.append("the question carries instructions for the assistant")
         cited = [context[_index_of(c, context)] for c in grounding.citations]
         similarity = (
             float(self.embedder.embed([grounding.text])[0] @ query_vector)
@@ -147,7 +153,7 @@ class SupportAssistant:
         calibration = self.current_calibration()
         threshold = threshold_of(calibration, self.settings)
         confidence = calibration.probability(values)
-        unsure = draft.abstained or not grounding.text or confidence < threshold
+        unsure = draft.abstained or not grounding.text or confidence < threshold or bool(blocked)
         return Answer(
             text=NOT_SURE if unsure else grounding.text,
             citations=[] if unsure else grounding.citations,
@@ -162,10 +168,11 @@ class SupportAssistant:
             features=values,
             related=related(passages) if unsure else [],
             failure=failure,
+            blocked=blocked,
             calibration=calibration.version,
             threshold=threshold,
-            draft=grounding.text,
-            draft_citations=grounding.citations,
+            draft="" if blocked else grounding.text,
+            draft_citations=[] if blocked else grounding.citations,
             latency_ms=(time.perf_counter() - started) * 1000,
         )
 
@@ -238,6 +245,20 @@ def threshold_of(calibration: Calibration, settings: Settings) -> float:
     if settings.confidence_threshold is not None:
         return settings.confidence_threshold
     return calibration.threshold
+
+
+_DOMAINS: dict[str, frozenset[str]] = {}
+
+
+def knowledge_base_domains(index: LiveIndex) -> frozenset[str]:
+    """The domains of the indexed documents' URLs: the only sites a reply may link to. Read
+    once per sync (every sync names a new keyword folder)."""
+    key = f"{index.manifest.path}:{index.manifest.meta().get('keyword_dir', '')}"
+    if key not in _DOMAINS:
+        if len(_DOMAINS) > 16:
+            _DOMAINS.clear()
+        _DOMAINS[key] = site_domains(d.url for d in index.manifest.documents())
+    return _DOMAINS[key]
 
 
 def _index_of(citation: Citation, passages: Sequence[Passage]) -> int:

@@ -118,6 +118,9 @@ class Answer:
     features: dict[str, float] = field(default_factory=dict)
     related: list[Citation] = field(default_factory=list)  # closest articles, when unsure
     failure: str | None = None  # a dependency that failed (e.g. "backend_unavailable")
+    # Why the output check withheld the draft (a link outside the knowledge base, a request for
+    # credentials, a question carrying instructions for the assistant); empty when it did not.
+    blocked: list[str] = field(default_factory=list)
     calibration: str = ""  # version of the calibration that scored it
     threshold: float = 0.0  # the operating point it was held to
     draft: str = ""  # the checked answer before the not-sure substitution (for evaluation)

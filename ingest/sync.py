@@ -1,4 +1,4 @@
-"""The sync pipeline: load → redact → plan → chunk → embed → index → commit → clean up.
+"""The sync pipeline: load → redact → defuse → plan → chunk → embed → index → commit → clean up.
 
 Incremental and safe to interrupt. Vectors and the keyword index for the new state are written
 first; the manifest commit then makes them live in one transaction; leftovers are removed last.
@@ -25,6 +25,7 @@ from assistant.confidence import Calibration
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.manifest import Manifest, ManifestEntry
 from assistant.ports import Embedder, VectorIndex, Vectors
+from assistant.safety import looks_like_injection, strip_injections
 from assistant.settings import Settings
 from assistant.text import RESOLUTION_FIELD
 from assistant.types import Chunk, Document
@@ -130,6 +131,16 @@ def redact_document(document: Document) -> Document:
     )
 
 
+def defuse_document(document: Document) -> Document:
+    """Drop the sentences addressed to a model ("ignore previous instructions…") before
+    anything is indexed: a poisoned article or case never reaches a prompt or a customer."""
+    text = strip_injections(document.text)
+    if text == document.text and not looks_like_injection(document.title):
+        return document
+    title = document.title if not looks_like_injection(document.title) else document.id
+    return replace(document, title=title, text=text + "\n")
+
+
 def plan_sync(
     previous: dict[str, ManifestEntry],
     current: dict[str, str],
@@ -194,7 +205,7 @@ class Indexer:
             loaded = LoadResult(documents=list(documents))
         else:
             loaded = load_sources(paths or self.settings.sources, self.settings.max_file_bytes)
-        by_id = {d.id: redact_document(d) for d in loaded.documents}
+        by_id = {d.id: defuse_document(redact_document(d)) for d in loaded.documents}
         meta = self.manifest.meta()
         signature = _settings_signature(self.settings)
         rebuild = (

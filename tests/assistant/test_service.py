@@ -36,7 +36,7 @@ def test_paraphrased_questions_cite_the_right_source(
     cited = [c.document_id for c in answer.draft_citations]
     assert any(document in d for d in cited), cited
     assert "[1]" in answer.draft and answer.grounded_share == 1.0
-    assert answer.prompt_version == "system@2+answer@2"
+    assert answer.prompt_version == "system@3+answer@3"
     if not answer.needs_handoff:  # shown to the customer: the same text and sources
         assert (answer.text, answer.citations) == (answer.draft, answer.draft_citations)
 

@@ -57,7 +57,7 @@ def test_a_caught_attack_is_cut_out_and_the_help_around_it_kept() -> None:
     for variant in variants():
         if not looks_like_injection(variant["text"]):
             continue
-        text = f"Refunds take 5 days.\n{variant['text']}\nContact support from Settings.\n"
+        text = f"Refunds take 5 days.\n\n{variant['text']}\n\nContact support from Settings.\n"
         kept = strip_injections(text)
         assert kept.startswith("Refunds take 5 days.") and "Contact support" in kept, kept
         assert not looks_like_injection(kept), (variant["text"], kept)
