@@ -8,7 +8,7 @@ below the threshold say so instead of bluffing.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -122,7 +122,8 @@ class SupportAssistant:
             if on_sentence is None or llm is None:
                 draft = self.chat_model.generate(request)
             else:  # each sentence is checked against `context` before it reaches the sink
-                draft = stream_draft(self.chat_model.stream(request), context, on_sentence)
+                shown = may_show(self.index, question)  # the output check, per sentence
+                draft = stream_draft(self.chat_model.stream(request), context, on_sentence, shown)
         except Exception:
             # The model endpoint is down or broken: answer extractively, and let the caller
             # hand the conversation off with this reason.
@@ -259,6 +260,15 @@ def knowledge_base_domains(index: LiveIndex) -> frozenset[str]:
             _DOMAINS.clear()
         _DOMAINS[key] = site_domains(d.url for d in index.manifest.documents())
     return _DOMAINS[key]
+
+
+def may_show(index: LiveIndex, question: str) -> Callable[[str], bool]:
+    """The output check for one streamed sentence; nothing streams in reply to a message that
+    carries instructions for the assistant."""
+    if looks_like_injection(question):
+        return lambda _: False
+    domains = knowledge_base_domains(index)
+    return lambda sentence: not output_problems(sentence, domains)
 
 
 def _index_of(citation: Citation, passages: Sequence[Passage]) -> int:
