@@ -4,6 +4,12 @@ A sentence is supported when most of its meaning-carrying words, and all of its 
 error codes, appear in the cited passage. Markers that point at no retrieved passage are
 removed; a sentence without a marker is attributed to the passage that supports it; an
 unsupported sentence is dropped. Citations are renumbered in order of first use.
+
+The answer is Markdown: a list item or a table row is one claim, and lists and tables are
+joined back as lists and tables. What a passage can support is its `evidence`: an article's or
+FAQ's text, but of a past case only the agent-written resolution — never the customer's words,
+which are another customer's and can carry a planted "solution". A case is cited to customers
+under a neutral title, with its resolution as the snippet.
 """
 
 from __future__ import annotations
@@ -11,17 +17,58 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.safety import strip_injections
-from assistant.text import CODE, content_words, numbers, plain
+from assistant.text import (
+    CASE_NOTE_LEAD,
+    CASE_TITLE,
+    CODE,
+    RESOLUTION_FIELD,
+    case_note,
+    content_words,
+    numbers,
+    plain,
+)
 from assistant.types import Citation, Passage
 
 _MARKER = re.compile(r"\s?\[(\d+)\]")
-_SENTENCE = re.compile(r"(?<=[.!?\]])\s+(?=[A-Z\"'(])")
+_SENTENCE = re.compile(r"(?<=[.!?\]])(?<!\be\.g\.)(?<!\bi\.e\.)\s+(?=[A-Z\"'(])")
 # Our own connective phrases are not claims about the product.
-_LEAD_IN = re.compile(r"^(?:In a similar case[^:]*:|Here's how:|Also,)\s*", re.I)
+_LEAD_IN = re.compile(
+    rf"^(?:In a similar case[^:]*:|{re.escape(CASE_NOTE_LEAD)}|Here's how:|Also,)\s*", re.I
+)
 _ITEM = re.compile(r"\s*(?:[-*+]|\d+[.)])\s")
+_ROW = re.compile(r"\s*\|")  # a Markdown table row
+_RULE = re.compile(r"\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")  # | --- | --- |
 SUPPORT_SHARE = 0.6
+MORE_CHUNKS = 2  # other retrieved chunks of a passage's document an answer may also use
+
+
+def resolution_of(passage: Passage) -> str:
+    """A case's agent-written resolution, from its own metadata field ("" when it has none),
+    cleaned of text addressed to a model like every other passage."""
+    return _clean(str(passage.chunk.metadata.get(RESOLUTION_FIELD) or "")).strip()
+
+
+@lru_cache(maxsize=2048)
+def _clean(text: str) -> str:
+    return strip_injections(text)
+
+
+def more_chunks(passage: Passage) -> list[tuple[str, str]]:
+    """(heading, text) of the document's other retrieved chunks, cleaned of injections as the
+    passage's own text was when it was widened."""
+    chunks = [(c.section, _clean(c.text).strip()) for c in passage.more[:MORE_CHUNKS]]
+    return [(section, text) for section, text in chunks if text]
+
+
+def evidence(passage: Passage) -> str:
+    """What a claim citing `passage` may rest on."""
+    if passage.kind == "case":
+        return resolution_of(passage)
+    extra = [text for _, text in more_chunks(passage) if text not in passage.text]
+    return "\n\n".join([passage.title, passage.text, *extra])
 
 
 @dataclass(frozen=True)
@@ -35,7 +82,9 @@ class Grounding:
 
 def supports(claim: str, passage: Passage) -> bool:
     words = set(content_words(claim))
-    source = passage.text + " " + passage.title
+    source = evidence(passage)
+    if not source:
+        return False
     if not words:
         return True
     present = set(content_words(source))
@@ -47,8 +96,26 @@ def supports(claim: str, passage: Passage) -> bool:
 
 
 def snippet(passage: Passage, size: int = 220) -> str:
-    text = plain(strip_injections(passage.chunk.text))
+    if passage.kind == "case":  # the resolution, as told to other customers; never the problem
+        text = " ".join(case_note(resolution_of(passage)))
+    else:
+        text = plain(strip_injections(passage.chunk.text))
     return text if len(text) <= size else text[: size - 1].rsplit(" ", 1)[0] + "…"
+
+
+def citation(n: int, passage: Passage) -> Citation:
+    """How a passage is cited; a past case by a neutral title, never its customer's subject."""
+    if passage.kind == "case":
+        return Citation(n, passage.document_id, CASE_TITLE, "", "", "case", snippet(passage))
+    return Citation(
+        n,
+        passage.document_id,
+        passage.title,
+        passage.url,
+        passage.chunk.section,
+        passage.kind,
+        snippet(passage),
+    )
 
 
 def check(text: str, passages: Sequence[Passage], drop_unsupported: bool = True) -> Grounding:
@@ -62,24 +129,26 @@ def check(text: str, passages: Sequence[Passage], drop_unsupported: bool = True)
         claim_text = claim_text[len(prefix) :]
         if not claim_text:
             continue
-        if claim_text.endswith(":"):
+        if claim_text.endswith(":") or _RULE.match(claim_text):
             kept.append(((prefix + claim_text).strip(), starts_line))  # connective, not a claim
             continue
-        if len(content_words(claim_text)) < 2:
+        if len(content_words(claim_text)) < 2 and not _ROW.match(claim_text):
             continue  # a fragment ("[HACKED]", "Doc 1") carries no checkable information
         claims += 1
         cited = [int(n) for n in _MARKER.findall(raw) if int(n) in valid]
         backing = [n for n in cited if supports(claim_text, passages[n - 1])]
         if not backing:
             backing = [n for n in valid if supports(claim_text, passages[n - 1])][:1]
-            if backing and _ITEM.match(claim_text):
-                backing = []  # a step of a cited list: supported, and the list carries the marker
+            if backing and (_ITEM.match(claim_text) or _ROW.match(claim_text)):
+                # A step of a cited list, a row of a cited table: supported, and the list or
+                # the table carries the marker.
                 supported += 1
                 kept.append((claim_text, starts_line))
                 continue
         if backing:
             supported += 1
-            kept.append((prefix + claim_text + "".join(f" [{n}]" for n in backing), starts_line))
+            markers = "".join(f" [{n}]" for n in backing)
+            kept.append((_marked(prefix + claim_text, markers), starts_line))
         elif not drop_unsupported:
             kept.append((prefix + claim_text, starts_line))
     body = _join(kept)
@@ -88,22 +157,26 @@ def check(text: str, passages: Sequence[Passage], drop_unsupported: bool = True)
     for n in (int(m) for m in _MARKER.findall(body)):
         order.setdefault(n, len(order) + 1)
     body = _MARKER.sub(lambda m: f" [{order[int(m.group(1))]}]", body)
-    citations = [
-        Citation(new, p.document_id, p.title, p.url, p.chunk.section, p.kind, snippet(p))
-        for old, new in order.items()
-        for p in [passages[old - 1]]
-    ]
+    citations = [citation(new, passages[old - 1]) for old, new in order.items()]
     share = supported / claims if claims else 1.0
     return Grounding(body, citations, share, claims, claims - supported)
 
 
+def _marked(claim: str, markers: str) -> str:
+    """A table row keeps its markers inside its last cell, where Markdown shows them."""
+    if _ROW.match(claim) and claim.rstrip().endswith("|"):
+        return claim.rstrip()[:-1].rstrip() + markers + " |"
+    return claim + markers
+
+
 def _claims(text: str) -> list[tuple[str, bool]]:
-    """(claim, starts a line): a list item is one claim; prose is split into sentences."""
+    """(claim, starts a line): a list item or a table row is one claim; prose is split into
+    sentences."""
     out: list[tuple[str, bool]] = []
     for line in text.split("\n"):
         if not line.strip():
             continue
-        if _ITEM.match(line):
+        if _ITEM.match(line) or _ROW.match(line):
             out.append((line.strip(), True))
         else:
             out.extend((s, i == 0) for i, s in enumerate(_SENTENCE.split(line.strip())))
@@ -115,10 +188,12 @@ def _join(parts: list[tuple[str, bool]]) -> str:
     for part, starts_line in parts:
         if not text:
             text = part
-        elif not starts_line:
+        elif not starts_line and not (_ITEM.match(previous) or _ROW.match(previous)):
             text += " " + part
-        elif _ITEM.match(part) and (_ITEM.match(previous) or previous.endswith(":")):
-            text += "\n" + part  # the next step of the same list
+        elif (_ITEM.match(part) and _ITEM.match(previous)) or (
+            _ROW.match(part) and _ROW.match(previous)
+        ):
+            text += "\n" + part  # the next step of the same list, the next row of the table
         else:
             text += "\n\n" + part
         previous = part

@@ -343,3 +343,114 @@ def split_sentences(text: str) -> list[str]:
 def plain(text: str) -> str:
     """Markdown emphasis and code ticks removed, whitespace collapsed."""
     return re.sub(r"\s+", " ", re.sub(r"\*\*|__|`", "", text)).strip()
+
+
+# --- past cases ----------------------------------------------------------------------------
+
+# A resolved case reaches an answer only through what the agent wrote about how it was solved,
+# kept apart from the customer's words end to end: the loader puts it in this metadata field,
+# chunking copies it onto the case's chunks, and answers, grounding and snippets read it there.
+RESOLUTION_FIELD = "resolution"
+CASE_TITLE = "Resolved support case"  # what a customer sees of another customer's case
+CASE_NOTE_LEAD = "Other customers fixed this as follows:"
+CASE_NOTE_SENTENCES = 3
+
+# A sentence about that one customer, not about the fix: a redacted name or number, an address,
+# a date, a particular person, an identity check, a favour or exception that is not policy, or
+# what we did internally. Another customer is never told it.
+_ABOUT_THAT_CUSTOMER = re.compile(
+    r"\[[A-Z_]+\]|@|https?://|www\.|\b\d{4}-\d{2}-\d{2}\b"
+    r"|\b\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b"
+    r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* \d{1,2}\b"
+    r"|\bID (?:photo|card|document)s?\b|\bphoto ID\b"
+    r"|(?i:\b(?:identity|passport|driving licen[cs]e|goodwill"
+    r"|one-off|one-time|as an exception|courtesy|internal ticket|feedback|post-incident)\b)"
+)
+_OBJECT = (
+    r"(?i:for|to|with|from|by|on|at|asked|told|helped|gave|sent|showed|reminded|advised|pointed"
+    r"|emailed|called|contacted|refunded|charged|let)"
+)
+_THE_CUSTOMER = r"\b([Tt])he (?:[A-Z]\w+ )?customer"
+_NOT_A_PERSON = r"(?! (?:record|records|list|field|data|details|contact|contacts|name|portal)\b)"
+_THEY_VERB = re.compile(
+    rf"(?:{_THE_CUSTOMER}|\b(C)ustomer){_NOT_A_PERSON}((?: now| still| also| then| no longer)?)"
+    r"(?: (\w+(?:n't)?))?"
+)
+_PERSON: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"(?<![Tt]he )\b[Cc]ustomer (told|advised|given|shown|offered|reminded)\b"),
+        r"they were \1",
+    ),
+    (re.compile(_THE_CUSTOMER + r"'s(?= to\b|[.,;])"), r"\1heirs"),
+    (re.compile(_THE_CUSTOMER + r"'s\b"), r"\1heir"),
+    (re.compile(r"^Customer's\b"), "Their"),
+    (re.compile(rf"\b({_OBJECT}) the customer\b{_NOT_A_PERSON}"), r"\1 them"),
+]
+_PLURAL = {
+    "was": "were",
+    "has": "have",
+    "is": "are",
+    "does": "do",
+    "doesn't": "don't",
+    "wasn't": "weren't",
+    "hasn't": "haven't",
+    "isn't": "aren't",
+}
+
+
+def _plural_verb(word: str) -> str:
+    """The verb as "they" says it: "forwards" → "forward", "was" → "were", "reconnected" as is."""
+    if word in _PLURAL:
+        return _PLURAL[word]
+    for singular, plural in (("ies", "y"), ("ches", "ch"), ("shes", "sh"), ("sses", "ss")):
+        if word.endswith(singular):
+            return word[: -len(singular)] + plural
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+_PRONOUN = re.compile(
+    r"\b(he|she|his|him|her)\b(?:( )(was|is|has|does|wasn't|isn't|hasn't|doesn't)\b)?", re.I
+)
+_OBJECT_NEXT = re.compile(r"\s+(?:a|an|the|to|in|on|at|with|for|and|as|so)\b|\W*$")
+
+
+def _pronoun(match: re.Match[str]) -> str:
+    """One person of that case ("she was", "his") becomes anyone ("they were", "their")."""
+    word = match.group(1)
+    lower = word.lower()
+    if lower == "her":
+        new = "them" if _OBJECT_NEXT.match(match.string, match.end(1)) else "their"
+    else:
+        new = {"he": "they", "she": "they", "his": "their", "him": "them"}[lower]
+    if match.group(3):
+        new += " " + _PLURAL[match.group(3).lower()]
+    return new.capitalize() if word[0].isupper() else new
+
+
+def _they(match: re.Match[str]) -> str:
+    initial = match.group(1) or match.group(2)
+    pronoun = "They" if initial in "TC" and (match.group(2) or initial == "T") else "they"
+    verb = match.group(4)
+    return pronoun + match.group(3) + (f" {_plural_verb(verb)}" if verb else "")
+
+
+def case_note(resolution: str) -> list[str]:
+    """The sentences of an agent's resolution that another customer may read, in the plural
+    ("they reconnected", not "the customer reconnected"); empty when the case was mostly about
+    that customer."""
+    kept: list[str] = []
+    private = 0
+    for sentence in split_sentences(plain(resolution)):
+        if _ABOUT_THAT_CUSTOMER.search(sentence):
+            private += 1
+            continue
+        for pattern, replacement in _PERSON:
+            sentence = pattern.sub(replacement, sentence)
+        sentence = _THEY_VERB.sub(_they, sentence)
+        sentence = _PRONOUN.sub(_pronoun, sentence)
+        kept.append(sentence[:1].upper() + sentence[1:])
+    # A case that was mostly about that customer (an exception, an identity check) is no
+    # pattern for others: what is left of it would be a fix out of its context.
+    return kept[:CASE_NOTE_SENTENCES] if len(kept) > private else []

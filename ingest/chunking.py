@@ -3,8 +3,9 @@
 Articles are split on headings; each chunk keeps its heading path as `section`. Blocks (a list
 of steps, a code block, a table, a paragraph) are packed whole and only cut when a single block
 is larger than a chunk, with a small overlap between the pieces. An FAQ pair is one chunk; a
-case is one chunk of problem + resolution. Chunk ids hash the content, so an unchanged chunk
-keeps its id (and its vector) across syncs.
+case is one chunk of problem + resolution (both searched), whose metadata carries the
+agent-written resolution on its own: the only part of a case an answer may quote. Chunk ids
+hash the content, so an unchanged chunk keeps its id (and its vector) across syncs.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 
-from assistant.text import SENTENCE_END, Block, parse_blocks
+from assistant.text import RESOLUTION_FIELD, SENTENCE_END, Block, parse_blocks
 from assistant.types import Chunk, Document
 
 CHUNKER_VERSION = "1"
@@ -123,8 +124,10 @@ def _article_parts(
 def _case_parts(
     document: Document, max_tokens: int, count: TokenCounter
 ) -> Iterator[tuple[str, str]]:
-    parts = dict(re.findall(r"^## (\w+)\n\n(.*?)(?=^## |\Z)", document.text, re.S | re.M))
-    problem, resolution = parts.get("Problem", "").strip(), parts.get("Resolution", "").strip()
+    # The problem as the loader wrote it (up to its own "## Resolution"), and the resolution
+    # from its metadata field: a heading typed by the customer cannot move the boundary.
+    problem = document.text.split("## Problem", 1)[-1].rsplit("\n## Resolution\n", 1)[0].strip()
+    resolution = str(document.metadata.get(RESOLUTION_FIELD) or "").strip()
     budget = max(32, max_tokens - count(document.title) - 2)
     resolution_text = f"Resolution: {resolution}"
     room = budget - count(resolution_text) - 4

@@ -1,10 +1,18 @@
-"""The default `ChatModel`: composes a short reply from the best sentences of the passages.
+"""The default `ChatModel`: composes a short Markdown reply from one source section.
 
-No model, instant, deterministic. It picks the passage sentences (or whole step lists, the
-matching table row, or a FAQ answer or a resolved case's resolution, whole) that best cover
-the question, preferring more of the best passage over more sources, keeps each one's
-citation, and abstains when nothing in the passages shares meaning-carrying words with the
-question. Every sentence it writes is copied from a cited passage, so it cannot invent a fact.
+No model, instant, deterministic. An answer follows one source section: an article's text under
+one heading, one FAQ answer, or one past case's resolution. Sentences spliced from several
+sources read as fragments and can contradict each other (the fix for BANK-205 is not the fix for
+BANK-102), so another section joins only when the question has a part the first leaves open, and
+only when the two agree: same error code, platform and plan. A passage that names only other
+error codes or platforms than the question is not used at all.
+
+Structure is kept: numbered steps stay a numbered list, bullets stay bullets, table rows stay a
+Markdown table under their header. Past cases speak only through their agent-written resolution
+(the chunk's `resolution` field, never the customer's words), as a note about how other customers
+fixed it, and never alone when an article or FAQ covers the question. Every sentence is copied
+from a cited passage, so the composer cannot invent a fact; it abstains when nothing shares
+meaning-carrying words with the question.
 """
 
 from __future__ import annotations
@@ -13,129 +21,27 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from assistant.text import (
-    CODE,
-    Block,
-    content_words,
-    expand,
-    parse_blocks,
-    plain,
-    split_sentences,
-)
+from assistant.backends.extractive_units import Unit, headings, sentences, units_of
+from assistant.text import CASE_NOTE_LEAD, CODE, content_words, expand
 from assistant.types import Draft, GenerationRequest, Message, Passage
 
 MAX_WORDS = 110  # prose words in a reply, besides a step list
-MAX_UNITS = 5
-FAQ_WHOLE = True
-SUPPORT_RATIO = 0.45  # a unit joins the lead when it scores this share of the lead's score
-OTHER_RATIO = 0.65  # …and this share when it is one more whole FAQ answer or case
+MAX_UNITS = 5  # sentences, bullets, lists and tables
+MAX_ROWS = 8  # rows of a table
+SUPPORT_RATIO = 0.45  # a unit of the lead's section joins when it scores this share of the lead
+OTHER_RATIO = 0.65  # a unit of another section, answering another part, needs this share
+FIRST_PASSAGE = 0.3  # the first passage's best section leads when worth this share of the best
+OPEN_PART = 1.0  # what a unit must add to the question's words covered to answer another part
+COVERS = 0.5  # an article or FAQ scoring this share of the best case note answers instead
 HEADER = 0.5  # a FAQ answer or a case resolution matches the question it answers, at this weight
-SAME_PASSAGE = 1.0  # preference for more of the lead's passage over other passages
+SAME_SECTION = 1.0  # preference for more of the lead's section over other sections
+MAX_SECTIONS = 2  # sections one answer draws on: a second only for a second part of the question
+PRIMARY = 1.5  # preference for the section retrieval found over the document's other sections
+EXTRA_COVERAGE = 0.25  # a section's worth: its best unit, and this share of what the rest add
 _PASSAGE_PRIOR = (0.35, 0.15, 0.05)
-CASE_RESOLUTION = "\n\nResolution: "  # how ingest/chunking.py joins a case's two parts
 
 
-@dataclass(frozen=True)
-class Unit:
-    passage: int  # 1-based citation number
-    position: int
-    kind: str  # sentence | list | row | answer (a FAQ answer or a case resolution, whole)
-    text: str
-    intro: bool = False  # a sentence that ends with ":" and introduces the next block
-
-
-def _table_rows(block: Block) -> list[str]:
-    rows = [
-        [c.strip() for c in line.strip().strip("|").split("|")] for line in block.text.splitlines()
-    ]
-    rows = [r for r in rows if not all(re.fullmatch(r":?-+:?", c) or not c for c in r)]
-    if len(rows) < 2:
-        return []
-    header, body = rows[0], rows[1:]
-    out = []
-    for row in body:
-        pairs = [f"{h}: {v}" for h, v in zip(header[1:], row[1:], strict=False) if v]
-        out.append(f"{row[0]} — " + "; ".join(pairs) if pairs else row[0])
-    return out
-
-
-def list_items(text: str) -> list[str]:
-    """One line per item: hard-wrapped continuation lines are joined to their item."""
-    items: list[str] = []
-    for line in text.splitlines():
-        if re.match(r"\s*(?:[-*+]|\d+[.)])\s", line) or not items:
-            items.append(plain(line) if not line.startswith(" ") else "  " + plain(line))
-        elif line.strip():
-            items[-1] += " " + plain(line)
-    return items
-
-
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
-
-
-def informative(text: str) -> bool:
-    """Questions, link lists and title-like fragments are not answers."""
-    if text.rstrip().endswith("?") or len(text.split()) < 4:
-        return False
-    return len(_LINK.sub("", text).split()) >= 4
-
-
-def units_of(passage: Passage, number: int) -> list[Unit]:
-    return [u for u in _all_units(passage, number) if u.kind == "list" or informative(u.text)]
-
-
-_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|approx|incl)\.$", re.I)
-
-
-def sentences(text: str) -> list[str]:
-    """Sentences, without splitting after an abbreviation ("e.g.") and with a question kept
-    together with the sentence that answers it ("Changed your mind within 30 days? Email …")."""
-    out: list[str] = []
-    join = False
-    for sentence in split_sentences(text):
-        if join and out:
-            out[-1] += " " + sentence
-        else:
-            out.append(sentence)
-        join = bool(_ABBREVIATION.search(sentence)) or sentence.endswith("?")
-    return out
-
-
-def _all_units(passage: Passage, number: int) -> list[Unit]:
-    units: list[Unit] = []
-    text = passage.text
-    if passage.kind == "case":  # quote how it was solved, never the customer's own words
-        # A resolution is short (the cause, then the fix): like a FAQ answer, it is kept whole.
-        # The agent's resolution is the chunk's *last* part: a customer can type "Resolution:"
-        # into the problem, and a piece of a long case without the marker quotes nothing.
-        parts = text.rsplit(CASE_RESOLUTION, 1)
-        resolution = plain(parts[1]) if len(parts) == 2 else ""
-        return [Unit(number, 0, "answer", resolution)] if resolution else []
-    if passage.kind == "faq" and FAQ_WHOLE:  # a curated answer: short, and best kept whole
-        return [Unit(number, 0, "answer", plain(passage.chunk.text))]
-    for block in parse_blocks(re.sub(r"(?m)^>\s?", "", text)):
-        if block.kind == "list":
-            # Numbered steps are only useful whole; bullets are separate facts. One block may
-            # hold both (a bullet list, a blank line, then the steps).
-            steps: list[str] = []
-            for item in [*list_items(block.text), ""]:
-                if item[:1].isdigit():
-                    steps.append(item)
-                    continue
-                if steps:
-                    units.append(Unit(number, len(units), "list", "\n".join(steps)))
-                    steps = []
-                if item:
-                    units.append(Unit(number, len(units), "sentence", plain(item.lstrip("-*+ "))))
-        elif block.kind == "table":
-            units.extend(Unit(number, len(units), "row", r) for r in _table_rows(block))
-        elif block.kind == "paragraph":
-            for sentence in sentences(plain(block.text)):
-                units.append(
-                    Unit(number, len(units), "sentence", sentence, intro=sentence.endswith(":"))
-                )
-    return units
-
+# --- what the question asks, and what agrees with it ---------------------------------------
 
 # What kind of answer a question asks for, and the sign of it in a sentence.
 _INTENTS = (
@@ -145,7 +51,11 @@ _INTENTS = (
         re.compile(r"[$€£]\s?\d"),
     ),
     (
-        re.compile(r"\bhow (?:long|soon|often)\b|\bwhen\b|\bdeadline|\bexpire", re.I),
+        re.compile(
+            r"\bhow (?:long|soon|often)\b|^when\b|\bwhen (?:do|does|did|will|is|are|can|should)\b"
+            r"|\bdeadline|\bexpire",
+            re.I,
+        ),
         "<time>",
         re.compile(r"\b\d+\s?(?:-\s?)?(?:day|hour|minute|week|month|year|business day)s?\b", re.I),
     ),
@@ -159,6 +69,45 @@ _INTENTS = (
     ),
 )
 _META = re.compile(r"\bthis (?:article|guide|page)\b|\bsee (?:below|above)\b", re.I)
+_NAVIGATION = re.compile(r"(?:^|> )(?:related|see also|further reading|more help)\b[^>]*$", re.I)
+_PLATFORM = {  # operating systems, and identity providers (a fix for one is not for another)
+    "ios": "ios",
+    "iphone": "ios",
+    "ipad": "ios",
+    "android": "android",
+    "okta": "okta",
+    "entra": "entra",
+    "azure": "entra",
+}
+_PLANS = ("Free", "Starter", "Pro", "Business", "Enterprise")
+_PLAN = re.compile(rf"\b({'|'.join(_PLANS)})\b")
+_STEPS = "<list>"
+
+
+@dataclass(frozen=True)
+class Facets:
+    """What a text is specifically about: the things two texts must not disagree on."""
+
+    codes: frozenset[str]
+    platforms: frozenset[str]
+    plans: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str) -> Facets:
+        words = re.findall(r"[a-z]+", text.lower())
+        return cls(
+            frozenset(CODE.findall(text)),
+            frozenset(_PLATFORM[w] for w in words if w in _PLATFORM),
+            frozenset(_PLAN.findall(text)),
+        )
+
+    def contradicts(self, other: Facets, plans: bool = False) -> bool:
+        """Both name error codes (or platforms) and none in common; or, with `plans`, each is
+        about one plan, and not the same one. Texts naming several plans usually compare them."""
+        pairs = [(self.codes, other.codes), (self.platforms, other.platforms)]
+        if any(a and b and not a & b for a, b in pairs):
+            return True
+        return plans and len(self.plans) == len(other.plans) == 1 and self.plans != other.plans
 
 
 def _weights(query: str) -> dict[str, float]:
@@ -170,6 +119,8 @@ def _weights(query: str) -> dict[str, float]:
     for asks, token, _ in _INTENTS:
         if asks.search(query):
             weights[token] = 1.5
+    if "<steps>" in weights:
+        weights[_STEPS] = 1.0  # …and a list of steps answers it better than a path alone
     return weights
 
 
@@ -182,14 +133,14 @@ def score(unit: Unit, weights: dict[str, float], context: set[str]) -> float:
     present = set(words) | _signals(unit.text)
     overlap = sum(w for t, w in weights.items() if t in present)
     topical = sum(w for t, w in weights.items() if t in context and t not in present)
-    if unit.kind == "answer":  # a FAQ's or a case's answer also matches by what it answers
+    if unit.kind in {"answer", "note"}:  # a FAQ's or a case's answer also matches by its question
         overlap, topical = overlap + HEADER * topical, 0.0
     if overlap == 0:
         return 0.0
     topical *= 0.3
     # Long units match more words by chance: discount beyond a sentence's usual length.
     length = 1.0 + 0.015 * max(0, len(words) - 20)
-    if unit.kind == "list" and "<steps>" not in weights:
+    if unit.kind == "steps" and "<steps>" not in weights:
         length *= 1.5  # a list of steps answers "how do I"; otherwise it is mostly noise
     prior = _PASSAGE_PRIOR[unit.passage - 1] if unit.passage <= len(_PASSAGE_PRIOR) else 0.0
     position = 0.1 if unit.position == 0 else 0.0
@@ -202,102 +153,283 @@ def _similar(a: str, b: str) -> bool:
     return bool(x and y) and len(x & y) / len(x | y) > 0.6
 
 
+# --- composing -----------------------------------------------------------------------------
+
+
 def compose(question: str, passages: Sequence[Passage]) -> Draft:
     weights = _weights(question)
     if not weights or not passages:
         return Draft("", abstained=True)
+    asked = Facets.of(question)
     scored: list[tuple[float, Unit]] = []
-    by_passage: dict[int, list[Unit]] = {}
+    by_section: dict[tuple[int, int], list[Unit]] = {}
+    facets: dict[tuple[int, int], Facets] = {}
     for number, passage in enumerate(passages, start=1):
-        context = set(content_words(f"{passage.title} {passage.chunk.section}"))
-        units = units_of(passage, number)
-        by_passage[number] = units
-        scored.extend((score(u, weights, context), u) for u in units)
-    scored = [(s, u) for s, u in scored if s > 0]
+        for unit in units_of(passage, number):
+            by_section.setdefault(unit.where, []).append(unit)
+        for where, heading in headings(passage, number).items():
+            members = by_section.get(where, [])
+            facets[where] = _section_facets(heading, members)
+            if asked.contradicts(facets[where]) or _NAVIGATION.search(heading):
+                continue  # about another error code or platform than asked; or a link list
+            context = set(content_words(f"{passage.title} {heading}"))
+            for unit in members:
+                value = score(unit, weights, context)
+                if value > 0 and not asked.contradicts(Facets.of(unit.text)):
+                    scored.append((value, unit))
     if not scored:
         return Draft("", abstained=True)
     scored.sort(key=lambda su: (-su[0], su[1].passage, su[1].position))
-    best = scored[0][0]
-    first_passage = [su for su in scored if su[1].passage == 1]
-    lead_score, lead = (
-        first_passage[0] if first_passage and first_passage[0][0] >= 0.6 * best else scored[0]
-    )
+    where, reserved = _lead_section(scored, weights, passages)
+    lead_score, lead = next(su for su in scored if su[1].where == where)
+    chosen = Chosen(by_section, weights)
+    chosen.take(lead)
+    # More of the lead's own section first: one source reads as one answer.
+    for s, unit in scored:
+        if unit.where == where and s + SAME_SECTION >= SUPPORT_RATIO * lead_score:
+            chosen.consider(unit)
+    # A past case that matched best, when an article covers the question: after it, as a note.
+    if (
+        reserved is not None
+        and not facets[where].contradicts(Facets.of(reserved.text), plans=True)
+        and _related(chosen.units, reserved, weights)
+    ):
+        chosen.take(reserved)
+    # Another section only for a part of the question the answer leaves open, and only when it
+    # agrees with the lead's section.
+    for s, unit in scored:
+        if s < OTHER_RATIO * lead_score or unit.where in chosen.sections:
+            continue
+        if unit.kind == "note" and (
+            chosen.notes if lead.kind != "note" else len(chosen.notes) >= 2
+        ):
+            continue  # a note after an article: one case; a note alone: two that agree
+        if unit.kind == "note" and lead.kind == "note":
+            agrees = not facets[where].contradicts(Facets.of(unit.text), plans=True)
+            if agrees and _novel(chosen.units, unit) and _related(chosen.units, unit, weights):
+                chosen.consider(unit)
+            continue
+        if unit.kind != "note" and len(chosen.sections - chosen.notes) >= MAX_SECTIONS:
+            continue
+        if facets[where].contradicts(Facets.of(unit.text), plans=True):
+            continue
+        if (
+            unit.passage != lead.passage
+            and (s < lead_score or unit.kind == "note")
+            and not _related(chosen.units, unit, weights)
+        ):
+            continue  # another source about something else: only an article at least as strong
+        if chosen.open_part(unit):
+            chosen.consider(unit)
+    # The other rows of a table the answer shows: a table is read whole, like steps.
+    for s, unit in scored:
+        if unit.kind == "row" and s >= SUPPORT_RATIO * lead_score and chosen.has_table(unit):
+            chosen.consider(unit)
+    return Draft(render(chosen.units))
 
-    chosen: list[Unit] = []
-    words = 0
 
-    def take(unit: Unit) -> None:
-        nonlocal words
-        siblings = {u.position: u for u in by_passage[unit.passage]}
+def _lead_section(
+    scored: list[tuple[float, Unit]], weights: dict[str, float], passages: Sequence[Passage]
+) -> tuple[tuple[int, int], Unit | None]:
+    """The section the answer follows, and a past case's note to add after it.
+
+    A section is worth its best unit plus part of what its other units add to the question's
+    words. The first passage's best section leads when nearly as good as the best; an article's
+    or FAQ's when it covers the question nearly as well as a past case, and is about the same
+    thing, whose note then follows.
+    """
+    members: dict[tuple[int, int], list[tuple[float, Unit]]] = {}
+    for s, unit in scored:
+        members.setdefault(unit.where, []).append((s, unit))
+
+    def value(where: tuple[int, int]) -> float:
+        units = members[where]
+        extra = _covered(weights, [u for _, u in units]) - _covered(weights, [units[0][1]])
+        # the section retrieval found, rather than the article's other sections
+        found = where[1] == 0 and passages[where[0] - 1].kind == "article"
+        return units[0][0] + EXTRA_COVERAGE * extra + (PRIMARY if found else 0.0)
+
+    values = {where: value(where) for where in members}
+    ranked = sorted(values, key=lambda w: (-values[w], w))
+    lead = ranked[0]
+    first = [w for w in ranked if w[0] == 1]
+    if first and values[first[0]] >= FIRST_PASSAGE * values[lead]:
+        lead = first[0]
+    note = members[lead][0][1]
+    if note.kind == "note":
+        ours = [w for w in ranked if members[w][0][1].kind != "note"]
+        if (
+            ours
+            and values[ours[0]] >= COVERS * values[lead]
+            and _related([u for _, u in members[ours[0]]], note, weights)
+        ):
+            return ours[0], note
+    return lead, None
+
+
+def _terms(units: Sequence[Unit]) -> set[str]:
+    text = " ".join(u.text for u in units)
+    steps = {_STEPS} if any(u.kind == "steps" for u in units) else set()
+    return set(content_words(text)) | _signals(text) | steps
+
+
+def _novel(units: Sequence[Unit], unit: Unit) -> bool:
+    """Whether most of what `unit` says is not said already (another case told the same way)."""
+    words = set(content_words(unit.text))
+    return len(words - set(content_words(" ".join(u.text for u in units)))) >= 0.5 * len(words)
+
+
+def _related(units: Sequence[Unit], unit: Unit, weights: dict[str, float]) -> bool:
+    """Whether another source's `unit` is about the same thing as the answer so far: they share
+    a word besides the question's own and the plans' names ("plan limits" asks about API rate
+    limits and invoice limits alike; those are two answers, not one)."""
+    plans = {p.lower() for p in _PLANS}
+    shared = set(content_words(" ".join(u.text for u in units))) & set(content_words(unit.text))
+    return bool(shared - {t for t, w in weights.items() if w >= 1.0} - plans)
+
+
+def _covered(weights: dict[str, float], units: Sequence[Unit]) -> float:
+    """How much of what the customer asked (their own words, the kind of answer) `units` say."""
+    terms = _terms(units)
+    return sum(w for t, w in weights.items() if t in terms and w >= 1.0)
+
+
+def _section_facets(heading: str, units: Sequence[Unit]) -> Facets:
+    """A section is about the error codes its heading names; without any, those its text names."""
+    named = Facets.of(heading)
+    text = Facets.of(" ".join(u.text for u in units))
+    return Facets(named.codes or text.codes, named.platforms or text.platforms, text.plans)
+
+
+class Chosen:
+    """The units of the answer so far, within the length limits."""
+
+    def __init__(
+        self, by_section: dict[tuple[int, int], list[Unit]], weights: dict[str, float]
+    ) -> None:
+        self.by_section = by_section
+        self.weights = weights
+        self.units: list[Unit] = []
+        self.words = 0
+
+    @property
+    def sections(self) -> set[tuple[int, int]]:
+        return {u.where for u in self.units}
+
+    def has_table(self, row: Unit) -> bool:
+        return any(
+            u.kind == "row" and (u.where, u.block) == (row.where, row.block) for u in self.units
+        )
+
+    @property
+    def notes(self) -> set[tuple[int, int]]:
+        return {u.where for u in self.units if u.kind == "note"}
+
+    def take(self, unit: Unit) -> None:
+        siblings = {u.position: u for u in self.by_section[unit.where]}
         after, before = siblings.get(unit.position + 1), siblings.get(unit.position - 1)
         group = [unit]
         if unit.intro and after is not None:
             group.append(after)  # the steps the sentence introduces
-        elif unit.kind == "list" and before is not None and before.intro:
+        elif unit.kind in {"steps", "bullet", "row"} and before is not None and before.intro:
             group.insert(0, before)
         for member in group:
-            if member not in chosen:
-                chosen.append(member)
-                words += 0 if member.kind == "list" else len(member.text.split())
+            if member not in self.units:
+                self.units.append(member)
+                self.words += _size(member)
 
-    take(lead)
-    # The rest, with the lead's own passage preferred: one source reads as one answer, and
-    # the passage that answers best usually holds the other facts the question asks for.
-    rest = sorted(
-        ((s + (SAME_PASSAGE if u.passage == lead.passage else 0.0), u) for s, u in scored),
-        key=lambda su: (-su[0], su[1].passage, su[1].position),
-    )
-    for s, unit in rest:
-        if len(chosen) >= MAX_UNITS or s < SUPPORT_RATIO * lead_score:
-            break
-        if (
-            unit.kind == "answer"
-            and s < OTHER_RATIO * lead_score
-            and all(c.passage != unit.passage for c in chosen)
-        ):
-            continue  # another whole FAQ answer or case: only when nearly as relevant as the lead
-        if unit in chosen or any(_similar(unit.text, c.text) for c in chosen):
-            continue
-        if unit.kind == "list" and any(c.kind == "list" for c in chosen):
-            continue
-        size = 0 if unit.kind == "list" else len(unit.text.split())
-        if words + size > MAX_WORDS:
-            continue
-        take(unit)
-    return Draft(render(chosen, passages))
+    def consider(self, unit: Unit) -> None:
+        rows = sum(u.kind == "row" for u in self.units)
+        if unit.kind == "row" and self.has_table(unit):
+            if rows >= MAX_ROWS:
+                return  # a table the answer shows counts as one unit, up to a size
+        elif len(self.units) - max(rows - 1, 0) >= MAX_UNITS or unit in self.units:
+            return
+        if any(_similar(unit.text, c.text) for c in self.units if c.kind != "row"):
+            return  # rows of a table are alike by design
+        if unit.kind == "steps" and any(c.kind == "steps" for c in self.units):
+            return
+        if self.words + _size(unit) > MAX_WORDS:
+            return
+        self.take(unit)
+
+    def open_part(self, unit: Unit) -> bool:
+        """Whether `unit` answers a part of the question the chosen units leave open: words the
+        customer used (not our synonyms), or the kind of answer asked for (a price, a time,
+        steps), that nothing chosen has."""
+        gain = _covered(self.weights, [*self.units, unit]) - _covered(self.weights, self.units)
+        return gain >= OPEN_PART
 
 
-def render(units: Sequence[Unit], passages: Sequence[Passage]) -> str:
-    # Keep each passage's units together and in their original order: it reads like prose.
-    order = {u.passage: i for i, u in reversed(list(enumerate(units)))}
-    units = sorted(units, key=lambda u: (order[u.passage], u.position))
-    parts: list[str] = []
+def _size(unit: Unit) -> int:
+    """Prose words: a list of steps is kept whole, and a note has its own few sentences."""
+    return 0 if unit.kind in {"steps", "note"} else len(unit.text.split())
+
+
+def render(units: Sequence[Unit]) -> str:
+    """Markdown: the lead's section first, each section's units in their original order; steps
+    as a numbered list, bullets as a list, rows as a table under their header, a case as a note."""
+    order = {u.where: i for i, u in reversed(list(enumerate(units)))}
+    units = sorted(units, key=lambda u: (u.kind == "note", order[u.where], u.position))
+    blocks: list[list[str]] = []  # each a paragraph, a list or a table, as lines
+    previous: Unit | None = None
     for unit in units:
         marker = f"[{unit.passage}]"
-        if unit.kind == "list":
-            parts.append(unit.text.rstrip() + f" {marker}")
-        elif unit.kind == "answer":
+        continues = previous is not None and (previous.where, previous.block) == (
+            unit.where,
+            unit.block,
+        )
+        if unit.kind == "row":
+            row = _row(unit.cells, len(unit.header))
+            if continues and previous is not None and previous.kind == "row":
+                blocks[-1][-1] = _row(previous.cells, len(previous.header))  # marker moves on
+                blocks[-1].append(_cited(row, marker))
+            else:
+                blocks.append([*_table_head(unit.header), _cited(row, marker)])
+        elif unit.kind == "bullet":
+            item = f"- {unit.text} {marker}"
+            if continues and previous is not None and previous.kind == "bullet":
+                blocks[-1].append(item)
+            else:
+                blocks.append([item])
+        elif unit.kind == "steps":
+            blocks.append([f"{unit.text.rstrip()} {marker}"])
+        elif unit.kind == "note":
             cited = " ".join(f"{s} {marker}" for s in sentences(unit.text))
-            if passages[unit.passage - 1].kind == "case":
-                cited = f"In a similar case, this solved it: {cited}"
-            parts.append(cited)
-        elif unit.intro:
-            parts.append(unit.text)  # the list that follows carries the citation
+            if previous is not None and previous.kind == "note":
+                blocks[-1][-1] += " " + cited  # one note, however many cases it draws on
+            else:
+                blocks.append([f"{CASE_NOTE_LEAD} {cited}"])
         else:
-            parts.append(f"{unit.text} {marker}")
-    text = ""
-    for part in parts:
-        if not text:
-            text = part
-        elif part[0].isdigit() or part.startswith(("-", "*", "+")):
-            text += ("\n" if text.endswith(":") else "\n\n") + part
-        elif "\n" in text.rsplit("\n\n", 1)[-1] or re.search(
-            r"\n\s*(?:[-*+]|\d+[.)])\s[^\n]*$", text
-        ):
-            text += "\n\n" + part  # prose after a list starts a new paragraph
-        else:
-            text += " " + part
-    return text.strip()
+            text = (
+                " ".join(f"{s} {marker}" for s in sentences(unit.text))
+                if unit.kind == "answer"
+                else unit.text
+                if unit.intro  # the block that follows carries the citation
+                else f"{unit.text} {marker}"
+            )
+            prose = previous is not None and previous.where == unit.where
+            prose = prose and previous is not None and previous.kind in {"sentence", "answer"}
+            if prose and previous is not None and not previous.intro:
+                blocks[-1][-1] += " " + text
+            else:
+                blocks.append([text])
+        previous = unit
+    return "\n\n".join("\n".join(lines) for lines in blocks).strip()
+
+
+def _table_head(header: tuple[str, ...]) -> list[str]:
+    return ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+
+
+def _row(cells: tuple[str, ...], width: int) -> str:
+    padded = (*cells, *("",) * (width - len(cells)))[: max(width, 1)]
+    return "| " + " | ".join(padded) + " |"
+
+
+def _cited(row: str, marker: str) -> str:
+    """A table's citation goes in the last cell of its last row, where Markdown shows it."""
+    return row[:-1].rstrip() + f" {marker} |"
 
 
 class ExtractiveComposer:

@@ -2,6 +2,8 @@
 
 Each record's kind is told by its fields: `question` + `answer` is an FAQ; `subject` with
 `messages` or `customer_message` is a case. A bad record is reported with its line and skipped.
+A case keeps its agent-written `resolution` in a metadata field of its own, so nothing the
+customer wrote can pass for it (a customer can type "Resolution: …" into their message).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from assistant.text import RESOLUTION_FIELD
 from assistant.types import Document
 from ingest.loaders.articles import _as_date, _as_list
 from ingest.loaders.errors import SourceError, SourceFileError, unexpected_reason
@@ -165,6 +168,9 @@ def case_document(record: dict[str, Any], path: str) -> Document:
             "priority": _text(record, "priority"),
             "created_at": _as_date(record.get("created_at")),
             "resolved_at": _as_date(record.get("resolved_at")),
+            # The agent's resolution in its own field, apart from the customer's words in the
+            # text: it is all an answer may quote of a case (the text is only searched).
+            RESOLUTION_FIELD: resolution,
         },
         redact_names=tuple(sorted(n for n in names | emails if n)),
     )

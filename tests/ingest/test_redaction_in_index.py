@@ -7,7 +7,8 @@ import sqlite3
 
 from assistant.backends import make_vector_index
 from assistant.settings import Settings
-from ingest.sync import SyncReport
+from assistant.types import Document
+from ingest.sync import SyncReport, redact_document
 from tests.conftest import FIXTURES
 
 
@@ -30,10 +31,10 @@ def test_no_planted_pii_is_stored_or_indexed(sample_index: tuple[Settings, SyncR
                 "SELECT id, title, text, metadata FROM documents WHERE kind = 'case'"
             )
         }
-        for doc_id, text in db.execute(
-            "SELECT document_id, text FROM chunks WHERE document_id LIKE 'case:%'"
-        ):
-            stored[doc_id.split(":", 1)[1]] += "\n" + text.lower()
+        for doc_id, text, metadata in db.execute(
+            "SELECT document_id, text, metadata FROM chunks WHERE document_id LIKE 'case:%'"
+        ):  # the metadata holds the resolution that answers quote
+            stored[doc_id.split(":", 1)[1]] += "\n" + text.lower() + "\n" + metadata.lower()
     vectors = make_vector_index(settings, meta["collection"])
     case_chunks = vectors._collection.get(where={"kind": "case"}, include=["documents"])  # type: ignore[attr-defined]
     indexed = " ".join(case_chunks["documents"]).lower()  # articles may use example addresses
@@ -55,3 +56,17 @@ def test_no_planted_pii_is_stored_or_indexed(sample_index: tuple[Settings, SyncR
             if "@" in item:  # whole addresses never become keyword-index vocabulary
                 assert item.lower() not in keyword_files
     assert "[email]" in indexed and "[name]" in indexed and "[card]" in indexed
+
+
+def test_the_resolution_field_is_redacted_like_the_text() -> None:
+    case = Document(
+        id="case:1",
+        kind="case",
+        title="Card declined",
+        text="## Problem\n\nCard declined\n\n## Resolution\n\nMaria Lopez re-entered the card.\n",
+        metadata={"resolution": "Maria Lopez re-entered 4111 1111 1111 1111 under Billing."},
+        redact_names=("Maria Lopez",),
+    )
+    resolution = str(redact_document(case).metadata["resolution"])
+    assert "Maria" not in resolution and "4111" not in resolution
+    assert resolution.endswith("under Billing.") and "[NAME]" in resolution

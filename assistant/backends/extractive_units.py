@@ -1,0 +1,174 @@
+"""What a passage offers an extractive answer: its units, section by section.
+
+A unit is what the composer picks whole: a sentence, a bullet, a list of numbered steps (only
+useful whole), a table row (shown under its table's header), a FAQ's answer (curated, kept
+whole), or a past case's note (its agent-written resolution, told as how others fixed it; never
+the customer's words). An article passage is cut into sections: the retrieved chunk's own,
+then the document's other retrieved chunks under their own headings, so an answer can follow
+one heading without running on into the next.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.grounding import more_chunks, resolution_of
+from assistant.text import Block, case_note, parse_blocks, plain, split_sentences
+from assistant.types import Passage
+
+
+@dataclass(frozen=True)
+class Unit:
+    passage: int  # 1-based citation number
+    section: int  # 0: the retrieved chunk's own section; then the document's other sections
+    position: int
+    kind: str  # sentence | bullet | steps | row | answer (a FAQ's, whole) | note (a case's)
+    text: str  # what is scored; what is shown, except for a table row
+    block: int = 0  # the list or table a bullet or row belongs to
+    intro: bool = False  # a sentence that ends with ":" and introduces the next block
+    cells: tuple[str, ...] = ()  # a table row's cells
+    header: tuple[str, ...] = ()  # …and its table's header
+
+    @property
+    def where(self) -> tuple[int, int]:
+        return self.passage, self.section
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    text: str
+
+
+def sections_of(passage: Passage) -> list[Section]:
+    """The passage's own section (the chunk with its neighbours), then the document's other
+    retrieved sections: widening appends the next-best chunk whatever its heading, and an answer
+    must not run on from one heading into the next."""
+    if passage.kind == "case":
+        return [Section("", resolution_of(passage))]
+    own, others = passage.text, []
+    for heading, text in more_chunks(passage):
+        if heading == passage.chunk.section:
+            own = own if text in own else f"{own}\n\n{text}"
+            continue
+        if text in own and own.strip() != text:
+            own = own.replace(text, "").strip()
+        others.append(Section(heading, text))
+    return [Section(passage.chunk.section, own), *others]
+
+
+def _table(block: Block) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    rows = [
+        tuple(plain(c) for c in line.strip().strip("|").split("|"))
+        for line in block.text.splitlines()
+        if line.lstrip().startswith("|")
+    ]
+    rows = [r for r in rows if not all(re.fullmatch(r":?-+:?", c) or not c for c in r)]
+    return (rows[0], rows[1:]) if len(rows) >= 2 else ((), [])
+
+
+def _row_text(header: tuple[str, ...], row: tuple[str, ...]) -> str:
+    pairs = [f"{h}: {v}" for h, v in zip(header[1:], row[1:], strict=False) if v]
+    return f"{row[0]} — " + "; ".join(pairs) if pairs else row[0]
+
+
+def list_items(text: str) -> list[str]:
+    """One line per item: hard-wrapped continuation lines are joined to their item."""
+    items: list[str] = []
+    for line in text.splitlines():
+        if re.match(r"\s*(?:[-*+]|\d+[.)])\s", line) or not items:
+            items.append(plain(line) if not line.startswith(" ") else "  " + plain(line))
+        elif line.strip():
+            items[-1] += " " + plain(line)
+    return items
+
+
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
+
+
+_BYLINE = re.compile(
+    r"^(?:last )?(?:updated|published|reviewed)\b.*\d{4}|\bmin(?:ute)? read\b", re.I
+)
+
+
+def informative(text: str) -> bool:
+    """Questions, link lists, bylines and title-like fragments are not answers."""
+    if text.rstrip().endswith("?") or len(text.split()) < 4 or _BYLINE.search(text):
+        return False
+    return len(_LINK.sub("", text).split()) >= 4
+
+
+_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|approx|incl)\.$", re.I)
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences, without splitting after an abbreviation ("e.g.") and with a question kept
+    together with the sentence that answers it ("Changed your mind within 30 days? Email …")."""
+    out: list[str] = []
+    join = False
+    for sentence in split_sentences(text):
+        if join and out:
+            out[-1] += " " + sentence
+        else:
+            out.append(sentence)
+        join = bool(_ABBREVIATION.search(sentence)) or sentence.endswith("?")
+    return out
+
+
+def units_of(passage: Passage, number: int) -> list[Unit]:
+    units = _all_units(passage, number)
+    return [u for u in units if u.kind in {"steps", "row", "note"} or informative(u.text)]
+
+
+def _all_units(passage: Passage, number: int) -> list[Unit]:
+    if passage.kind == "case":  # only the agent's resolution, as a note; never the customer
+        note = " ".join(case_note(resolution_of(passage)))
+        return [Unit(number, 0, 0, "note", note)] if note else []
+    if passage.kind == "faq":  # a curated answer: short, and best kept whole
+        return [Unit(number, 0, 0, "answer", plain(passage.chunk.text))]
+    units: list[Unit] = []
+    for index, section in enumerate(sections_of(passage)):
+        units.extend(_section_units(number, index, section.text, len(units)))
+    return units
+
+
+def _section_units(number: int, section: int, text: str, start: int) -> list[Unit]:
+    units: list[Unit] = []
+    for block_number, block in enumerate(parse_blocks(re.sub(r"(?m)^>\s?", "", text))):
+        new: list[tuple[str, str, bool, tuple[str, ...], tuple[str, ...]]] = []
+        if block.kind == "list":
+            # Numbered steps are only useful whole; bullets are separate facts. One block may
+            # hold both (a bullet list, a blank line, then the steps).
+            steps: list[str] = []
+            for item in [*list_items(block.text), ""]:
+                if item[:1].isdigit():
+                    steps.append(item)
+                    continue
+                if steps:
+                    new.append(("steps", "\n".join(steps), False, (), ()))
+                    steps = []
+                if item:
+                    new.append(("bullet", plain(item.lstrip("-*+ ")), False, (), ()))
+        elif block.kind == "table":
+            header, rows = _table(block)
+            new.extend(("row", _row_text(header, row), False, row, header) for row in rows)
+            after = [line for line in block.text.splitlines() if not line.lstrip().startswith("|")]
+            new.extend(("sentence", s, False, (), ()) for s in sentences(plain(" ".join(after))))
+        elif block.kind == "paragraph":
+            new.extend(
+                ("sentence", s, s.endswith(":"), (), ()) for s in sentences(plain(block.text))
+            )
+        for kind, body, intro, cells, header in new:
+            position = start + len(units)
+            units.append(
+                Unit(number, section, position, kind, body, block_number, intro, cells, header)
+            )
+    return units
+
+
+def headings(passage: Passage, number: int) -> dict[tuple[int, int], str]:
+    """What each section of a passage is titled: its heading, or the FAQ's question."""
+    if passage.kind == "article":
+        return {(number, i): s.heading for i, s in enumerate(sections_of(passage))}
+    return {(number, 0): passage.title if passage.kind == "faq" else ""}
