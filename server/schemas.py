@@ -13,6 +13,7 @@ from assistant.desk import HandoffInfo, TurnResult
 from assistant.replies import SavedReply
 from assistant.store.protocol import Case, StoredMessage, _priority_label
 from assistant.types import Citation
+from server.markdown import render as render_markdown
 
 Action = Literal["answer", "clarify", "handoff", "waiting", "agent"]
 # Row ids are 64-bit signed in SQLite and PostgreSQL: a larger number reaching the database is
@@ -117,7 +118,11 @@ class HandoffOut(BaseModel):
 class TurnReply(BaseModel):
     message_id: int | None = Field(description="The assistant's stored message; null if silent.")
     action: Action
-    answer: str | None
+    answer: str | None = Field(description="Markdown, with [n] markers for the citations.")
+    html: str | None = Field(
+        description="The answer rendered as safe HTML (no raw HTML, scripts or images; links "
+        "only http(s) and mailto): what a client inserts."
+    )
     citations: list[CitationOut]
     related: list[CitationOut] = Field(description="Closest articles when the assistant is unsure.")
     confidence: float | None
@@ -128,7 +133,8 @@ class TurnReply(BaseModel):
 class MessageOut(BaseModel):
     id: int
     speaker: Literal["customer", "assistant", "agent", "note"]
-    text: str
+    text: str = Field(description="Markdown, as written.")
+    html: str = Field(description="`text` rendered as safe HTML: what a client inserts.")
     author: str
     created_at: datetime
     citations: list[CitationOut]
@@ -314,6 +320,7 @@ def turn_reply(result: TurnResult) -> TurnReply:
         message_id=result.message.id if result.message else None,
         action=result.action,
         answer=None if silent else result.text,
+        html=None if silent else render_markdown(result.text),
         citations=[citation(c) for c in result.citations],
         related=[citation(c) for c in result.related],
         confidence=result.confidence,
@@ -329,6 +336,7 @@ def message(m: StoredMessage) -> MessageOut:
         id=m.id,
         speaker=m.speaker,
         text=m.text,
+        html=render_markdown(m.text),
         author=m.author,
         created_at=m.created_at,
         citations=[citation(c) for c in m.citations],

@@ -1,5 +1,7 @@
 /* answerdesk agent console: plain JS, no dependencies, no build step.
-   Server text is only ever set with textContent / text nodes: never innerHTML. */
+   Server text is only ever set with textContent / text nodes: never innerHTML. Messages arrive
+   with their Markdown rendered to safe HTML by the server; that HTML is parsed in an inert
+   document and rebuilt element by element from a short allow-list (markdown). */
 (() => {
   "use strict";
   const KEY_STORE = "answerdesk:agent-key";
@@ -70,6 +72,55 @@
   }
 
   const pretty = (text) => String(text || "").replace(/_/g, " ");
+
+  // The server's rendered Markdown, checked again against this allow-list and rebuilt with
+  // createElement: other elements give their text only, these give nothing, and no attribute is
+  // copied but a checked link's href and a list's start.
+  const MARKUP = new Set(["P", "BR", "STRONG", "EM", "CODE", "PRE", "BLOCKQUOTE", "UL", "OL", "LI",
+    "TABLE", "THEAD", "TBODY", "TR", "TH", "TD", "A", "HR", "DEL", "S"]);
+  const DROPPED = new Set(["SCRIPT", "STYLE", "TEMPLATE", "IFRAME", "OBJECT", "EMBED", "SVG", "MATH",
+    "NOSCRIPT", "TITLE", "TEXTAREA", "SELECT", "BUTTON", "INPUT", "FORM"]);
+
+  /** A div holding `html` (a message's rendered Markdown) made safe; `text` when there is none. */
+  function markdown(html, text) {
+    const box = h("div", { class: html ? "text md" : "text", text: html ? null : text || "" });
+    if (html) copySafe(new DOMParser().parseFromString(String(html), "text/html").body, box, false);
+    return box;
+  }
+
+  function copySafe(from, into, inLink) {
+    for (const node of from.childNodes) {
+      if (node.nodeType === Node.TEXT_NODE) {
+        into.append(node.data);
+        continue;
+      }
+      if (node.nodeType !== Node.ELEMENT_NODE || DROPPED.has(node.tagName)) continue;
+      const tag = node.tagName;
+      const href = tag === "A" && !inLink ? safeLink(node.getAttribute("href")) : null;
+      if (!MARKUP.has(tag) || (tag === "A" && !href)) {
+        copySafe(node, into, inLink); // its text, without the element
+        continue;
+      }
+      const start = tag === "OL" ? node.getAttribute("start") : null;
+      const el =
+        tag === "A"
+          ? h("a", { href, target: "_blank", rel: "noopener noreferrer nofollow" })
+          : h(tag.toLowerCase(), { start: start && /^\d{1,6}$/.test(start) ? start : null });
+      copySafe(node, el, inLink || tag === "A");
+      into.append(tag === "TABLE" ? h("div", { class: "table" }, el) : el);
+    }
+  }
+
+  /** An absolute http(s) or mailto URL, or null. */
+  function safeLink(url) {
+    if (!url) return null;
+    try {
+      const parsed = new URL(url);
+      return ["http:", "https:", "mailto:"].includes(parsed.protocol) ? parsed.href : null;
+    } catch {
+      return null;
+    }
+  }
 
   // ------------------------------------------------------------------ API
 
@@ -343,7 +394,9 @@
     const customer = s.customer || {};
     dlRow(list, "Issue", s.issue ? h("span", { class: "issue-text", text: s.issue }) : null);
     if (list.lastChild) list.lastChild.classList.add("issue");
+    const unverified = (customer.email || customer.id || customer.plan) && !customer.verified;
     const who = [customer.email || customer.id, customer.plan && `plan: ${customer.plan}`,
+      unverified && "unverified (not signed by the site)",
       customer.product_area && `area: ${customer.product_area}`, customer.locale].filter(Boolean);
     dlRow(list, "Customer", who.join(" · "), customer.page_url ? [" · ", link(customer.page_url, "page")] : null);
     dlRow(list, "Category", pretty(s.category), s.channel ? ` · via ${s.channel}` : null);
@@ -415,7 +468,7 @@
         { class: speaker, "data-speaker": speaker },
         h("div", { class: "meta" }, h("strong", { text: label }), h("span", { text: when(m.created_at) }),
           m.kind && speaker === "assistant" ? h("span", { text: m.kind }) : null),
-        h("div", { class: "text", text: m.text || "" }),
+        speaker === "customer" ? h("div", { class: "text", text: m.text || "" }) : markdown(m.html, m.text),
         cites.length ? h("ol", { class: "cites" }, cites) : null,
       );
     });

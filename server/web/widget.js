@@ -1,12 +1,15 @@
 /* answerdesk chat widget: one script tag, no dependencies, no build step.
 
      <script src="https://support.example.com/widget.js" data-answerdesk async
-             data-customer-email="ana@example.com" data-plan="pro"
-             data-product-area="banking"></script>
+             data-customer-id="u-42" data-customer-email="ana@example.com" data-plan="pro"
+             data-role="admin" data-product-area="banking"
+             data-signature="HMAC-SHA256 hex of id, email, plan, role (see the README)"></script>
 
    The API origin is the script's own origin, so the tag works on any site. The widget lives in
    a shadow root (the host page's CSS cannot break it, ours cannot leak out). Server text is
-   only ever set with textContent / text nodes: never innerHTML. */
+   only ever set with textContent / text nodes: never innerHTML. Answers and agent replies
+   arrive as Markdown rendered to safe HTML by the server; that HTML is parsed in an inert
+   document and rebuilt element by element from a short allow-list (renderMarkdown). */
 (() => {
   "use strict";
   if (window.__answerdesk) return;
@@ -443,7 +446,7 @@
     return "Assistant";
   }
 
-  function addBubble(speaker, text, { author, extra } = {}) {
+  function addBubble(speaker, text, { author, extra, html } = {}) {
     const body = h("div", { class: "text" });
     const item = h(
       "div",
@@ -451,7 +454,8 @@
       h("span", { class: "who", text: label(speaker, author) }),
       body,
     );
-    if (text) renderText(body, text, []);
+    if (html) renderMarkdown(body, html, []);
+    else if (text) renderText(body, text, []);
     if (extra) item.append(extra);
     log.append(item);
     scrollDown();
@@ -461,8 +465,70 @@
   /** Text with [n] markers turned into links to the cited article. */
   function renderText(container, text, citations) {
     container.textContent = "";
-    const byNumber = new Map(citations.map((c) => [String(c.n), c]));
-    const parts = String(text).split(/(\[\d+\])/);
+    container.classList.remove("md");
+    appendCited(container, String(text), new Map(citations.map((c) => [String(c.n), c])));
+  }
+
+  /** A message as the server rendered its Markdown (`html`), or its plain text without it. */
+  function renderMessage(container, html, text, citations) {
+    if (html) renderMarkdown(container, html, citations);
+    else renderText(container, text, citations);
+  }
+
+  // The server renders Markdown to safe HTML; it is checked again here against this allow-list
+  // and rebuilt with createElement (never innerHTML): other elements give their text only,
+  // these give nothing, and no attribute is copied but a checked link's href and a list's start.
+  const MARKUP = new Set(["P", "BR", "STRONG", "EM", "CODE", "PRE", "BLOCKQUOTE", "UL", "OL", "LI",
+    "TABLE", "THEAD", "TBODY", "TR", "TH", "TD", "A", "HR", "DEL", "S"]);
+  const DROPPED = new Set(["SCRIPT", "STYLE", "TEMPLATE", "IFRAME", "OBJECT", "EMBED", "SVG", "MATH",
+    "NOSCRIPT", "TITLE", "TEXTAREA", "SELECT", "BUTTON", "INPUT", "FORM"]);
+
+  function renderMarkdown(container, html, citations) {
+    container.textContent = "";
+    container.classList.add("md");
+    // A parsed document is inert: its scripts never run and its images never load.
+    const parsed = new DOMParser().parseFromString(String(html), "text/html");
+    copySafe(parsed.body, container, new Map(citations.map((c) => [String(c.n), c])), false);
+  }
+
+  function copySafe(from, into, byNumber, inLink) {
+    for (const node of from.childNodes) {
+      if (node.nodeType === Node.TEXT_NODE) {
+        if (inLink) into.append(node.data);
+        else appendCited(into, node.data, byNumber);
+        continue;
+      }
+      if (node.nodeType !== Node.ELEMENT_NODE || DROPPED.has(node.tagName)) continue;
+      const tag = node.tagName;
+      const href = tag === "A" && !inLink ? safeLink(node.getAttribute("href")) : null;
+      if (!MARKUP.has(tag) || (tag === "A" && !href)) {
+        copySafe(node, into, byNumber, inLink); // its text, without the element
+        continue;
+      }
+      const start = tag === "OL" ? node.getAttribute("start") : null;
+      const el =
+        tag === "A"
+          ? h("a", { href, target: "_blank", rel: "noopener noreferrer nofollow" })
+          : h(tag.toLowerCase(), { start: start && /^\d{1,6}$/.test(start) ? start : null });
+      copySafe(node, el, byNumber, inLink || tag === "A");
+      into.append(tag === "TABLE" ? h("div", { class: "table" }, el) : el);
+    }
+  }
+
+  /** An absolute http(s) or mailto URL, or null. */
+  function safeLink(url) {
+    if (!url) return null;
+    try {
+      const parsed = new URL(url);
+      return ["http:", "https:", "mailto:"].includes(parsed.protocol) ? parsed.href : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** `text` into `container`, its [n] markers as links to the cited sources. */
+  function appendCited(container, text, byNumber) {
+    const parts = text.split(/(\[\d+\])/);
     for (const part of parts) {
       const match = /^\[(\d+)\]$/.exec(part);
       const citation = match && byNumber.get(match[1]);
@@ -580,7 +646,7 @@
       bubble.remove();
     } else {
       const { item, body } = bubble;
-      renderText(body, reply.answer, reply.citations || []);
+      renderMessage(body, reply.html, reply.answer, reply.citations || []);
       if (action === "clarify") item.classList.add("clarify");
       if (reply.citations && reply.citations.length) {
         item.append(
@@ -763,7 +829,8 @@
         seen.add(message.id);
         const { item } = addBubble(message.speaker, "", { author: message.author });
         const body = item.querySelector(".text");
-        renderText(body, message.text, message.citations || []);
+        if (message.speaker === "customer") renderText(body, message.text, []);
+        else renderMessage(body, message.html, message.text, message.citations || []);
         if (message.citations && message.citations.length && message.speaker === "assistant") {
           item.append(
             h("div", { class: "sources" }, h("p", { class: "label", text: "Sources" }), articleLinks(message.citations, "cites")),
@@ -806,7 +873,7 @@
         if (seen.has(message.id)) continue;
         seen.add(message.id);
         if (message.speaker !== "agent") continue;
-        addBubble("agent", message.text, { author: message.author });
+        addBubble("agent", message.text, { author: message.author, html: message.html });
         fresh += 1;
       }
       if (view.handoff) {
@@ -878,6 +945,19 @@ button { font: inherit; cursor: pointer; }
   align-self: flex-start; overflow-wrap: anywhere; }
 .msg .who { display: block; font-size: 11.5px; font-weight: 650; color: #5a6472; margin-bottom: 2px; }
 .msg .text { white-space: pre-wrap; }
+.msg .text.md { white-space: normal; }
+.md p { margin: 0 0 6px; }
+.md > :last-child { margin-bottom: 0; }
+.md ol, .md ul { margin: 4px 0 6px; padding-left: 22px; }
+.md li { margin: 2px 0; }
+.md .table { overflow-x: auto; margin: 4px 0 6px; }
+.md table { border-collapse: collapse; font-size: 13.5px; }
+.md th, .md td { border: 1px solid #d3d8df; padding: 4px 6px; text-align: left; vertical-align: top; }
+.md th { background: #f1f3f5; font-weight: 650; }
+.md code, .md pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; background: #f1f3f5; border-radius: 4px; }
+.md code { padding: 0 3px; }
+.md pre { margin: 4px 0 6px; padding: 6px 8px; overflow-x: auto; }
+.md blockquote { margin: 4px 0 6px; padding-left: 10px; border-left: 3px solid #d3d8df; color: #3d4653; }
 .msg.customer { align-self: flex-end; background: #1b5e4a; border-color: #1b5e4a; color: #fff; }
 .msg.customer .who { color: #d5eee5; }
 .msg.agent { background: #eef4ff; border-color: #b9cdf5; }
