@@ -100,9 +100,8 @@ def index_sample(data_dir: Path) -> None:
     from ingest.sync import Indexer
 
     settings = Settings(data_dir=data_dir, sources=[SAMPLE])
-    indexer = Indexer(settings, make_embedder(settings))
-    indexer.sync()
-    indexer.close()
+    with Indexer(settings, make_embedder(settings)) as indexer:
+        indexer.sync()
 
 
 def in_process(data_dir: Path, asked: Sequence[str], threads: int) -> list[float]:

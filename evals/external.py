@@ -162,13 +162,12 @@ def run_external(
 
     with tempfile.TemporaryDirectory(prefix="answerdesk-external-") as tmp:
         temp = settings.model_copy(update={"data_dir": Path(tmp), "chroma_url": None})
-        indexer = Indexer(temp)
-        report = indexer.sync(
-            documents=corpus_documents(corpus),
-            progress=index_progress,
-            calibration_progress=calibration_progress,
-        )
-        indexer.close()
+        with Indexer(temp) as indexer:
+            report = indexer.sync(
+                documents=corpus_documents(corpus),
+                progress=index_progress,
+                calibration_progress=calibration_progress,
+            )
         assistant = SupportAssistant.from_settings(temp)
         calibration = assistant.current_calibration()
         results = run(assistant, external_cases(questions), jobs=jobs, progress=progress)

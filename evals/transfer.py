@@ -63,12 +63,11 @@ def collect(name: str, settings: Settings, cases: Sequence[GoldenCase], document
 
     with tempfile.TemporaryDirectory(prefix=f"answerdesk-transfer-{name}-") as tmp:
         temp = settings.model_copy(update={"data_dir": Path(tmp), "chroma_url": None})
-        indexer = Indexer(temp)
-        if documents is None:
-            indexer.sync([SAMPLE])
-        else:
-            indexer.sync(documents=documents)
-        indexer.close()
+        with Indexer(temp) as indexer:
+            if documents is None:
+                indexer.sync([SAMPLE])
+            else:
+                indexer.sync(documents=documents)
         assistant = SupportAssistant.from_settings(temp)
         calibration = assistant.current_calibration()
         results = run(assistant, cases)

@@ -89,13 +89,10 @@ class Reindexer:
 
     def _run(self, job_id: str) -> None:
         try:
-            indexer = Indexer(self.settings, self._embedder())
-            try:
+            with Indexer(self.settings, self._embedder()) as indexer:
                 report = indexer.sync(
                     progress=lambda done, total: self._update(job_id, done=done, total=total)
                 )
-            finally:
-                indexer.close()
             self._on_done()
             self._update(
                 job_id, status="done", result=report.to_json(), finished_at=datetime.now(UTC)
