@@ -185,7 +185,7 @@
         if (event === "sentence") {
           // One checked sentence, shown as soon as it is written; the reply replaces them all.
           const sentence = data.text || "";
-          const step = /^(?:[-*+]|\d+[.)])\s/.test(sentence);
+          const step = /^(?:(?:[-*+]|\d+[.)])\s|\|)/.test(sentence); // a list item, a table row
           streamed += (streamed ? (step ? "\n" : " ") : "") + sentence;
           bubble.stream(streamed);
         } else if (event === "retract") {
