@@ -3,6 +3,8 @@
     app = create_app(Settings())                 # what `answerdesk serve` runs
     app = create_app(settings, desk=desk)        # tests: a desk built around their parts
 
+Building one redacts every log record of the process from then on (server/logs.py).
+
 Start-up (the lifespan) opens the store, loads the index and warms the embedder, so the first
 customer does not wait for a model to load. A database that is down at start-up does not stop
 the server: requests that need it answer 503 store_unavailable until it is back.
@@ -38,6 +40,7 @@ from server.reindex import Reindexer
 from server.routes import admin, agent, customer, health, web
 from server.state import Runtime
 from server.turns import TurnRunner
+from server.logs import install_redaction
 
 log = logging.getLogger("answerdesk.server")
 
@@ -86,6 +89,7 @@ def create_app(settings: Settings, *, desk: HelpDesk | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         owned = desk is None
         if desk is None:
+    install_redaction()  # no customer's data in any log line of this process (server/logs.py)
             store, runtime.migrated = _open_store(settings)
             try:
                 runtime.desk = HelpDesk.from_settings(settings, store=store)

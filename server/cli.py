@@ -14,6 +14,7 @@ from assistant.errors import AnswerdeskError
 from assistant.settings import Settings
 from server.cli_common import console, fail, out, progress_bar, tracker
 from server.cli_eval import calibrate_command, eval_command
+from server.cli_retention import erase_command, purge_command
 
 if TYPE_CHECKING:
     from assistant.store.keys import ApiKeys
@@ -283,6 +284,8 @@ def serve(
 app.command("eval")(eval_command)
 app.command("calibrate")(calibrate_command)
 
+app.command("purge")(purge_command)
+app.command("erase")(erase_command)
 
 def main() -> None:  # pragma: no cover - console-script entry
     sys.exit(app())

@@ -5,6 +5,10 @@
     cases          one case per line/row (JSONL keeps the whole summary)
     feedback       one rating per line/row
 
+Everything is redacted again on the way out (assistant/store/privacy.py, as the store does on
+the way in), so rows stored before redaction was applied leak nothing either; the customer
+context's email stays, as it identifies the account.
+
 CSV cells that a spreadsheet would run as a formula are prefixed with a quote: customers write
 some of this text. That is any cell starting with = + - @, or with a tab or carriage return
 (spreadsheets skip them and read the formula after: "\t=1+1"), as OWASP's CSV-injection advice
@@ -22,6 +26,7 @@ from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from assistant.stats import DeskStats, desk_stats
+from assistant.store import privacy
 from assistant.store.protocol import Case, CaseStore, Conversation, StoredMessage
 
 Kind = Literal["conversations", "cases", "feedback"]
@@ -64,7 +69,7 @@ def _message(m: StoredMessage) -> dict[str, Any]:
         "kind": m.kind,
         "author": m.author,
         "created_at": _iso(m.created_at),
-        "text": m.text,
+        "text": privacy.message_text(m.speaker, m.text),
         "confidence": m.confidence,
         "citations": [asdict(c) for c in m.citations],
     }
@@ -99,10 +104,10 @@ def _case(case: Case) -> dict[str, Any]:
         "sla_due_at": _iso(case.sla_due_at),
         "claimed_by": case.claimed_by,
         "claimed_at": _iso(case.claimed_at),
-        "resolution": case.resolution,
+        "resolution": privacy.resolution(case.resolution) if case.resolution else None,
         "merged_into": case.merged_into,
         "resolved_at": _iso(case.resolved_at),
-        "summary": case.summary,
+        "summary": privacy.summary(case.summary),
     }
 
 
@@ -114,7 +119,11 @@ def records(store: CaseStore, kind: Kind) -> Iterator[dict[str, Any]]:
     else:
         for page in pages(store.list_feedback):
             for f in page:
-                yield {**asdict(f), "created_at": _iso(f.created_at)}
+                yield {
+                    **asdict(f),
+                    "comment": privacy.feedback_comment(f.comment),
+                    "created_at": _iso(f.created_at),
+                }
 
 
 def _rows(kind: Kind, record: dict[str, Any]) -> Iterator[dict[str, Any]]:

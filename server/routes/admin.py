@@ -1,4 +1,4 @@
-"""Admin routes: re-index the knowledge base in-process, statistics, exports."""
+"""Admin routes: re-index the knowledge base in-process, statistics, exports, erasure."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
 
 from server.auth import Admin
 from server.exports import Format, Kind, collect_stats, records, render
@@ -71,3 +72,28 @@ def export(
         media_type=MEDIA_TYPES[format],
         headers={"Content-Disposition": f'attachment; filename="answerdesk-{kind}.{format}"'},
     )
+
+
+class ErasedOut(BaseModel):
+    """What an erasure deleted."""
+
+    conversations: int
+    messages: int
+    cases: int
+    feedback: int
+
+
+@router.delete(
+    "/customers",
+    summary="Erase one customer's data",
+    description="Deletes every conversation whose customer context has this account email "
+    "(case-insensitive), with its messages, cases (open ones too) and feedback, and says how "
+    "many of each went. Erasing an unknown email deletes nothing and is not an error.",
+    responses=errors(400),
+)
+def erase_customer(
+    admin: Admin,
+    desk: Desk,
+    email: Annotated[str, Query(min_length=3, max_length=320, description="Account email")],
+) -> ErasedOut:
+    return ErasedOut.model_validate(asdict(desk.store.erase_customer(email)))
