@@ -35,12 +35,12 @@ from assistant.store.sql import SqlCaseStore
 from server.errors import install_error_handlers
 from server.headers import SecurityHeadersMiddleware
 from server.limits import BodyLimitMiddleware, HeaderLimitMiddleware, RateLimiter
+from server.logs import install_redaction
 from server.metrics import Metrics, MetricsMiddleware
 from server.reindex import Reindexer
 from server.routes import admin, agent, customer, health, web
 from server.state import Runtime
 from server.turns import TurnRunner
-from server.logs import install_redaction
 
 log = logging.getLogger("answerdesk.server")
 
@@ -83,13 +83,13 @@ def _warm_up(desk: HelpDesk) -> None:
 
 
 def create_app(settings: Settings, *, desk: HelpDesk | None = None) -> FastAPI:
+    install_redaction()  # no customer's data in any log line of this process (server/logs.py)
     runtime = Runtime(settings, Metrics(), RateLimiter())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         owned = desk is None
         if desk is None:
-    install_redaction()  # no customer's data in any log line of this process (server/logs.py)
             store, runtime.migrated = _open_store(settings)
             try:
                 runtime.desk = HelpDesk.from_settings(settings, store=store)

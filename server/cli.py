@@ -283,9 +283,9 @@ def serve(
 
 app.command("eval")(eval_command)
 app.command("calibrate")(calibrate_command)
-
 app.command("purge")(purge_command)
 app.command("erase")(erase_command)
+
 
 def main() -> None:  # pragma: no cover - console-script entry
     sys.exit(app())
