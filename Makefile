@@ -74,10 +74,11 @@ browser: ## Install Debian's Chromium for the browser tests when it is missing (
 test: $(LLM_STAMP) browser ## Install (with the local LLM and Chromium) and run the whole test suite
 	$(BIN)/python -m pytest
 
-lint: $(STAMP) ## ruff + mypy
+lint: $(STAMP) ## ruff, mypy and the import contracts (layers; backends only via their factory)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ingest: $(STAMP) ## Incremental sync of the configured sources into the index
 	$(BIN)/answerdesk ingest

@@ -62,7 +62,6 @@ class Decision:
     reasons: list[str] = field(default_factory=list)
     explanation: str = ""
     queue: str = "support"
-    priority: str = "low"
     route_to: str | None = None  # a queue to copy the case to even when answering
     question: str = ""  # the clarifying question to ask, when the action is "clarify"
 
@@ -95,9 +94,7 @@ def decide(triage: Triage, answer: Answer, question: str, history: Sequence[Turn
     if not triage.bot_may_answer_first:
         urgent += policies
     if urgent:
-        return Decision(
-            "handoff", urgent, "; ".join(explain(c) for c in urgent), triage.queue, triage.priority
-        )
+        return Decision("handoff", urgent, "; ".join(explain(c) for c in urgent), triage.queue)
     reference = vague_reference(question, earlier)
     near = answer.features.get("dense_top", 0.0) >= OUT_OF_SCOPE_SIMILARITY
     if (
@@ -113,25 +110,21 @@ def decide(triage: Triage, answer: Answer, question: str, history: Sequence[Turn
             ["underspecified"],
             explain("underspecified"),
             triage.queue,
-            triage.priority,
             question=clarifying_question(reference),
         )
     if answer.needs_handoff:
         if is_unclear(question, history_turns):
-            return Decision(
-                "clarify", ["unclear"], explain("unclear"), triage.queue, triage.priority
-            )
+            return Decision("clarify", ["unclear"], explain("unclear"), triage.queue)
         code = (
             "out_of_scope"
             if answer.features.get("dense_top", 0.0) < OUT_OF_SCOPE_SIMILARITY
             else "low_confidence"
         )
-        return Decision("handoff", [code, *policies], explain(code), triage.queue, triage.priority)
+        return Decision("handoff", [code, *policies], explain(code), triage.queue)
     return Decision(
         "answer",
         policies,
         "",
         triage.queue,
-        triage.priority,
         route_to=triage.queue if policies else None,
     )

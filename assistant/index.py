@@ -3,21 +3,25 @@
 Readers open the vectors and the keyword index that the manifest names and look chunks up in
 the manifest, so a sync in progress (or one that died) is never half-visible: vectors that the
 manifest does not list are ignored. `refresh()` picks up a newer sync.
+
+A Chroma server that does not answer when the index opens does not stop it opening: the vectors
+raise `INDEX_UNAVAILABLE` until a later `refresh()` reaches the server (so a server starts,
+says it is not ready, and hands turns off). Clients are built outside the lock: a slow server
+never holds up the readers of the index being served.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from assistant.backends import make_vector_index
-from assistant.backends.bm25_index import Bm25Index
+from assistant.backends import load_keyword_index, make_vector_index
 from assistant.confidence import Calibration
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.manifest import Manifest
-from assistant.ports import VectorIndex
+from assistant.ports import KeywordIndex, VectorIndex, Vectors, Where
 from assistant.settings import Settings
-from assistant.types import Chunk
+from assistant.types import Chunk, Hit
 
 
 class LiveIndex:
@@ -32,10 +36,15 @@ class LiveIndex:
         self.manifest = Manifest(path)
         self._lock = threading.Lock()
         self._generation: tuple[str, str] | None = None
+        self._keywords_from = ""  # the keyword dir `keywords` was loaded from
         self._calibration: tuple[str, Calibration | None] = ("", None)
         self.vectors: VectorIndex
-        self.keywords: Bm25Index
-        self.refresh()
+        self.keywords: KeywordIndex
+        try:
+            self.refresh()
+        except AnswerdeskError:
+            if not isinstance(getattr(self, "vectors", None), Unreachable):
+                raise
 
     def refresh(self) -> bool:
         """Switch to the latest committed sync, if there is a newer one. Returns True if so."""
@@ -47,9 +56,22 @@ class LiveIndex:
         generation = (meta["collection"], meta["keyword_dir"])
         if generation == self._generation:
             return False
+        keywords = (
+            self.keywords
+            if generation[1] == self._keywords_from
+            else load_keyword_index(self.settings.index_dir / generation[1])
+        )
+        try:
+            vectors: VectorIndex = make_vector_index(self.settings, generation[0])
+        except AnswerdeskError as error:
+            if not self.settings.chroma_url:
+                raise
+            vectors = Unreachable(error)  # a server that does not answer: retried next refresh
         with self._lock:
-            self.vectors = make_vector_index(self.settings, generation[0])
-            self.keywords = Bm25Index.load(self.settings.index_dir / generation[1])
+            self.vectors, self.keywords = vectors, keywords
+            self._keywords_from = generation[1]
+            if isinstance(vectors, Unreachable):
+                raise vectors.error
             self._generation = generation
         return True
 
@@ -75,3 +97,25 @@ class LiveIndex:
 
     def close(self) -> None:
         self.manifest.close()
+
+
+class Unreachable:
+    """The vectors while their server does not answer: every call says so."""
+
+    def __init__(self, error: AnswerdeskError) -> None:
+        self.error = error
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: Vectors) -> None:
+        raise self.error
+
+    def delete(self, ids: Sequence[str]) -> None:
+        raise self.error
+
+    def ids(self) -> set[str]:
+        raise self.error
+
+    def query(self, vector: Vectors, k: int, where: Where | None = None) -> list[Hit]:
+        raise self.error
+
+    def drop(self) -> None:
+        raise self.error

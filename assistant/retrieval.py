@@ -23,7 +23,8 @@ class Filters:
     """Restrict retrieval to what applies to this customer."""
 
     product_area: str | None = None
-    audience: str | None = None  # e.g. "trial" or "paid": documents for it or for "all"
+    # Who may read it: documents for any of these audiences (e.g. "all", "paid"); None = any.
+    audiences: tuple[str, ...] | None = None
     locale: str | None = None
     kinds: tuple[str, ...] | None = None
     # Documents that may not be found: self-calibration's "close but not it" probes leave the
@@ -37,10 +38,10 @@ class Filters:
             return False
         if self.kinds and metadata.get("kind") not in self.kinds:
             return False
-        if self.audience:
+        if self.audiences is not None:
             value = metadata.get("audience") or ["all"]
             audience = value if isinstance(value, list) else [str(value)]
-            if "all" not in audience and self.audience not in audience:
+            if not set(audience) & set(self.audiences):
                 return False
         return True
 
@@ -52,22 +53,16 @@ class Filters:
             clauses.append({"locale": self.locale})
         if self.kinds:
             clauses.append({"kind": {"$in": list(self.kinds)}})
-        if self.audience:
-            clauses.append(
-                {
-                    "$or": [
-                        {"audience": {"$contains": "all"}},
-                        {"audience": {"$contains": self.audience}},
-                    ]
-                }
-            )
+        if self.audiences is not None:
+            either: list[Where] = [{"audience": {"$contains": a}} for a in self.audiences]
+            clauses.append(either[0] if len(either) == 1 else {"$or": either})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
     @property
     def active(self) -> bool:
-        return bool(self.product_area or self.audience or self.locale or self.kinds)
+        return bool(self.product_area or self.audiences is not None or self.locale or self.kinds)
 
 
 @dataclass(frozen=True)

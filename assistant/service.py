@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.anger import AngerDetector
-from assistant.backends import make_chat_model, make_embedder
-from assistant.backends.extractive import ExtractiveComposer
+from assistant.backends import language_model, make_chat_model, make_embedder, make_extractive
 from assistant.condense import condense
 from assistant.confidence import Calibration, fallback_calibration, features
 from assistant.decision import Decision, decide
@@ -110,7 +109,7 @@ class SupportAssistant:
     ) -> Answer:
         started = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
-        llm = None if isinstance(self.chat_model, ExtractiveComposer) else self.chat_model
+        llm = language_model(self.chat_model)
         query = condense(question, history, llm)
         query_vector = self.embedder.embed([query])[0]
         passages = self.retriever.search(query, filters, vector=query_vector)
@@ -128,7 +127,7 @@ class SupportAssistant:
             # The model endpoint is down or broken: answer extractively, and let the caller
             # hand the conversation off with this reason.
             failure = "backend_unavailable"
-            draft = ExtractiveComposer().generate(request)
+            draft = make_extractive().generate(request)
         grounding = check(draft.text, context)
         # The output check: a draft linking outside the knowledge base or asking for credentials,
         # or any reply to a message carrying instructions for the assistant, is withheld.

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="A Chroma server (http://host:port); unset = embedded in data_dir."
     )
+    chroma_timeout_seconds: float = Field(
+        15.0, gt=0, description="How long to wait for a Chroma server to answer one request."
+    )
 
     chunk_max_tokens: int = Field(
         224, ge=32, description="Upper bound per chunk, in the embedding model's own tokens."
@@ -59,6 +62,11 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(None, description="OpenAI-compatible endpoint URL.")
     openai_model: str = "gpt-4o-mini"
     openai_api_key: SecretStr = SecretStr("not-needed")
+    identity_secret: SecretStr | None = Field(
+        None,
+        description="Shared with the embedding site, which signs the customer context with it "
+        "(HMAC-SHA256; see assistant/identity.py). Unset: every context is unverified.",
+    )
     llm_timeout_seconds: float = Field(30.0, gt=0)
     llm_max_retries: int = Field(1, ge=0)
     llm_max_tokens: int = Field(300, ge=16)
@@ -119,6 +127,14 @@ class Settings(BaseSettings):
         None,
         description="SQLAlchemy URL of the conversation and case store (SQLite or PostgreSQL); "
         "unset = the SQLite file <data_dir>/answerdesk.sqlite3.",
+    )
+    database_connect_timeout_seconds: float = Field(
+        5.0, gt=0, description="How long to wait for the database to accept a connection."
+    )
+    database_statement_timeout_seconds: float = Field(
+        15.0,
+        gt=0,
+        description="Longest a query may run, or wait for a pooled connection or a lock.",
     )
 
     # Server

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 
-from assistant.backends.openai_chat import draft_from
+from assistant.backends import parse_draft
 from assistant.grounding import _claims as claims_of  # the check's own cut, so both agree
 from assistant.grounding import check
 from assistant.triage import Triage
@@ -90,10 +90,10 @@ class SentenceGate:
     def close(self) -> Draft:
         """The stream is over: judge the last claim; the whole text becomes the draft."""
         self._release(complete_claims(self.text, final=True))
-        return draft_from(self.text)
+        return parse_draft(self.text)
 
     def _release(self, done: list[tuple[str, bool]]) -> None:
-        if self.withheld or draft_from(self.text).abstained:
+        if self.withheld or parse_draft(self.text).abstained:
             return  # "I don't know…": the model declined; nothing of it is an answer
         while self._judged < len(done):
             self._judged += 1

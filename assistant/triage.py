@@ -12,7 +12,8 @@ over the conversation that returns a score and a reason an agent can read.
 - policy topics (`policies.yaml`): refunds, cancellations, disputes, security incidents, legal,
   data deletion, sales. Asking *about* a policy is for the bot; demanding the action is not.
 
-The customer's plan and VIP status raise the priority; they never decide whether to hand off.
+The customer's plan and VIP status ride along (`Triage.customer`) for the case's priority
+(`assistant.handoff.priority`); they never decide whether to hand off.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from assistant.types import Turn
 POLICY_FILE = Path(__file__).resolve().parent / "policies.yaml"
 Queue = Literal["support", "billing", "security", "legal", "sales"]
 QUEUES: tuple[Queue, ...] = ("support", "billing", "security", "legal", "sales")
-Priority = Literal["low", "normal", "high", "urgent"]
 FIRES = 0.5  # a signal with at least this score counts
 
 
@@ -55,10 +55,6 @@ class Signal:
 class CustomerContext:
     plan: str = ""  # free | trial | starter | pro | business | enterprise
     vip: bool = False
-
-
-# Paying more buys a faster queue, not a different decision.
-PLAN_PRIORITY = {"business": 1, "enterprise": 2}
 
 
 @dataclass(frozen=True)
@@ -266,7 +262,8 @@ class Triage:
     policy: list[str]  # names of the triggered policies, most urgent first
     reasons: list[str]  # every fired signal's reason, most urgent first
     queue: Queue = "support"
-    priority: Priority = "low"
+    urgency: int = 0  # the most urgent triggered policy's `urgency` (0-3), for the priority
+    customer: CustomerContext = field(default_factory=lambda: CustomerContext())
     bot_may_answer_first: bool = True  # False when any fired signal needs a person now
     anger_trend: float = 0.0  # > 0: angrier turn after turn
     signals: list[Signal] = field(default_factory=list)
@@ -294,12 +291,6 @@ def anger_signal(results: Sequence[AngerResult], threshold: float) -> tuple[Sign
     return Signal("anger", round(scaled, 4), text), path
 
 
-def priority(points: int) -> Priority:
-    """Points: anger 2 (3 when rising), a person asked for 1, repeated failure 1, the most urgent
-    policy's `urgency`, VIP 2, plan (business 1, enterprise 2)."""
-    return "urgent" if points >= 5 else "high" if points >= 3 else "normal" if points else "low"
-
-
 def triage(
     turns: Sequence[Turn],
     detector: AngerDetector | None = None,
@@ -322,17 +313,13 @@ def triage(
     chosen = sorted((by_name[s.name.split(":", 1)[1]] for s in triggered),
                     key=lambda p: -p.urgency)  # fmt: skip
     signals = [s for s in (anger, human, failure, *triggered) if s.fired]
-    points = (
-        (2 + path.rising) * anger.fired + human.fired + failure.fired
-        + max((p.urgency for p in chosen), default=0)
-        + 2 * context.vip + PLAN_PRIORITY.get(context.plan.lower(), 0)
-    )  # fmt: skip
     urgent = [p.name for p in chosen]
     return Triage(
         angry=anger.fired, anger=anger.score, human_requested=human.fired,
         repeated_failure=failure.fired, policy=urgent,
         reasons=[s.reason for s in sorted(signals, key=lambda s: -s.score)],
-        queue=chosen[0].queue if chosen else "support", priority=priority(points),
+        queue=chosen[0].queue if chosen else "support",
+        urgency=max((p.urgency for p in chosen), default=0), customer=context,
         bot_may_answer_first=not (anger.fired or human.fired or failure.fired)
         and all(p.bot_may_answer_first for p in chosen),
         anger_trend=path.trend, signals=[anger, human, failure, *triggered],

@@ -69,7 +69,7 @@ def run_case(desk: HelpDesk, case: GoldenCase, signed_in: bool) -> HandoffRun:
         turn = desk.send(conversation.id, conversation.token, reply_to(turn.asks_for, email, area))
     if turn is None or turn.handoff is None:
         return HandoffRun(case.id, False, questions, [], [])
-    summary = desk.case(turn.handoff.case_id).summary
+    summary = desk.agents.case(turn.handoff.case_id).summary
     return HandoffRun(
         case.id, True, questions, list(summary["missing"]), list(summary["handoff_reasons"])
     )

@@ -19,8 +19,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.backends import make_embedder, make_vector_index
-from assistant.backends.bm25_index import KEYWORD_VERSION, Bm25Index
+from assistant.backends import (
+    build_keyword_index,
+    keyword_version,
+    make_embedder,
+    make_extractive,
+    make_vector_index,
+    vector_collections,
+)
 from assistant.confidence import Calibration
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.manifest import Manifest, ManifestEntry
@@ -162,7 +168,7 @@ def _settings_signature(settings: Settings) -> dict[str, str]:
     return {
         "embedding_model": settings.embedding_model,
         "chunker": f"{CHUNKER_VERSION}:{settings.chunk_max_tokens}:{settings.chunk_overlap_tokens}",
-        "keyword": KEYWORD_VERSION,
+        "keyword": keyword_version(),
     }
 
 
@@ -250,7 +256,6 @@ class Indexer:
         Probes are answered by the extractive composer whatever the chat backend: it is
         instant, and the features the calibration uses come from retrieval, not from wording.
         """
-        from assistant.backends.extractive import ExtractiveComposer
         from assistant.index import LiveIndex
         from assistant.selfcal import self_calibrate, store
         from assistant.service import SupportAssistant
@@ -258,7 +263,7 @@ class Indexer:
         index = LiveIndex(self.settings)
         try:
             assistant = SupportAssistant(
-                self.settings, index, self.embedder, ExtractiveComposer(), None
+                self.settings, index, self.embedder, make_extractive(), None
             )
             calibration = self_calibrate(
                 assistant, self.settings.calibration_probes, self.settings.handoff_target, progress
@@ -370,10 +375,10 @@ class Indexer:
     def _write_keyword_index(self, live: Sequence[Chunk]) -> str:
         """The keyword index over `live`, in a new directory (named in the manifest commit)."""
         keyword_dir = f"keyword-{uuid.uuid4().hex[:12]}"
-        Bm25Index.build(
+        build_keyword_index(
             [c.id for c in live],
             [embedding_text(str(c.metadata.get("title", "")), c.section, c.text) for c in live],
-        ).save(self.settings.index_dir / keyword_dir)
+        ).save(str(self.settings.index_dir / keyword_dir))
         return keyword_dir
 
     def _embed_and_upsert(
@@ -388,11 +393,10 @@ class Indexer:
 
     def _clean_up(self, meta: dict[str, str]) -> None:
         """Remove what no committed manifest refers to: old collections, orphans, old dirs."""
-        from assistant.backends.chroma_index import collection_names
 
         settings = self.settings
         live_collection = meta["collection"]
-        for name in collection_names(settings.index_dir / "chroma", settings.chroma_url):
+        for name in vector_collections(settings.index_dir / "chroma", settings.chroma_url):
             if name.startswith("chunks-") and name != live_collection:
                 make_vector_index(settings, name).drop()
         index = make_vector_index(settings, live_collection)

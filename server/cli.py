@@ -85,6 +85,7 @@ def triage_command(
     """Read JSON lines {"text": ...} or {"turns": [...]} on stdin; write the signals per line."""
     from assistant.anger import AngerDetector
     from assistant.backends import make_embedder
+    from assistant.handoff.priority import priority_of, reasons_of
     from assistant.triage import load_policies, triage
     from assistant.types import Turn
 
@@ -118,7 +119,7 @@ def triage_command(
                     "repeated_failure": result.repeated_failure,
                     "policy": result.policy,
                     "queue": result.queue,
-                    "priority": result.priority,
+                    "priority": priority_of(result, reasons_of(result)).label,
                     "reasons": result.reasons,
                 }
             )

@@ -9,9 +9,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from assistant.desk import HandoffInfo, TurnResult
-from assistant.replies import SavedReply
+from assistant.handoff.case import HandoffInfo
+from assistant.handoff.replies import SavedReply
 from assistant.store.protocol import Case, StoredMessage, _priority_label
+from assistant.turn import TurnResult
 from assistant.types import Citation
 from server.markdown import render as render_markdown
 
@@ -68,10 +69,18 @@ class CustomerIn(BaseModel):
     product_area: str = Field("", max_length=100)
     locale: str = Field("en", max_length=35)
     page_url: str = Field("", max_length=2000)
+    role: str = Field("", max_length=50)
 
 
 class NewConversationIn(BaseModel):
     customer: CustomerIn = Field(default_factory=CustomerIn)
+    signature: str = Field(
+        "",
+        max_length=128,
+        description="HMAC-SHA256 (hex) of the customer's id, email, plan and role, computed by "
+        "the embedding site with the identity secret. Without it the context is unverified: "
+        "it never raises priority or unlocks plan-restricted articles. A wrong one is a 401.",
+    )
 
 
 class NewConversationOut(BaseModel):

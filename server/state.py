@@ -1,5 +1,8 @@
 """The app's runtime state, and the help desk as an `Annotated` dependency (`Desk`), with its
-store reachable: a database that was down at start-up is migrated on first use."""
+store reachable: a database that was down at start-up is migrated on first use.
+
+No request waits behind another's connection attempt: while one request migrates, the others
+hear 503 store_unavailable at once rather than queueing on the lock."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from assistant.agents import AgentDesk
 from assistant.desk import HelpDesk
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.settings import Settings
@@ -16,8 +20,11 @@ from assistant.store.engine import upgrade
 from assistant.store.keys import ApiKeys
 from server.limits import RateLimiter
 from server.metrics import Metrics
+from server.probes import Probe
 from server.reindex import Reindexer
 from server.turns import TurnRunner
+
+READY_DEADLINE = 1.0  # seconds: a check that answers at all answers in milliseconds
 
 
 @dataclass
@@ -33,6 +40,9 @@ class Runtime:
     reindexer: Reindexer | None = None
     migrated: bool = True  # False while the database was unreachable at start-up
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # /readyz: each check answers within READY_DEADLINE (the whole answer within 2 s)
+    index_probe: Probe = field(default_factory=lambda: Probe("the index", READY_DEADLINE))
+    store_probe: Probe = field(default_factory=lambda: Probe("the store", READY_DEADLINE))
 
     def ensure_store(self) -> None:
         """Finish the start-up migration once the database is back."""
@@ -40,10 +50,17 @@ class Runtime:
             return
         keys = self.keys
         assert keys is not None
-        with self._lock:
+        if not self._lock.acquire(blocking=False):
+            raise AnswerdeskError(
+                ErrorCode.STORE_UNAVAILABLE,
+                "The conversation store is unavailable right now (reconnecting); retry shortly.",
+            )
+        try:
             if not self.migrated:
                 upgrade(keys.engine)
                 self.migrated = True
+        finally:
+            self._lock.release()
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -63,3 +80,10 @@ def get_desk(runtime: RuntimeDep) -> HelpDesk:
 
 
 Desk = Annotated[HelpDesk, Depends(get_desk)]
+
+
+def get_agents(desk: Desk) -> AgentDesk:
+    return desk.agents
+
+
+Agents = Annotated[AgentDesk, Depends(get_agents)]

@@ -25,10 +25,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from assistant.desk import HelpDesk, TurnResult
+from assistant.desk import HelpDesk
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.store.protocol import CaseStore
 from assistant.streaming import SentenceSink
+from assistant.turn import TurnResult
 from server.metrics import Metrics
 
 log = logging.getLogger("answerdesk.server")

@@ -127,6 +127,7 @@ _ERROR = re.compile(
     re.I,
 )
 _ERROR_CODE = re.compile(r"\b(?:[A-Z]{1,5}[-_]?\d{2,5}|\d{3})\b")
+_SAYS = re.compile(r"\b(?:error|message|says|saying)\b\s*[:\-–]?\s*(.{3,120})", re.I)
 _NO_ERROR = re.compile(
     r"\b(?:no|without|there(?:'s| is) no|doesn't show|does not show|didn't get)\s+"
     r"(?:an?\s+|any\s+)?(?:error|message)",
@@ -201,13 +202,23 @@ def product_area(texts: Sequence[str], customer: Customer, kb_area: str = "") ->
 
 
 def error_message(texts: Sequence[str]) -> str:
+    """The error itself, not the sentence around it: a quoted message, else an error code, else
+    the clause after "error:" / "says"."""
     quoted = _first(_QUOTED, texts, 1)
     if quoted:
         return quoted
     if _sentence_with(_NO_ERROR, texts):
         return "no error message shown"
-    sentence = _sentence_with(_ERROR, texts)
-    return sentence or _sentence_with(_ERROR_CODE, [t for t in texts if _PROBLEM.search(t)])
+    sentence = _sentence_with(_ERROR, texts) or _sentence_with(
+        _ERROR_CODE, [t for t in texts if _PROBLEM.search(t)]
+    )
+    if not sentence:
+        return ""
+    code = _ERROR_CODE.search(sentence)
+    if code:
+        return code.group(0)
+    said = _SAYS.search(sentence)
+    return said.group(1).strip(" .") if said else sentence
 
 
 def collect(texts: Sequence[str], customer: Customer, kb_area: str = "") -> dict[str, str]:
@@ -227,6 +238,11 @@ def collect(texts: Sequence[str], customer: Customer, kb_area: str = "") -> dict
     return {k: v for k, v in values.items() if v}
 
 
+def reports_problem(text: str) -> bool:
+    """The message describes something wrong ("stopped updating", "error", "can't")."""
+    return bool(_PROBLEM.search(text))
+
+
 def category(policies: Sequence[str], texts: Sequence[str], answered_area: bool) -> str:
     """A policy names the category; otherwise a reported problem, a product question, or general
     (nothing in the knowledge base is near it)."""
@@ -243,9 +259,12 @@ def assess(
     texts: Sequence[str],
     customer: Customer,
     kb_area: str = "",
+    known: Mapping[str, str] | None = None,
 ) -> Intake:
+    """`known`: fields read from earlier messages as they were said (the stored transcript is
+    redacted: an email given for the account is kept only where the intake recorded it)."""
     name = category(policies, texts, bool(kb_area))
-    found = collect(texts, customer, kb_area)
+    found = {**(known or {}), **collect(texts, customer, kb_area)}
     required = REQUIRED[name]
     return Intake(name, required, found, tuple(f for f in required if f not in found))
 

@@ -1,8 +1,9 @@
 """A hand-off case's priority and the queue's order: pure functions.
 
-Priority is fixed when the case opens (anger and whether it is rising, plan tier, churn risk,
-policy and security urgency, a person asked for, earlier answers that failed); waiting raises
-an open case's urgency in the queue, so routine questions are not starved.
+One model: `priority_of` scores a case when it opens, and again when the customer's anger or a
+new problem re-assesses it while it waits (anger and whether it is rising, plan tier, churn
+risk, policy and security urgency, a person asked for, earlier answers that failed). Waiting
+raises an open case's urgency in the queue, so routine questions are not starved.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from assistant.store.protocol import Case, Customer
+from assistant.store.protocol import Case
 from assistant.triage import Triage
 
 BASE = 0.15
@@ -29,35 +30,50 @@ class Priority:
     why: list[str]  # for the agent
 
 
-def priority_of(triage: Triage, customer: Customer, reasons: Sequence[str]) -> Priority:
+def priority_of(triage: Triage, reasons: Sequence[str]) -> Priority:
+    """The one priority model: anger (more when rising), a person asked for, answers that failed,
+    the most urgent policy's `urgency` (policies.yaml), churn risk, and the plan tier."""
     why: list[str] = []
     score = BASE
-    if triage.angry:
+    if triage.angry or "angry" in reasons:
         rising = triage.anger_trend > 0.05
         score += 0.3 + 0.1 * rising
         why.append("customer is upset" + (" and getting angrier" if rising else ""))
-    plan = customer.plan.lower()
-    if plan in PLAN_WEIGHT:
-        score += PLAN_WEIGHT[plan]
-        why.append(f"{plan} plan")
+    if "policy:security_incident" in reasons:
+        why.append("possible security incident")
+    elif any(r.startswith("policy:") for r in reasons):
+        why.append("needs a person by policy")
+    if any(r.startswith("policy:") for r in reasons):
+        score += 0.15 * max(1, triage.urgency)
     if "policy:cancellation" in reasons:
         score += 0.2
         why.append("churn risk: wants to cancel")
-    if "policy:security_incident" in reasons:
-        score += 0.3
-        why.append("possible security incident")
-    elif any(r.startswith("policy:") for r in reasons):
-        score += 0.1
-        why.append("needs a person by policy")
     if "human_requested" in reasons:
         score += 0.1
         why.append("asked for a person")
     if "repeated_failure" in reasons:
         score += 0.1
         why.append("earlier answers did not help")
+    plan = triage.customer.plan.lower()
+    if plan in PLAN_WEIGHT:
+        score += PLAN_WEIGHT[plan]
+        why.append(f"{plan} plan")
+    if triage.customer.vip:
+        score += PLAN_WEIGHT["vip"]
+        why.append("VIP customer")
     score = round(min(1.0, score), 3)
-    label = next(name for floor, name in LABELS if score >= floor)
-    return Priority(score, label, why or ["routine question"])
+    return Priority(score, label_of(score), why or ["routine question"])
+
+
+def reasons_of(triage: Triage) -> list[str]:
+    """The hand-off reason codes triage alone implies (as `decide()` names them)."""
+    codes = ["angry"] * triage.angry + ["human_requested"] * triage.human_requested
+    codes += ["repeated_failure"] * triage.repeated_failure
+    return codes + [f"policy:{name}" for name in triage.policy]
+
+
+def label_of(score: float) -> str:
+    return next(name for floor, name in LABELS if score >= floor)
 
 
 def urgency(case: Case, now: datetime) -> float:

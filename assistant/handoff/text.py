@@ -36,3 +36,18 @@ def handoff_text(
         f"conversation, so you won't need to repeat yourself. {wait}"
         f"{meanwhile} Their reply will appear right here (case #{case_id})."
     )
+
+
+def waiting_text(reasons_added: Sequence[str], wait: str) -> str:
+    """A message while the case waits: anger or a request for a person is acknowledged (the
+    case was raised), anything else joined the case."""
+    if "angry" in reasons_added:
+        lead = (
+            "I'm sorry this is taking so long. I've raised the priority of your case and told "
+            "the team how you feel, so the person picking it up knows."
+        )
+    elif "human_requested" in reasons_added:
+        lead = "A person will answer you here; I've flagged your case so it is picked up first."
+    else:
+        lead = "Thanks, I've added that to your case so the person picking it up sees it."
+    return f"{lead} {wait}"

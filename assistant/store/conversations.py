@@ -16,15 +16,22 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any, Self, cast
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.settings import Settings
 from assistant.store import privacy
-from assistant.store.engine import WRITE, database_url, make_engine, unavailable, upgrade
+from assistant.store.engine import (
+    WRITE,
+    database_url,
+    make_engine,
+    timeouts,
+    unavailable,
+    upgrade,
+)
 from assistant.store.models import CaseRow, ConversationRow, FeedbackRow, MessageRow
 from assistant.store.protocol import (
     Conversation,
@@ -36,6 +43,10 @@ from assistant.store.protocol import (
     StoredMessage,
 )
 from assistant.types import Citation
+
+# A customer message's `meta` key for the client's idempotency key (unique per conversation:
+# migration 0004).
+CLIENT_KEY = "client_key"
 
 
 def _token_hash(token: str) -> str:
@@ -66,7 +77,11 @@ def to_message(row: MessageRow) -> StoredMessage:
 def to_conversation(row: ConversationRow) -> Conversation:
     status = cast(ConversationStatus, row.status)
     known = {f.name for f in fields(Customer)}  # ignore keys a newer version may have stored
-    customer = Customer(**{k: str(v) for k, v in row.customer.items() if k in known})
+    values = {k: v for k, v in row.customer.items() if k in known}
+    customer = Customer(
+        **{k: str(v) for k, v in values.items() if k != "verified"},
+        verified=values.get("verified") is True,
+    )
     return Conversation(row.id, customer, status, row.created_at)
 
 
@@ -100,7 +115,7 @@ class SqlConversationStore:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self:
-        return cls.open(database_url(settings))
+        return cls.open(database_url(settings), **timeouts(settings))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -279,3 +294,60 @@ class SqlConversationStore:
             self._conversation_row(session, conversation_id)
             query = select(FeedbackRow).where(FeedbackRow.conversation_id == conversation_id)
             return [_feedback(row) for row in session.scalars(query.order_by(FeedbackRow.id))]
+
+    # --- idempotent messages and their recovery (server/inbox.py, server/recovery.py) -------
+
+    def message_by_key(self, conversation_id: str, key: str) -> StoredMessage | None:
+        """The customer message of this conversation sent with client key `key`, if any."""
+        query = select(MessageRow).where(
+            MessageRow.conversation_id == conversation_id,
+            MessageRow.speaker == "customer",
+            MessageRow.meta[CLIENT_KEY].as_string() == key,
+        )
+        with self._session() as session:
+            row = session.scalars(query.limit(1)).first()
+            return to_message(row) if row is not None else None
+
+    def annotate_message(self, message_id: int, meta: dict[str, Any]) -> StoredMessage:
+        """Add `meta` to a stored message's meta (what a turn learnt about it); the text stays."""
+        with self._session(write=True) as session:
+            row = session.get(MessageRow, message_id)
+            if row is None:
+                raise AnswerdeskError(ErrorCode.NOT_FOUND, f"No message {message_id}.")
+            row.meta = {**(row.meta or {}), **meta}
+            session.flush()
+            return to_message(row)
+
+    def unanswered(
+        self,
+        before: datetime,
+        *,
+        since: datetime | None = None,
+        after_id: int = 0,
+        limit: int = 100,
+    ) -> list[StoredMessage]:
+        """Customer messages sent before `before` (and at or after `since`) that nobody will
+        answer: the last word of their conversation (notes aside), with no case alive then or
+        since (a person reads those). Oldest first, ids above `after_id`, at most `limit`."""
+        later = aliased(MessageRow)
+        answered = select(later.id).where(
+            later.conversation_id == MessageRow.conversation_id,
+            later.id > MessageRow.id,
+            later.speaker != "note",
+        )
+        seen_by_a_person = select(CaseRow.id).where(
+            CaseRow.conversation_id == MessageRow.conversation_id,
+            or_(CaseRow.resolved_at.is_(None), CaseRow.resolved_at > MessageRow.created_at),
+        )
+        query = select(MessageRow).where(
+            MessageRow.speaker == "customer",
+            MessageRow.created_at < before,
+            MessageRow.id > after_id,
+            ~answered.exists(),
+            ~seen_by_a_person.exists(),
+        )
+        if since is not None:
+            query = query.where(MessageRow.created_at >= since)
+        with self._session() as session:
+            rows = session.scalars(query.order_by(MessageRow.id).limit(limit))
+            return [to_message(row) for row in rows]

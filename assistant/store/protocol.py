@@ -46,6 +46,10 @@ class Customer:
     product_area: str = ""
     locale: str = "en"
     page_url: str = ""
+    role: str = ""  # the person's role in their workspace, e.g. "admin"
+    # The embedding site signed id, email, plan and role (assistant.identity); otherwise they
+    # are only what the browser says.
+    verified: bool = False
 
 
 @dataclass(frozen=True)

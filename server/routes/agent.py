@@ -30,7 +30,7 @@ from server.schemas import (
     message,
     saved_reply,
 )
-from server.state import Desk
+from server.state import Agents
 
 router = APIRouter(prefix="/v1/agent", tags=["agent"], responses=errors(401, 403, 503))
 
@@ -59,7 +59,7 @@ def me(agent: Agent) -> MeOut:
 @router.get("/cases", summary="The case queue", responses=errors(400))
 def cases(
     agent: Agent,
-    desk: Desk,
+    agents: Agents,
     status: Annotated[
         str, Query(description="Comma-separated: open, claimed, waiting_on_customer, resolved.")
     ] = "open,claimed,waiting_on_customer",
@@ -75,7 +75,7 @@ def cases(
         raise AnswerdeskError(
             ErrorCode.INVALID_INPUT, f"status: use some of {', '.join(STATUSES)} (comma-separated)."
         )
-    found = desk.cases(
+    found = agents.cases(
         status=cast(list[CaseStatus], wanted),
         queue=queue or None,
         sort=cast(CaseSort, sort),
@@ -86,8 +86,8 @@ def cases(
 
 
 @router.get("/cases/{case_id}", summary="One case: summary and transcript", responses=CASE)
-def case(case_id: CaseId, agent: Agent, desk: Desk) -> CaseOut:
-    view = desk.case(case_id)
+def case(case_id: CaseId, agent: Agent, agents: Agents) -> CaseOut:
+    view = agents.case(case_id)
     row = case_row(view.case, _now())
     return CaseOut(
         **row.model_dump(),
@@ -97,13 +97,13 @@ def case(case_id: CaseId, agent: Agent, desk: Desk) -> CaseOut:
 
 
 @router.post("/cases/{case_id}/claim", summary="Take the case", responses=CASE)
-def claim(case_id: CaseId, agent: Agent, desk: Desk) -> CaseRowOut:
-    return case_row(desk.claim(case_id, agent.name), _now())
+def claim(case_id: CaseId, agent: Agent, agents: Agents) -> CaseRowOut:
+    return case_row(agents.claim(case_id, agent.name), _now())
 
 
 @router.post("/cases/{case_id}/release", summary="Put the case back", responses=CASE)
-def release(case_id: CaseId, agent: Agent, desk: Desk) -> CaseRowOut:
-    return case_row(desk.release(case_id, agent.name), _now())
+def release(case_id: CaseId, agent: Agent, agents: Agents) -> CaseRowOut:
+    return case_row(agents.release(case_id, agent.name), _now())
 
 
 @router.post(
@@ -112,13 +112,13 @@ def release(case_id: CaseId, agent: Agent, desk: Desk) -> CaseRowOut:
     description="Refused (422 unprocessable) while the text has a `{{placeholder}}` in it.",
     responses=errors(400, 404, 409, 422),
 )
-def reply(case_id: CaseId, body: ReplyIn, agent: Agent, desk: Desk) -> MessageOut:
-    return message(desk.reply(case_id, agent.name, body.text, body.wait_for_customer))
+def reply(case_id: CaseId, body: ReplyIn, agent: Agent, agents: Agents) -> MessageOut:
+    return message(agents.reply(case_id, agent.name, body.text, body.wait_for_customer))
 
 
 @router.post("/cases/{case_id}/notes", summary="Add an internal note", responses=errors(400, 404))
-def note(case_id: CaseId, body: NoteIn, agent: Agent, desk: Desk) -> MessageOut:
-    return message(desk.note(case_id, agent.name, body.text))
+def note(case_id: CaseId, body: NoteIn, agent: Agent, agents: Agents) -> MessageOut:
+    return message(agents.note(case_id, agent.name, body.text))
 
 
 @router.post(
@@ -127,8 +127,8 @@ def note(case_id: CaseId, body: NoteIn, agent: Agent, desk: Desk) -> MessageOut:
     description=f"At most {MAX_TAGS_PER_CASE} tags per case (413 beyond).",
     responses=errors(400, 404, 409, 413),
 )
-def tags(case_id: CaseId, body: TagsIn, agent: Agent, desk: Desk) -> CaseRowOut:
-    current = set(desk.store.case(case_id).tags)
+def tags(case_id: CaseId, body: TagsIn, agent: Agent, agents: Agents) -> CaseRowOut:
+    current = set(agents.store.case(case_id).tags)
     after = (current | {t.lower() for t in body.add}) - {t.lower() for t in body.remove}
     if len(after) > max(MAX_TAGS_PER_CASE, len(current)):
         raise AnswerdeskError(
@@ -136,7 +136,7 @@ def tags(case_id: CaseId, body: TagsIn, agent: Agent, desk: Desk) -> CaseRowOut:
             f"A case keeps at most {MAX_TAGS_PER_CASE} tags; this one would have {len(after)}. "
             "Remove some first.",
         )
-    return case_row(desk.tag(case_id, add=body.add, remove=body.remove), _now())
+    return case_row(agents.tag(case_id, add=body.add, remove=body.remove), _now())
 
 
 @router.post(
@@ -145,21 +145,21 @@ def tags(case_id: CaseId, body: TagsIn, agent: Agent, desk: Desk) -> CaseRowOut:
     description="Returns the surviving case.",
     responses=errors(400, 404, 409),
 )
-def merge(case_id: CaseId, body: MergeIn, agent: Agent, desk: Desk) -> CaseRowOut:
-    return case_row(desk.merge(case_id, body.into, agent.name), _now())
+def merge(case_id: CaseId, body: MergeIn, agent: Agent, agents: Agents) -> CaseRowOut:
+    return case_row(agents.merge(case_id, body.into, agent.name), _now())
 
 
 @router.post("/cases/{case_id}/resolve", summary="Resolve the case", responses=CASE)
-def resolve(case_id: CaseId, body: ResolveIn, agent: Agent, desk: Desk) -> CaseRowOut:
-    return case_row(desk.resolve(case_id, agent.name, body.resolution), _now())
+def resolve(case_id: CaseId, body: ResolveIn, agent: Agent, agents: Agents) -> CaseRowOut:
+    return case_row(agents.resolve(case_id, agent.name, body.resolution), _now())
 
 
 @router.post("/cases/{case_id}/reopen", summary="Reopen a resolved case", responses=CASE)
 def reopen(
-    case_id: CaseId, agent: Agent, desk: Desk, body: Annotated[ReopenIn | None, Body()] = None
+    case_id: CaseId, agent: Agent, agents: Agents, body: Annotated[ReopenIn | None, Body()] = None
 ) -> CaseRowOut:
     reason = body.reason if body else ""
-    return case_row(desk.reopen(case_id, agent.name, reason), _now())
+    return case_row(agents.reopen(case_id, agent.name, reason), _now())
 
 
 @router.get(
@@ -168,7 +168,7 @@ def reopen(
     description="`unfilled` names the placeholders still in the text.",
     responses=errors(404),
 )
-def saved_replies(case_id: CaseId, agent: Agent, desk: Desk) -> SavedRepliesOut:
+def saved_replies(case_id: CaseId, agent: Agent, agents: Agents) -> SavedRepliesOut:
     return SavedRepliesOut(
-        replies=[saved_reply(r) for r in desk.saved_replies(case_id, agent.name)]
+        replies=[saved_reply(r) for r in agents.saved_replies(case_id, agent.name)]
     )

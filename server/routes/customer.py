@@ -10,10 +10,12 @@ from collections.abc import AsyncIterator
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request, Response
+from fastapi import APIRouter, Body, Header, Request, Response
 from fastapi.responses import StreamingResponse
 
+from assistant.identity import verify
 from assistant.store.protocol import Customer
+from server import inbox
 from server.auth import CustomerToken
 from server.limits import check_message_length, client_ip
 from server.schemas import (
@@ -40,7 +42,7 @@ log = logging.getLogger("answerdesk.server")
     status_code=201,
     summary="Start a conversation",
     description="Returns the conversation's id and its secret token (shown once).",
-    responses=errors(400, 413, 429, 503),
+    responses=errors(400, 401, 413, 429, 503),
 )
 def start(
     runtime: RuntimeDep,
@@ -49,8 +51,14 @@ def start(
     body: Annotated[NewConversationIn | None, Body()] = None,
 ) -> NewConversationOut:
     runtime.limiter.admit(("ip", client_ip(request), runtime.settings.rate_limit_ip_per_minute))
-    customer = (body or NewConversationIn()).customer
-    new = desk.start(Customer(**customer.model_dump()))
+    given = body or NewConversationIn()
+    secret = runtime.settings.identity_secret
+    customer = verify(
+        Customer(**given.customer.model_dump()),
+        given.signature,
+        secret.get_secret_value() if secret else None,
+    )
+    new = desk.start(customer)
     return NewConversationOut(id=new.id, token=new.token)
 
 
@@ -62,7 +70,11 @@ def start(
     "a `sentence` event for each sentence of the answer as soon as a language model has "
     "written it and it passed the grounding check (none with the extractive backend, which "
     "answers at once), then `retract` if the turn did not answer after all (the sentences "
-    "shown must be removed), then `reply` (the whole TurnReply: what to show), then `done`.",
+    "shown must be removed), then `reply` (the whole TurnReply: what to show), then `done`.\n\n"
+    "Send an `Idempotency-Key` (a fresh random string per message, e.g. a UUID) and send the "
+    "same key when you retry: a message already received under that key is not stored again, "
+    "and the reply is the one stored for it (if it is still being answered, the request waits "
+    "for that answer).",
     responses={
         **errors(400, 401, 404, 413, 429, 503),
         200: {"content": {"text/event-stream": {}}},
@@ -74,6 +86,14 @@ async def send(
     token: CustomerToken,
     runtime: RuntimeDep,
     request: Request,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            pattern=r"^[A-Za-z0-9._:-]{8,128}$",
+            description="The client's key for this message; a retry sends the same one.",
+        ),
+    ] = None,
 ) -> TurnReply | Response:
     settings = runtime.settings
     check_message_length(body.text, min(settings.max_message_chars, settings.max_question_chars))
@@ -84,13 +104,21 @@ async def send(
     turns = runtime.turns
     assert turns is not None
     if "text/event-stream" not in request.headers.get("accept", ""):
-        return turn_reply(await turns.send(conversation_id, token, body.text))
+        return turn_reply(
+            await inbox.receive(turns, conversation_id, token, body.text, idempotency_key)
+        )
     sentences: asyncio.Queue[str] = asyncio.Queue()
 
     async def streamed_turn() -> TurnReply:
-        return turn_reply(
-            await turns.send(conversation_id, token, body.text, on_sentence=sentences.put_nowait)
+        result = await inbox.receive(
+            turns,
+            conversation_id,
+            token,
+            body.text,
+            idempotency_key,
+            lambda held: held.send(conversation_id, token, body.text, sentences.put_nowait),
         )
+        return turn_reply(result)
 
     turn = asyncio.ensure_future(streamed_turn())
     turn.add_done_callback(_retrieve)

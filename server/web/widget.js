@@ -123,8 +123,9 @@
     return all;
   }
 
-  async function api(path, { method = "GET", body } = {}) {
+  async function api(path, { method = "GET", body, key } = {}) {
     const init = { method, headers: headers({ Accept: "application/json" }) };
+    if (key) init.headers["Idempotency-Key"] = key;
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
@@ -162,18 +163,30 @@
     }
   }
 
-  /** POST a message, streaming the answer into `bubble`; plain JSON when streaming fails. */
-  async function postMessage(text, bubble) {
+  /** A fresh key per message (the server keeps a message sent twice under one key once). */
+  function messageKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const part = () => Math.random().toString(36).slice(2);
+    return `${Date.now().toString(36)}-${part()}${part()}`;
+  }
+
+  /** POST a message, streaming the answer into `bubble`; plain JSON when streaming fails.
+   * Both attempts carry the message's `key`: a retry never stores the message twice. */
+  async function postMessage(text, bubble, key) {
     const path = `/v1/conversations/${encodeURIComponent(conv.id)}/messages`;
     let res;
     try {
       res = await fetch(API + path, {
         method: "POST",
-        headers: headers({ "Content-Type": "application/json", Accept: "text/event-stream" }),
+        headers: headers({
+          "Content-Type": "application/json",
+          Accept: "text/event-stream",
+          "Idempotency-Key": key,
+        }),
         body: JSON.stringify({ text }),
       });
     } catch {
-      return api(path, { method: "POST", body: { text } });
+      return api(path, { method: "POST", body: { text }, key });
     }
     if (!res.ok) throw await toError(res);
     const type = res.headers.get("Content-Type") || "";
@@ -236,6 +249,7 @@
   let closePrompted = false;
   let threadShown = false;
   let turns = 0;
+  let unsent = null; // {text, key} of a message whose send failed: sent again under its key
 
   // ---------------------------------------------------------------- DOM
 
@@ -386,9 +400,11 @@
     launcher.focus();
   }
 
-  /** Closing asks once for a rating when there was a real exchange and none was given. */
+  /** Closing asks once for a rating when there was a real exchange and none was given — never
+   * while the customer still waits for a person (they rate once the case is resolved). */
   function requestClose() {
-    if (!closePrompted && conv && conv.answered && !conv.csat && !conv.csatAsked) {
+    const waiting = conv && conv.handedOff && !conv.resolved;
+    if (!closePrompted && conv && conv.answered && !waiting && !conv.csat && !conv.csatAsked) {
       closePrompted = true;
       showCsat("Before you go: how would you rate this conversation?", { closeAfter: true });
       return;
@@ -774,9 +790,14 @@
     if (options.customerEmail) customer.email = options.customerEmail;
     if (options.plan) customer.plan = options.plan;
     if (options.productArea) customer.product_area = options.productArea;
+    if (options.role) customer.role = options.role;
     customer.locale = navigator.language || undefined;
     customer.page_url = location.href;
-    const created = await api("/v1/conversations", { method: "POST", body: { customer } });
+    // Signed by the embedding site (identity verification): without it, plan and role are
+    // shown to agents as unverified and unlock nothing.
+    const body = { customer };
+    if (options.signature) body.signature = options.signature;
+    const created = await api("/v1/conversations", { method: "POST", body });
     conv = { id: created.id, token: created.token };
     save();
   }
@@ -792,11 +813,14 @@
     input.value = "";
     autosize();
     const sent = addBubble("customer", text).item;
+    const key = unsent && unsent.text === text ? unsent.key : messageKey();
+    unsent = { text, key };
     let bubble = null;
     try {
       await ensureConversation();
       bubble = pendingBubble();
-      const reply = await postMessage(text, bubble);
+      const reply = await postMessage(text, bubble, key);
+      unsent = null;
       renderReply(reply, bubble);
     } catch (error) {
       if (bubble) bubble.remove();
@@ -883,7 +907,6 @@
       if (fresh) {
         conv.answered = true;
         if (panel.hidden) setUnread(unread + fresh);
-        if (!conv.csat && !conv.csatAsked) showCsat("How would you rate the help you got from our team?");
       }
       if (view.status === "resolved") {
         conv.resolved = true;

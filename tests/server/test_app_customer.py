@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
-from tests.server.helpers import ANSWERABLE, Headers, handed_off, say, start, store
+from assistant.identity import sign
+from assistant.store.protocol import Customer
+from tests.server.helpers import ANSWERABLE, Headers, MakeClient, handed_off, say, start, store
 
 
 def test_a_conversation_starts_with_an_id_and_a_token_and_keeps_the_customer(
@@ -26,6 +29,30 @@ def test_a_conversation_starts_with_an_id_and_a_token_and_keeps_the_customer(
 
 def test_the_body_is_optional_when_starting(client: TestClient) -> None:
     assert client.post("/v1/conversations").status_code == 201
+
+
+def test_a_signed_customer_context_is_verified_and_a_forged_one_refused(
+    make_client: MakeClient,
+) -> None:
+    client = make_client(identity_secret=SecretStr("site-secret"))
+    ana = {"id": "u-1", "email": "ana@example.com", "plan": "pro", "role": ""}
+    good = sign(Customer(**ana), "site-secret")
+    started = client.post("/v1/conversations", json={"customer": ana, "signature": good})
+    assert started.status_code == 201
+    body = started.json()
+    seen = client.get(
+        f"/v1/conversations/{body['id']}", headers={"Authorization": f"Bearer {body['token']}"}
+    ).json()
+    assert seen["customer"]["verified"] is True
+    forged = {**ana, "plan": "vip"}
+    refused = client.post("/v1/conversations", json={"customer": forged, "signature": good})
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "unauthorized"
+    unsigned = client.post("/v1/conversations", json={"customer": forged}).json()
+    seen = client.get(
+        f"/v1/conversations/{unsigned['id']}",
+        headers={"Authorization": f"Bearer {unsigned['token']}"},
+    ).json()
+    assert seen["customer"]["verified"] is False and seen["customer"]["plan"] == "vip"
 
 
 def test_an_answerable_question_gets_a_cited_answer_that_is_stored(client: TestClient) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from assistant.errors import AnswerdeskError, ErrorCode
-from assistant.wait import QueueState, SupportHours, estimate
+from assistant.handoff.wait import QueueState, SupportHours, estimate
 
 HOURS = SupportHours.parse("Mon-Fri 08:00-20:00", "UTC")
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)

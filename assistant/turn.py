@@ -1,0 +1,395 @@
+"""One customer message, top to bottom: load what the turn needs once, decide, write once.
+
+1. `TurnContext.load`: the conversation, the transcript so far, the open case, the pending
+   intake question, a thumbs-down on the last answer — one read each.
+2. `SupportAssistant.respond` triages and answers; `dialogue.classify` says what the message
+   is (an answer to our intake question, a new question, a request for a person, anger).
+3. `plan`: a pure choice of what to do, typed (`TurnPlan`) — nothing is written yet:
+   - a person has the case → stay silent; it waits in the queue → a new question the help
+     center answers is answered, anger or a request for a person re-assesses the case,
+     details and new problems join it;
+   - we asked for details → read them, ask only for what was never asked, or open the case;
+   - otherwise `decide()`'s action: answer, clarify, answer and copy a team (a sales
+     lead), or hand off (intake first, unless the customer is upset or asked for a person).
+4. `commit`: the customer's message, the case (opened or re-assessed) and our reply are
+   written together at the end, through one `may_write` guard — a turn abandoned by its
+   deadline writes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from assistant.backends import language_model
+from assistant.decision import Decision, explain
+from assistant.dialogue import (
+    INTENT_KEY,
+    Classified,
+    PendingIntake,
+    classify,
+    issue_of,
+    pending_intake,
+)
+from assistant.errors import AnswerdeskError, ErrorCode
+from assistant.handoff.case import HandoffInfo, Queues, summary_of
+from assistant.handoff.intake import FIELDS, asking_for, assess, may_ask, question
+from assistant.handoff.priority import priority_of
+from assistant.handoff.summary import CaseSummary, SummaryInput, summarize
+from assistant.handoff.text import handoff_text, offers_articles, waiting_text
+from assistant.identity import audiences, trusted_plan
+from assistant.retrieval import Filters
+from assistant.service import Reply, SentenceSink, SupportAssistant, validate_question
+from assistant.store.protocol import Case, CaseStore, Conversation, StoredMessage
+from assistant.triage import CustomerContext
+from assistant.types import Answer, Citation, Turn
+
+Action = Literal["answer", "clarify", "handoff", "waiting", "agent"]
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    """Everything one turn reads, loaded once."""
+
+    conversation: Conversation
+    text: str
+    earlier: list[StoredMessage]
+    case: Case | None  # the conversation's active case
+    pending: PendingIntake | None
+    thumbs_down: bool  # on our latest answer
+
+    @classmethod
+    def load(cls, store: CaseStore, conversation_id: str, token: str, text: str) -> TurnContext:
+        conversation = store.conversation(conversation_id, token)
+        earlier = store.transcript(conversation_id)
+        cases = store.list_cases(conversation_id=conversation_id, limit=1)
+        return cls(
+            conversation,
+            text,
+            earlier,
+            cases[0] if cases else None,
+            pending_intake(earlier),
+            _thumbs_down(store, conversation_id, earlier),
+        )
+
+    @property
+    def customer(self) -> CustomerContext:
+        """What raises priority: only what the embedding site vouched for."""
+        return CustomerContext(plan=trusted_plan(self.conversation.customer))
+
+    @property
+    def filters(self) -> Filters:
+        """What this customer may be answered from: never internal articles, and plan- or
+        role-restricted ones only for a verified customer of that plan or role."""
+        return Filters(audiences=audiences(self.conversation.customer))
+
+    @property
+    def history(self) -> list[Turn]:
+        speakers: dict[str, Literal["user", "assistant", "agent"]] = {
+            "customer": "user", "assistant": "assistant", "agent": "agent",
+        }  # fmt: skip
+        return [Turn(speakers[m.speaker], m.text) for m in self.earlier if m.speaker in speakers]
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """What the customer sees after one message. `message` is None when the assistant is silent
+    because a person has the case."""
+
+    conversation_id: str
+    action: Action
+    text: str
+    citations: list[Citation]
+    confidence: float | None
+    reasons: list[str]
+    explanation: str
+    related: list[Citation] = field(default_factory=list)
+    handoff: HandoffInfo | None = None
+    message: StoredMessage | None = None
+    customer_message: StoredMessage | None = None
+    asks_for: list[str] = field(default_factory=list)  # case details an intake question asks for
+
+
+@dataclass(frozen=True)
+class TurnPlan:
+    """What the turn will write and say, decided before anything is written."""
+
+    action: Action
+    kind: str  # the stored kind of our reply ("" when silent)
+    text: str
+    decision: Decision
+    intent: Classified
+    answer: Answer | None = None  # shown with citations when the action is "answer"
+    meta: dict[str, Any] = field(default_factory=dict)
+    open_case: CaseSummary | None = None  # a new case, in `queue`
+    queue: str = "support"
+    with_sla: bool = True
+    reassess: CaseSummary | None = None  # the active case, re-assessed
+    asks_for: list[str] = field(default_factory=list)
+    follow_up: bool = False  # an answer that also copied a team asks what they need
+
+
+@dataclass
+class CustomerTurn:
+    store: CaseStore
+    assistant: SupportAssistant
+    queues: Queues
+    now: Callable[[], datetime]
+
+    def run(
+        self,
+        conversation_id: str,
+        token: str,
+        text: str,
+        *,
+        on_sentence: SentenceSink | None = None,
+        may_write: Callable[[], bool] = lambda: True,
+    ) -> TurnResult:
+        text = validate_question(text, self.assistant.settings.max_question_chars)
+        ctx = TurnContext.load(self.store, conversation_id, token, text)
+        if ctx.case is not None and ctx.case.status != "open":
+            return self.commit(ctx, self.silent(ctx), may_write)
+        reply = self.assistant.respond(
+            text, ctx.history, ctx.filters, context=ctx.customer, thumbs_down=ctx.thumbs_down,
+            on_sentence=on_sentence,
+        )  # fmt: skip
+        said = classify(text, reply.triage, ctx.pending, ctx.conversation.customer)
+        return self.commit(ctx, self.plan(ctx, reply, said), may_write)
+
+    # --- deciding (nothing is written here) -------------------------------------------------
+
+    def plan(self, ctx: TurnContext, reply: Reply, said: Classified) -> TurnPlan:
+        if ctx.case is not None:
+            return self.while_queued(ctx, ctx.case, reply, said)
+        decision = reply.decision
+        pending = ctx.pending
+        if pending is not None and said.intent == "intake_answer":
+            # The customer answers our question: carry on with that hand-off.
+            decision = Decision("handoff", pending.reasons, pending.explanation, pending.queue)
+        elif pending is not None and (
+            said.angry or said.wants_person or decision.action == "handoff"
+        ):
+            # Still unresolved, now with this message's reasons too.
+            reasons = list(dict.fromkeys([*decision.reasons, *pending.reasons]))
+            decision = dataclasses.replace(decision, action="handoff", reasons=reasons)
+        if decision.action == "handoff":
+            return self.hand_off(ctx, reply, decision, said)
+        if decision.route_to:  # answered, and also copied to a team (e.g. a sales lead)
+            summary = self.summary(ctx, reply, decision, said)
+            asks = list(summary_intake(summary)[:2]) if may_ask(decision.reasons, 0) else []
+            return TurnPlan(
+                "answer", "answer", reply.answer.text, decision, said, reply.answer,
+                open_case=summary, queue=decision.route_to, with_sla=False, asks_for=asks,
+                follow_up=True,
+            )  # fmt: skip
+        text = decision.question or reply.answer.text
+        return TurnPlan(decision.action, decision.action, text, decision, said, reply.answer)
+
+    def silent(self, ctx: TurnContext) -> TurnPlan:
+        case = ctx.case
+        assert case is not None
+        reasons = summary_of(case).handoff_reasons
+        decision = Decision("handoff", reasons, f"{case.claimed_by} is handling this conversation")
+        intent = Classified("question", False, False)
+        return TurnPlan("agent", "", "", decision, intent)
+
+    def while_queued(
+        self, ctx: TurnContext, case: Case, reply: Reply, said: Classified
+    ) -> TurnPlan:
+        """The case waits for a person: answer what the help center answers, and let anger, a
+        request for a person or a new problem update the case the agent will read."""
+        decision = reply.decision
+        summary = self.summary(ctx, reply, decision, said, for_case=case)
+        upset = said.angry or said.wants_person
+        if said.intent == "question" and decision.action == "answer" and not upset:
+            answer = reply.answer
+            text = f"{answer.text}\n\nYour case #{case.id} stays in the queue for a person."
+            return TurnPlan("answer", "answer", text, decision, said, answer, reassess=summary)
+        reasons = [r for r in decision.reasons if r in ("angry", "human_requested")]
+        kept = Decision("handoff", reasons or summary_of(case).handoff_reasons)
+        return TurnPlan(
+            "waiting", "waiting", "", kept, said, reassess=summary,
+            meta={"reasons_added": reasons},
+        )  # fmt: skip
+
+    def hand_off(
+        self, ctx: TurnContext, reply: Reply, decision: Decision, said: Classified
+    ) -> TurnPlan:
+        summary = self.summary(ctx, reply, decision, said)
+        pending = ctx.pending
+        asked = pending.asked if pending else ()
+        questions = pending.questions if pending else 0
+        # Never ask for a field twice: what was asked and not given, the agent asks.
+        missing = [f for f in summary_intake(summary) if f not in asked]
+        if missing and may_ask(decision.reasons, questions):
+            asks = missing[:2]
+            meta = {
+                "handoff": {
+                    "reasons": decision.reasons, "explanation": decision.explanation,
+                    "queue": decision.queue,
+                },
+                "asks_for": asks,
+                "found": summary_found(summary),
+            }  # fmt: skip
+            text = question(asks, questions, decision.queue)
+            clarify = Decision("clarify", ["missing_information"], explain("missing_information"))
+            return TurnPlan(
+                "clarify", "intake", text, clarify, said, meta=meta, asks_for=list(asks)
+            )
+        answer = reply.answer
+        if not offers_articles(decision.reasons):
+            answer = dataclasses.replace(answer, related=[])
+        return TurnPlan(
+            "handoff", "handoff", "", decision, said, answer, open_case=summary,
+            queue=decision.queue,
+        )  # fmt: skip
+
+    def summary(
+        self,
+        ctx: TurnContext,
+        reply: Reply,
+        decision: Decision,
+        said: Classified,
+        for_case: Case | None = None,
+    ) -> CaseSummary:
+        """The case summary as it stands after this message (the message included)."""
+        now = self.now()
+        current = StoredMessage(
+            0, ctx.conversation.id, "customer", ctx.text, now, meta={INTENT_KEY: said.intent}
+        )
+        transcript = [*ctx.earlier, current]
+        customer = ctx.conversation.customer
+        texts = [m.text for m in transcript if m.speaker == "customer"]
+        earlier_reasons = summary_of(for_case).handoff_reasons if for_case else []
+        reasons = list(dict.fromkeys([*earlier_reasons, *decision.reasons]))
+        issue = issue_of(transcript, ctx.text, said.intent)
+        if for_case is not None:
+            issue = summary_of(for_case).issue
+        issue_answer = reply.answer
+        if issue and issue != ctx.text and for_case is None:
+            issue_answer = self.assistant.answer(issue, filters=ctx.filters)
+        policies = [r.split(":", 1)[1] for r in reasons if r.startswith("policy:")]
+        known = ctx.pending.found if ctx.pending else {}
+        if for_case is not None:  # the fields the case already holds, by label
+            known = {n: v for n, f in FIELDS.items() if (v := _field(for_case, f.label))}
+        intake = assess(policies, texts, customer, _kb_area(issue_answer), known)
+        detector = self.assistant.detector
+        anger = [r.score for r in detector.assess_many(texts)] if detector else []
+        unhelpful = frozenset(
+            f.message_id
+            for f in self.store.feedback(ctx.conversation.id)
+            if f.helpful is False and f.message_id is not None
+        )
+        model = self.assistant.chat_model
+        summary = summarize(
+            SummaryInput(
+                customer, transcript, issue, issue_answer, reply.triage, anger, reasons,
+                decision.explanation or explain(reasons[0] if reasons else "low_confidence"),
+                intake, priority_of(reply.triage, reasons), unhelpful,
+            ),
+            language_model(model),
+        )  # fmt: skip
+        if for_case is not None and said.intent == "question" and not reply.answer.citations:
+            also = [*summary_of(for_case).also_reported, ctx.text]
+            summary = dataclasses.replace(summary, also_reported=also)
+        return summary
+
+    # --- writing (once, at the end) -----------------------------------------------------------
+
+    def commit(self, ctx: TurnContext, plan: TurnPlan, may_write: Callable[[], bool]) -> TurnResult:
+        if not may_write():
+            raise AnswerdeskError(ErrorCode.CONFLICT, "This turn took too long and was handed off.")
+        cid = ctx.conversation.id
+        said = self.store.add_message(
+            cid, "customer", ctx.text, meta={INTENT_KEY: plan.intent.intent}
+        )
+        case, text = ctx.case, plan.text
+        if plan.action == "agent":
+            assert case is not None
+            return TurnResult(
+                cid, "agent", "", [], None, plan.decision.reasons, plan.decision.explanation,
+                handoff=self.queues.info(case), customer_message=said,
+            )  # fmt: skip
+        if plan.open_case is not None:
+            case = self.queues.open(cid, plan.open_case, plan.queue, with_sla=plan.with_sla)
+        elif plan.reassess is not None and case is not None:
+            added = [r for r in plan.decision.reasons if r in ("angry", "human_requested")]
+            case = self.queues.reassess(case, added, plan.reassess.priority, plan.reassess)
+        info = self.queues.info(case) if case is not None else None
+        answer = plan.answer
+        related = answer.related if answer is not None else []
+        if plan.action == "handoff" and info is not None:
+            text = handoff_text(
+                plan.decision.reasons, info.queue, info.case_id, info.expected_wait.text,
+                bool(related),
+            )  # fmt: skip
+        elif plan.action == "waiting" and info is not None:
+            text = waiting_text(plan.meta.get("reasons_added", []), info.expected_wait.text)
+        elif plan.follow_up and info is not None:
+            text = _follow_up(text, info, plan.asks_for)
+        answered = plan.action == "answer" and answer is not None
+        meta: dict[str, Any] = {
+            **plan.meta, "action": plan.kind, "reasons": plan.decision.reasons,
+            "related": [dataclasses.asdict(c) for c in related],
+        }  # fmt: skip
+        if info is not None and plan.action != "clarify":
+            meta["case_id"] = info.case_id
+        stored = self.store.add_message(
+            cid, "assistant", text, kind=plan.kind, meta=meta,
+            citations=answer.citations if answered and answer else (),
+            confidence=answer.confidence if answered and answer else None,
+        )  # fmt: skip
+        shown = plan.action in ("answer", "handoff", "clarify")
+        return TurnResult(
+            cid, plan.action, text, answer.citations if answered and answer else [],
+            answer.confidence if answer is not None and shown else None, plan.decision.reasons,
+            plan.decision.explanation, related=related,
+            handoff=info if plan.action != "clarify" else None, message=stored,
+            customer_message=said, asks_for=plan.asks_for,
+        )  # fmt: skip
+
+
+def summary_intake(summary: CaseSummary) -> list[str]:
+    """The missing fields' names (the summary keeps their labels)."""
+    by_label = {f.label: name for name, f in FIELDS.items()}
+    return [by_label[label] for label in summary.missing if label in by_label]
+
+
+def summary_found(summary: CaseSummary) -> dict[str, str]:
+    """The fields read so far, by name (kept with the intake question: the transcript the next
+    turn reads is redacted)."""
+    by_label = {f.label: name for name, f in FIELDS.items()}
+    return {by_label[label]: v for label, v in summary.fields.items() if label in by_label}
+
+
+def _field(case: Case, label: str) -> str:
+    return str(summary_of(case).fields.get(label, ""))
+
+
+def _follow_up(text: str, info: HandoffInfo, asks: Sequence[str]) -> str:
+    """A sales lead: the answer, then what the team needs to follow up, in the same message."""
+    follow = f"I've also passed this to our {info.queue} team (case #{info.case_id})"
+    follow += f"; so they can follow up, could you tell me {asking_for(asks)}?" if asks else "."
+    return f"{text}\n\n{follow}"
+
+
+def _thumbs_down(store: CaseStore, conversation_id: str, earlier: Sequence[StoredMessage]) -> bool:
+    """A thumbs-down on the assistant's latest answer counts as "that didn't help"."""
+    last = next((m for m in reversed(earlier) if m.speaker == "assistant"), None)
+    if last is None:
+        return False
+    return any(
+        f.helpful is False and f.message_id in (None, last.id)
+        for f in store.feedback(conversation_id)
+        if f.created_at >= last.created_at
+    )
+
+
+def _kb_area(answer: Answer) -> str:
+    """The product area of the best matching article, when the match is a real one."""
+    if not answer.passages or answer.features.get("dense_top", 0.0) < 0.45:
+        return ""
+    return str(answer.passages[0].chunk.metadata.get("product_area", ""))
