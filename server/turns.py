@@ -6,9 +6,10 @@ assistant, the index or a bug raising. Then the conversation is handed to a pers
 reason `backend_unavailable`. Only when the store itself is down does the client get an error
 (503 store_unavailable): without the store nothing can be kept or handed off.
 
-A timed-out turn cannot be stopped (Python threads are not cancellable), so each turn writes
-through a store that refuses its writes once the turn is abandoned: a late answer never lands
-after the hand-off that replaced it, and the customer's message is never stored twice.
+A timed-out turn cannot be stopped (Python threads are not cancellable), but it writes nothing
+until its end, and only through a gate (`_WriteGate`): either it starts writing before the
+deadline and its result stands, or it is abandoned first and writes nothing — a late answer
+never lands after the hand-off that replaced it, and the customer's message is stored once.
 
 A streamed turn's checked sentences cross from the worker thread to the event loop, where they
 are delivered only while the turn is still awaited: the hand-off that replaces a timed-out turn
@@ -18,16 +19,13 @@ is decided on the loop too, so no late sentence of that turn reaches the client 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any, cast
 
 from assistant.desk import HelpDesk
 from assistant.errors import AnswerdeskError, ErrorCode
-from assistant.store.protocol import CaseStore
 from assistant.streaming import SentenceSink
 from assistant.turn import TurnResult
 from server.metrics import Metrics
@@ -62,15 +60,21 @@ class TurnRunner:
         checked sentence of a streamed answer, and never once this returns."""
         started = datetime.now(UTC)
         abandoned = threading.Event()
+        gate = _WriteGate()
         sink = None if on_sentence is None else _LoopSink(on_sentence, abandoned)
-        future = self._pool.submit(self._send, conversation_id, token, text, abandoned, sink)
+        future = self._pool.submit(self._send, conversation_id, token, text, gate, sink)
         try:
             # On timeout, a turn still queued is cancelled; a running one is abandoned.
             result = await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
         except TimeoutError:
-            abandoned.set()
-            log.warning("turn in %s took over %.1f s; handing off", conversation_id, self.timeout)
-            result = await asyncio.to_thread(self._fallback, conversation_id, text, started)
+            if gate.abandon():
+                abandoned.set()
+                log.warning(
+                    "turn in %s took over %.1f s; handing off", conversation_id, self.timeout
+                )
+                result = await asyncio.to_thread(self._fallback, conversation_id, text, started)
+            else:  # it was already writing its result (milliseconds): that result stands
+                result = await asyncio.wrap_future(future)
         except AnswerdeskError as error:
             if error.code not in _BACKEND_FAILURES:
                 raise
@@ -90,15 +94,15 @@ class TurnRunner:
         conversation_id: str,
         token: str,
         text: str,
-        abandoned: threading.Event,
+        gate: _WriteGate,
         sink: _LoopSink | None,
     ) -> TurnResult:
         # Pick up a sync committed since the last turn (by `answerdesk ingest`, or another
         # worker): one read of the manifest's meta table.
         self.desk.assistant.index.refresh()
-        store = cast(CaseStore, _UntilAbandoned(self.desk.store, abandoned))
-        desk = dataclasses.replace(self.desk, store=store)
-        return desk.send(conversation_id, token, text, on_sentence=sink)
+        return self.desk.send(
+            conversation_id, token, text, on_sentence=sink, may_write=gate.may_write
+        )
 
     def _fallback(self, conversation_id: str, text: str, started: datetime) -> TurnResult:
         return self.desk.hand_off_unavailable(conversation_id, text, started)
@@ -132,25 +136,25 @@ class _LoopSink:
         self._open = False
 
 
-class _UntilAbandoned:
-    """The store as one turn sees it: its writes are refused once the turn was abandoned."""
+class _WriteGate:
+    """A turn writes everything at its end (`assistant.turn`): it either starts writing before
+    its deadline, and its result stands, or it was abandoned first, and it writes nothing."""
 
-    WRITES = frozenset({"add_message", "open_case", "add_feedback", "tag", "add_note"})
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state = "running"
 
-    def __init__(self, store: CaseStore, abandoned: threading.Event) -> None:
-        self._store = store
-        self._abandoned = abandoned
+    def may_write(self) -> bool:
+        with self._lock:
+            if self._state == "abandoned":
+                return False
+            self._state = "writing"
+            return True
 
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._store, name)
-        if name not in self.WRITES:
-            return attribute
-
-        def write(*args: Any, **kwargs: Any) -> Any:
-            if self._abandoned.is_set():
-                raise AnswerdeskError(
-                    ErrorCode.CONFLICT, "This turn took too long and was handed off."
-                )
-            return attribute(*args, **kwargs)
-
-        return write
+    def abandon(self) -> bool:
+        """False when the turn is already writing its result."""
+        with self._lock:
+            if self._state == "writing":
+                return False
+            self._state = "abandoned"
+            return True
