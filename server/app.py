@@ -6,8 +6,12 @@
 Building one redacts every log record of the process from then on (server/logs.py).
 
 Start-up (the lifespan) opens the store, loads the index and warms the embedder, so the first
-customer does not wait for a model to load. A database that is down at start-up does not stop
-the server: requests that need it answer 503 store_unavailable until it is back.
+customer does not wait for a model to load. A dependency that is down, or accepts connections
+and never answers, does not stop or hang start-up (every wait on the database or a Chroma server
+is bounded by its timeout setting): the server starts, `/readyz` says what is down, requests
+that need the database answer 503 store_unavailable until it is back, and turns that need the
+index are handed off. Once serving, `server/recovery.py` hands off any customer message a crash
+left unanswered.
 
 Middleware, outermost first: security headers (server/headers.py: CSP, framing, nosniff, on
 every response), CORS (so even refusals carry the headers a page on another origin needs),
@@ -17,6 +21,7 @@ routes.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,7 +34,7 @@ from assistant.desk import HelpDesk
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.settings import Settings
 from assistant.store.conversations import SqlConversationStore
-from assistant.store.engine import database_url, make_engine, upgrade
+from assistant.store.engine import database_url, make_engine, timeouts, upgrade
 from assistant.store.keys import ApiKeys
 from assistant.store.sql import SqlCaseStore
 from server.errors import install_error_handlers
@@ -37,6 +42,7 @@ from server.headers import SecurityHeadersMiddleware
 from server.limits import BodyLimitMiddleware, HeaderLimitMiddleware, RateLimiter
 from server.logs import install_redaction
 from server.metrics import Metrics, MetricsMiddleware
+from server.recovery import recover
 from server.reindex import Reindexer
 from server.routes import admin, agent, customer, health, web
 from server.state import Runtime
@@ -63,7 +69,7 @@ TAGS = [
 
 def _open_store(settings: Settings) -> tuple[SqlCaseStore, bool]:
     """The store, and whether its schema is migrated (False while the database is down)."""
-    store = SqlCaseStore(make_engine(database_url(settings)))
+    store = SqlCaseStore(make_engine(database_url(settings), **timeouts(settings)))
     try:
         upgrade(store.engine)
     except AnswerdeskError as error:
@@ -113,10 +119,14 @@ def create_app(settings: Settings, *, desk: HelpDesk | None = None) -> FastAPI:
             live.index.refresh()
 
         runtime.reindexer = Reindexer(settings, lambda: live.embedder, serve_new_index)
+        recovery = asyncio.create_task(recover(runtime.desk, settings.turn_timeout_seconds))
         try:
             yield
         finally:
+            recovery.cancel()
             runtime.turns.close()
+            runtime.index_probe.close()
+            runtime.store_probe.close()
             if owned:
                 live.index.close()
                 runtime.keys.engine.dispose()
@@ -143,7 +153,13 @@ def create_app(settings: Settings, *, desk: HelpDesk | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type", "X-API-Key", "Accept"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "X-API-Key",
+                "Accept",
+                "Idempotency-Key",
+            ],
             expose_headers=["Retry-After"],
         )
     app.add_middleware(SecurityHeadersMiddleware)

@@ -2,6 +2,12 @@
 
 We always pass our own vectors, so collections are opened without an embedding function
 (Chroma's default one would download a model) and telemetry is off.
+
+A Chroma server gets a deadline on every request (`ANSWERDESK_CHROMA_TIMEOUT_SECONDS`):
+chromadb's HTTP client builds its session without one and sends its first requests while it
+is constructed, so a server that accepts connections and never answers would hang start-up
+and every turn. chromadb 1.5 has no setting for it; `_bounded` sets it on the session right
+after the client builds it, for the clients we build (their settings carry our timeout).
 """
 
 from __future__ import annotations
@@ -13,18 +19,45 @@ from typing import Any, cast
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
+from chromadb.api.fastapi import FastAPI as ChromaHttp
 from chromadb.config import Settings as ChromaSettings
+from chromadb.config import System
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.ports import Vectors, Where
 from assistant.types import Chunk, Hit, Metadata
 
 _BATCH = 2000  # below Chroma's max batch size, and keeps memory flat
+_CONNECT_SECONDS = 5.0  # at most, to open a connection (a refused one fails at once)
+DEFAULT_TIMEOUT = 15.0
+
+
+class _ServerSettings(ChromaSettings):
+    """Chroma's settings, plus the one its HTTP client lacks: how long to wait for an answer."""
+
+    answerdesk_timeout_seconds: float | None = None
+
+
+def _bounded(init: Any) -> Any:
+    @functools.wraps(init)
+    def bounded_init(self: ChromaHttp, system: System) -> None:
+        init(self, system)
+        seconds = getattr(system.settings, "answerdesk_timeout_seconds", None)
+        if seconds is not None:
+            connect = min(seconds, _CONNECT_SECONDS)
+            self._session.timeout = httpx.Timeout(seconds, connect=connect)
+
+    bounded_init.answerdesk_bounded = True  # type: ignore[attr-defined]
+    return bounded_init
+
+
+if not getattr(ChromaHttp.__init__, "answerdesk_bounded", False):
+    setattr(ChromaHttp, "__init__", _bounded(ChromaHttp.__init__))  # noqa: B010
 
 
 @functools.cache
-def _client(path: str | None, url: str | None) -> Any:
-    settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+def _client(path: str | None, url: str | None, timeout: float = DEFAULT_TIMEOUT) -> Any:
     try:
         if url:
             parsed = urlparse(url)
@@ -32,8 +65,13 @@ def _client(path: str | None, url: str | None) -> Any:
                 host=parsed.hostname or "127.0.0.1",
                 port=parsed.port or 8000,
                 ssl=parsed.scheme == "https",
-                settings=settings,
+                settings=_ServerSettings(
+                    anonymized_telemetry=False,
+                    allow_reset=False,
+                    answerdesk_timeout_seconds=timeout,
+                ),
             )
+        settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         return chromadb.PersistentClient(path=cast(str, path), settings=settings)
     except Exception as exc:
         where = url or path
@@ -56,11 +94,15 @@ class ChromaIndex:
         )
 
     @classmethod
-    def open(cls, name: str, *, path: Path, url: str | None = None) -> ChromaIndex:
+    def open(
+        cls, name: str, *, path: Path, url: str | None = None, timeout: float = DEFAULT_TIMEOUT
+    ) -> ChromaIndex:
+        """The collection `name`, embedded under `path`, or on the server at `url` (whose
+        every request is answered within `timeout` seconds, or fails)."""
         if not url:
             path.mkdir(parents=True, exist_ok=True)
         try:
-            return cls(_client(None if url else str(path.resolve()), url), name)
+            return cls(_client(None if url else str(path.resolve()), url, timeout), name)
         except AnswerdeskError:
             raise
         except Exception as exc:
@@ -112,6 +154,8 @@ class ChromaIndex:
         self._client.delete_collection(self.name)
 
 
-def collection_names(path: Path, url: str | None = None) -> list[str]:
-    client = _client(None if url else str(path.resolve()), url)
+def collection_names(
+    path: Path, url: str | None = None, timeout: float = DEFAULT_TIMEOUT
+) -> list[str]:
+    client = _client(None if url else str(path.resolve()), url, timeout)
     return [c if isinstance(c, str) else c.name for c in client.list_collections()]

@@ -1,8 +1,9 @@
 """The database under the case store: engine from settings, timeouts, migrations, errors.
 
 A SQLite file by default; PostgreSQL (psycopg 3) when many API workers share the store.
-Connection, statement and lock timeouts keep a down or stuck database from hanging a turn:
-every failure becomes `AnswerdeskError(STORE_UNAVAILABLE)` with a message that names the fix.
+Connection, statement, lock and pool timeouts (from `Settings`, see `timeouts`) keep a down or
+stuck database from hanging a turn: every failure becomes `AnswerdeskError(STORE_UNAVAILABLE)`
+with a message that names the fix.
 On SQLite, writing transactions start with `BEGIN IMMEDIATE`, so concurrent writers queue on
 the file lock (up to the busy timeout) instead of failing halfway through.
 """
@@ -32,6 +33,14 @@ def database_url(settings: Settings) -> str:
     if settings.database_url:
         return settings.database_url
     return f"sqlite:///{(settings.data_dir / 'answerdesk.sqlite3').resolve()}"
+
+
+def timeouts(settings: Settings) -> dict[str, float]:
+    """The keyword arguments of `make_engine` that `settings` choose."""
+    return {
+        "connect_timeout": settings.database_connect_timeout_seconds,
+        "statement_timeout": settings.database_statement_timeout_seconds,
+    }
 
 
 def make_engine(
@@ -71,7 +80,7 @@ def _sqlite_engine(url: URL, busy_timeout: float) -> Engine:
             f"Cannot create the folder of the case store {url.database}: {exc}. Point "
             "ANSWERDESK_DATA_DIR (or ANSWERDESK_DATABASE_URL) at a writable place.",
         ) from exc
-    engine = create_engine(url, connect_args={"timeout": busy_timeout})
+    engine = create_engine(url, connect_args={"timeout": busy_timeout}, pool_timeout=busy_timeout)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

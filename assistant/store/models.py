@@ -114,6 +114,19 @@ class MessageRow(Base):
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
 
+# A customer message's client key (its `Idempotency-Key`, in `meta`) is unique in its
+# conversation, so no retry stores a message twice (migration 0004).
+_CLIENT_KEY = MessageRow.meta["client_key"].as_string()
+Index(
+    "uq_messages_client_key",
+    MessageRow.conversation_id,
+    _CLIENT_KEY,
+    unique=True,
+    sqlite_where=_CLIENT_KEY.is_not(None),
+    postgresql_where=_CLIENT_KEY.is_not(None),
+)
+
+
 class CaseRow(Base):
     __tablename__ = "cases"
     __table_args__ = (
