@@ -114,15 +114,20 @@ def _from_context(field: str, customer: Customer) -> bool:
 def issue_of(messages: Sequence[StoredMessage], current: str, current_intent: Intent) -> str:
     """The problem a hand-off is about: the first question or problem in this episode that was
     not answered (our reply asked for details or handed off), else the current message when it
-    is one, else the latest question asked. Requests for a person, anger and details are never
-    the issue; "" when the customer has not said what it is yet."""
+    is one, else the latest problem reported (an answer to "my feed stopped updating" may not
+    have fixed it; an answered how-to question is done), else the latest question asked.
+    Requests for a person, anger and details are never the issue; "" when the customer has not
+    said what it is yet."""
     current_episode = episode(messages)
     unresolved: list[str] = []
     asked: list[str] = []
+    problems: list[str] = []  # something reported broken: an answer may not have fixed it
     for i, m in enumerate(current_episode):
         if m.speaker != "customer" or m.meta.get(INTENT_KEY, "question") != "question":
             continue
         asked.append(m.text)
+        if reports_problem(m.text):
+            problems.append(m.text)
         reply = next((r for r in current_episode[i + 1 :] if r.speaker == "assistant"), None)
         if reply is not None and reply.kind in ("intake", "handoff"):
             unresolved.append(m.text)
@@ -130,4 +135,6 @@ def issue_of(messages: Sequence[StoredMessage], current: str, current_intent: In
         return unresolved[0]
     if current_intent == "question":
         return current
+    if problems:
+        return problems[-1]
     return asked[-1] if asked else ""

@@ -102,3 +102,14 @@ def test_without_an_unresolved_problem_the_issue_is_the_latest_question_or_nothi
     )
     details = [customer(BANK), INTAKE, customer("yesterday", "intake_answer"), INTAKE]
     assert issue_of(details, "owner@shop.example", "intake_answer") == BANK
+
+
+def test_after_answers_a_reported_problem_is_the_issue_rather_than_the_last_how_to() -> None:
+    transcript = [
+        customer(BANK),
+        assistant("answer"),
+        customer("How do I attach a receipt to an expense?"),
+        assistant("answer"),
+    ]
+    fed_up = "This is the third time I'm asking, your product is garbage, get me a human"
+    assert issue_of(transcript, fed_up, "person") == BANK
