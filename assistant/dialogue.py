@@ -90,8 +90,10 @@ def classify(
     if pending is not None:
         found = collect([text], customer)
         supplies = tuple(f for f in pending.asked if f in found and not _from_context(f, customer))
-    problem = reports_problem(text) or is_question(text)
-    if pending is not None and (supplies or (pending.immediate and not problem)):
+    asks = is_question(text)
+    problem = reports_problem(text) or asks
+    # A question is a question even when it names a detail ("how do I ... in banking?").
+    if pending is not None and not asks and (supplies or (pending.immediate and not problem)):
         intent: Intent = "intake_answer"
     elif problem and len(_WORDS.findall(text)) >= 3:
         intent = "question"
@@ -135,6 +137,8 @@ def issue_of(messages: Sequence[StoredMessage], current: str, current_intent: In
         return unresolved[0]
     if current_intent == "question":
         return current
+    if not asked and len(_WORDS.findall(current)) >= 6:
+        return current  # "my payroll is stuck, get me a human": the summary keeps the topic
     if problems:
         return problems[-1]
     return asked[-1] if asked else ""

@@ -166,7 +166,11 @@ class CustomerTurn:
             return self.while_queued(ctx, ctx.case, reply, said)
         decision = reply.decision
         pending = ctx.pending
-        if pending is not None and said.intent == "intake_answer":
+        if pending is not None and (said.angry or said.wants_person):
+            # Upset or asking for a person: hand off now, with every reason, asking nothing.
+            reasons = list(dict.fromkeys([*decision.reasons, *pending.reasons]))
+            decision = dataclasses.replace(decision, action="handoff", reasons=reasons)
+        elif pending is not None and said.intent == "intake_answer":
             # The customer answers our question: carry on with that hand-off.
             decision = Decision("handoff", pending.reasons, pending.explanation, pending.queue)
         elif pending is not None and (

@@ -120,7 +120,8 @@ ACCOUNT_ID = re.compile(
     r"\b(?:account|workspace|customer|company)\s*(?:id|number|no\.?|#)\s*(?:is|:|=)?\s*([A-Z0-9][\w-]{3,})",
     re.I,
 )
-_QUOTED = re.compile(r"[\"“'‘]([^\"”’']{4,160})[\"”’']")
+# Quoted text; an apostrophe inside a word ("didn't") opens or closes nothing.
+_QUOTED = re.compile(r"(?<![A-Za-z])[\"“'‘]([^\"”’']{4,160})[\"”’'](?![A-Za-z])")
 _ERROR = re.compile(
     r"\b(?:error|code|exception|message|says|saying|shows?|showing|displays?|get(?:ting)?)\b"
     r"[^.!?\n]{0,20}?(?:[:\"“']|\b(?:code\s*)?[A-Z]{1,4}[-_ ]?\d{2,5}\b)",

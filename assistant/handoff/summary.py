@@ -19,12 +19,13 @@ from typing import Any, cast
 
 from pydantic import TypeAdapter
 
-from assistant.handoff.intake import FIELDS, Intake, labelled
+from assistant.handoff.intake import FIELDS, Intake, labelled, reports_problem
 from assistant.handoff.priority import Priority
 from assistant.ports import ChatModel
+from assistant.probes import is_question
 from assistant.store.protocol import Customer, StoredMessage
 from assistant.text import numbers
-from assistant.triage import Triage
+from assistant.triage import Triage, human_request
 from assistant.types import Answer, Citation, Message
 from prompts import load_prompt
 
@@ -188,13 +189,21 @@ def _customer_texts(transcript: Sequence[StoredMessage]) -> list[str]:
 
 
 def issue_line(texts: Sequence[str], limit: int = 140) -> str:
-    """The customer's first substantive sentence, in their words."""
-    for text in texts:
-        for sentence in re.split(r"(?<=[.!?])\s+|\n+", text.strip()):
-            if len(re.findall(r"[A-Za-z]{3,}", sentence)) >= 3:
-                return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
-    first = texts[0].strip() if texts else ""
-    return first[:limit]
+    """The customer's first substantive sentence, in their words — one that reports a problem
+    or asks something before one that only asks for a person or vents."""
+    sentences = [
+        sentence
+        for text in texts
+        for sentence in re.split(r"(?<=[.!?])\s+|\n+", text.strip())
+        if len(re.findall(r"[A-Za-z]{3,}", sentence)) >= 3
+    ]
+    topical = [
+        s
+        for s in sentences
+        if (reports_problem(s) or is_question(s) or _CODE.search(s)) and not human_request(s).fired
+    ]
+    best = (topical or sentences or [texts[0].strip() if texts else ""])[0]
+    return best if len(best) <= limit else best[: limit - 1].rstrip() + "…"
 
 
 def tried(inp: SummaryInput) -> list[Tried]:
