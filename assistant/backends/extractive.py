@@ -234,9 +234,11 @@ def _lead_section(
     """The section the answer follows, and a past case's note to add after it.
 
     A section is worth its best unit plus part of what its other units add to the question's
-    words. The first passage's best section leads when nearly as good as the best; an article's
-    or FAQ's when it covers the question nearly as well as a past case, and is about the same
-    thing, whose note then follows.
+    words, and the section retrieval found is preferred to the document's others. The first
+    passage's best section leads unless another is far better (on the sample golden set, the
+    retrieval rank is the surest sign of the right source); an article's or FAQ's section leads
+    over a past case when it covers the question nearly as well and is about the same thing,
+    and the case's note then follows it.
     """
     members: dict[tuple[int, int], list[tuple[float, Unit]]] = {}
     for s, unit in scored:
