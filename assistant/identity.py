@@ -4,8 +4,9 @@ The embedding site signs the customer context it passes to the widget — the us
 identity-verification scheme: `HMAC-SHA256(secret, canonical JSON of id, email, plan, role)`,
 hex-encoded, with a secret shared with this server (`ANSWERDESK_IDENTITY_SECRET`). A context
 that checks out is `verified`; any other is what an anonymous browser claims. Unverified, the
-context never raises a case's priority (`assistant.handoff.priority`) and never unlocks
-plan- or role-restricted articles (`audiences`); it is shown to agents as unverified.
+context never raises a case's priority (`assistant.handoff.priority`) and is shown to agents
+as unverified. What a customer may be answered from (`audiences`) is every customer-facing
+article — a help center is public — and never one written for the support team (`internal`).
 """
 
 from __future__ import annotations
@@ -55,13 +56,15 @@ def trusted_plan(customer: Customer) -> str:
     return customer.plan.lower() if customer.verified else ""
 
 
+# The audiences customer-facing articles are written for: a help center's articles are public,
+# whoever they are meant for (a free visitor reads what a paid plan offers, and is told so).
+CUSTOMER_AUDIENCES = ("all", "free", "trial", "paid", "admin")
+
+
 def audiences(customer: Customer) -> tuple[str, ...]:
-    """The article audiences this customer may read: everyone's, plus their plan's and role's
-    when verified. Never `internal`."""
-    allowed = ["all"]
+    """The article audiences a customer may be answered from: every customer-facing one (and
+    the verified plan's own, should it be a custom audience), never `internal`. A claimed plan
+    or role unlocks nothing: it is not even read unless verified."""
     plan = trusted_plan(customer)
-    if plan:
-        allowed.append("paid" if plan in PAID_PLANS else plan)
-    if customer.verified and customer.role.lower() == "admin":
-        allowed.append("admin")
-    return tuple(allowed)
+    extra = (plan,) if plan and plan not in PAID_PLANS and plan not in CUSTOMER_AUDIENCES else ()
+    return (*CUSTOMER_AUDIENCES, *extra)

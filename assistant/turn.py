@@ -82,8 +82,8 @@ class TurnContext:
 
     @property
     def filters(self) -> Filters:
-        """What this customer may be answered from: never internal articles, and plan- or
-        role-restricted ones only for a verified customer of that plan or role."""
+        """What this customer may be answered from: never the support team's internal
+        articles; a claimed plan or role changes nothing."""
         return Filters(audiences=audiences(self.conversation.customer))
 
     @property
