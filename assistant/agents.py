@@ -2,7 +2,9 @@
 
 It passes through to the `CaseStore`, with two additions: replies with unfilled
 `{{placeholders}}` are refused, and a resolution that answers what the knowledge base could not
-is tagged `candidate-article` (the export carries it to the next ingest).
+is tagged `candidate-article` and proposed for the knowledge base. It goes there only once an
+agent approves it (`approve`, `answerdesk cases review`), and then only the approved problem
+statement and resolution: the review loop is drawn in `assistant/store/protocol.py`.
 """
 
 from __future__ import annotations
@@ -99,14 +101,28 @@ class AgentDesk:
     def resolve(self, case_id: int, agent: str, resolution: str) -> Case:
         case = self.store.resolve(case_id, agent, resolution)
         if self.is_candidate_article(case, resolution):
-            case = self.store.tag(case_id, add=[CANDIDATE_TAG])
+            self.store.tag(case_id, add=[CANDIDATE_TAG])
+            case = self.store.nominate(case_id, "answerdesk")
             self.store.add_note(
                 case_id,
                 "answerdesk",
                 "Candidate help article: this resolution answers a question the knowledge base "
-                "could not. It is exported with the resolved cases for the next ingest.",
+                "could not. Once an agent approves it, it is exported for the next ingest.",
             )
         return case
+
+    # Into the knowledge base, through review (KnowledgeReview in assistant/store/protocol.py)
+
+    def nominate(self, case_id: int, agent: str) -> Case:
+        return self.store.nominate(case_id, agent)
+
+    def approve(
+        self, case_id: int, agent: str, resolution: str | None = None, problem: str | None = None
+    ) -> Case:
+        return self.store.approve(case_id, agent, resolution=resolution, problem=problem)
+
+    def reject(self, case_id: int, agent: str, reason: str) -> Case:
+        return self.store.reject(case_id, agent, reason)
 
     def is_candidate_article(self, case: Case, resolution: str) -> bool:
         """The hand-off happened because the KB had no answer, and the resolution says

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from assistant.errors import AnswerdeskError
 from assistant.settings import Settings
+from server.cli_cases import cases_app
 from server.cli_common import console, fail, out, progress_bar, tracker
 from server.cli_eval import calibrate_command, eval_command
 from server.cli_retention import erase_command, purge_command
@@ -286,6 +287,7 @@ app.command("eval")(eval_command)
 app.command("calibrate")(calibrate_command)
 app.command("purge")(purge_command)
 app.command("erase")(erase_command)
+app.add_typer(cases_app, name="cases")
 
 
 def main() -> None:  # pragma: no cover - console-script entry

@@ -4,6 +4,8 @@
                    CSV: one message per row, with its conversation's columns
     cases          one case per line/row (JSONL keeps the whole summary)
     feedback       one rating per line/row
+    kb             the approved resolved cases, in the case format `answerdesk ingest` reads
+                   (`kb_export`; `answerdesk cases export`, GET /v1/admin/kb/export)
 
 Everything is redacted again on the way out (assistant/store/privacy.py, as the store does on
 the way in), so rows stored before redaction was applied leak nothing either; the customer
@@ -27,7 +29,8 @@ from typing import Any, Literal, TypeVar
 
 from assistant.stats import DeskStats, desk_stats
 from assistant.store import privacy
-from assistant.store.protocol import Case, CaseStore, Conversation, StoredMessage
+from assistant.store.protocol import Case, CaseStore, Conversation, KbStatus, StoredMessage
+from assistant.store.review import kb_record
 
 Kind = Literal["conversations", "cases", "feedback"]
 Format = Literal["jsonl", "csv"]
@@ -182,3 +185,18 @@ def render(kind: Kind, fmt: Format, items: Iterable[dict[str, Any]]) -> Iterator
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+def kb_export(store: CaseStore, *, include_exported: bool = False) -> list[Case]:
+    """The cases an export for ingest carries: the approved ones, and with `include_exported`
+    those exported before too. Mark them with `store.mark_exported` once they are written."""
+    wanted: tuple[KbStatus, ...] = ("approved", "exported") if include_exported else ("approved",)
+    return [
+        case
+        for page in pages(lambda limit, offset: store.kb_cases(wanted, limit, offset))
+        for case in page
+    ]
+
+
+def kb_jsonl(cases: Iterable[Case]) -> str:
+    return "".join(json.dumps(kb_record(c), ensure_ascii=False) + "\n" for c in cases)

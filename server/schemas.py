@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from assistant.handoff.case import HandoffInfo
 from assistant.handoff.replies import SavedReply
-from assistant.store.protocol import Case, StoredMessage, _priority_label
+from assistant.store.protocol import Case, KbStatus, StoredMessage, _priority_label
+from assistant.store.review import MAX_PROBLEM_CHARS, problem_statement
 from assistant.turn import TurnResult
 from assistant.types import Citation
 from server.markdown import render as render_markdown
@@ -198,6 +199,10 @@ class CaseRowOut(BaseModel):
     resolved_at: datetime | None
     title: str
     customer: dict[str, Any]
+    kb_status: KbStatus = Field(
+        "none", description="On its way into the knowledge base: none, candidate, approved, "
+        "rejected or exported.",
+    )  # fmt: skip
 
 
 class CasesOut(BaseModel):
@@ -239,6 +244,56 @@ class ResolveIn(Body):
 
 class ReopenIn(Body):
     reason: str = ""
+
+
+# The knowledge-base review of resolved cases (admin routes)
+
+
+class KbReviewOut(BaseModel):
+    status: KbStatus
+    reviewed_by: str | None = Field(description="Who proposed, approved or rejected it last.")
+    reviewed_at: datetime | None
+    problem: str | None = Field(description="The approved problem statement (the subject).")
+    resolution: str | None = Field(description="The approved resolution: all that is exported.")
+    reason: str | None = Field(description="Why it was rejected.")
+
+
+class KbCaseOut(BaseModel):
+    id: int
+    category: str
+    tags: list[str]
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution: str | None = Field(description="The resolution as the agent wrote it.")
+    proposed_problem: str = Field(
+        description="The problem statement approving without one would export: the summary's "
+        "issue, redacted, without links, answers or instructions the customer typed (empty: "
+        "write one)."
+    )
+    kb: KbReviewOut
+
+
+class KbCasesOut(BaseModel):
+    cases: list[KbCaseOut]
+
+
+class KbApproveIn(Body):
+    resolution: str | None = Field(
+        None, min_length=1, max_length=20_000,
+        description="The resolution as it should be exported (an edit of the agent's wording); "
+        "the case's resolution when left out.",
+    )  # fmt: skip
+    problem: str | None = Field(
+        None, min_length=1, max_length=MAX_PROBLEM_CHARS,
+        description="The problem statement as it should be exported; `proposed_problem` when "
+        "left out.",
+    )  # fmt: skip
+
+
+class KbRejectIn(Body):
+    reason: str = Field(min_length=1, max_length=2000)
+
+    _reason = field_validator("reason")(_not_blank)
 
 
 class SavedReplyOut(BaseModel):
@@ -377,6 +432,20 @@ def case_row(case: Case, now: datetime) -> CaseRowOut:
         resolved_at=case.resolved_at,
         title=issue if isinstance(issue, str) and issue else f"Case {case.id}",
         customer=summary.get("customer") if isinstance(summary.get("customer"), dict) else {},
+        kb_status=case.kb.status,
+    )
+
+
+def kb_case(case: Case) -> KbCaseOut:
+    return KbCaseOut(
+        id=case.id,
+        category=case.category,
+        tags=list(case.tags),
+        resolved_at=case.resolved_at,
+        resolved_by=case.claimed_by,
+        resolution=case.resolution,
+        proposed_problem=problem_statement(case.summary),
+        kb=KbReviewOut.model_validate(asdict(case.kb)),
     )
 
 

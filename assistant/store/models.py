@@ -34,6 +34,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 CASE_STATUSES = ("open", "claimed", "waiting_on_customer", "resolved")
+# A resolved case on its way into the knowledge base (assistant/store/review.py).
+KB_STATUSES = ("none", "candidate", "approved", "rejected", "exported")
 SPEAKERS = ("customer", "assistant", "agent", "note")
 CONVERSATION_STATUSES = ("active", "handed_off", "resolved")
 
@@ -131,7 +133,9 @@ class CaseRow(Base):
     __tablename__ = "cases"
     __table_args__ = (
         CheckConstraint(_one_of("status", CASE_STATUSES), name="status"),
+        CheckConstraint(_one_of("kb_status", KB_STATUSES), name="kb_status"),
         Index(None, "status", "priority"),
+        Index(None, "kb_status"),
         Index(None, "conversation_id"),
         # At most one unresolved case per conversation, even with many workers racing.
         Index(
@@ -159,6 +163,14 @@ class CaseRow(Base):
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+    # The knowledge-base review (migration 0005): only `kb_problem` and `kb_resolution`, as the
+    # reviewer approved them, ever leave for the index; never the customer's words.
+    kb_status: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
+    kb_reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    kb_reviewed_at: Mapped[datetime | None]
+    kb_problem: Mapped[str | None] = mapped_column(Text)
+    kb_resolution: Mapped[str | None] = mapped_column(Text)
+    kb_reason: Mapped[str | None] = mapped_column(Text)  # why it was rejected
 
 
 class FeedbackRow(Base):

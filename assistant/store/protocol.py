@@ -1,10 +1,11 @@
 """The `CaseStore` seam: conversations, the hand-off case queue, and the way back to ingestion.
 
-Three small capabilities, composed:
+Small capabilities, composed:
 
     ConversationStore  a customer's chat: create (id + a secret token), messages, feedback
     CaseQueue          hand-off cases: open one from a conversation, list by urgency, claim, release
     CaseWork           what an agent does with a claimed case: reply, note, tag, merge, resolve
+    KnowledgeReview    a resolved case on its way into the knowledge base: nominate, approve, export
 
 Case life cycle (every other move is refused with `AnswerdeskError(CONFLICT)`):
 
@@ -14,8 +15,20 @@ Case life cycle (every other move is refused with `AnswerdeskError(CONFLICT)`):
      └── merge: a duplicate is resolved with `merged_into` set; it cannot be reopened or claimed
 
 An agent replies to or resolves only a case they have claimed: no two agents on one case.
-`resolved_case_records` turns resolved cases into the case JSONL format `answerdesk ingest`
-reads, so what agents solved becomes knowledge.
+
+What agents solved becomes knowledge only through review (`KnowledgeReview`):
+
+    none ──nominate──► candidate ──approve──► approved ──export──► exported
+                         ▲    │                   ▲                    │
+                  nominate    reject              └──approve (edited)──┘
+                         │    ▼
+                        rejected ◄──reject── approved or exported
+    reopen: back to none, whatever the state (the resolution is gone)
+
+A case the knowledge base could not answer is nominated when it is resolved
+(`assistant.agents`); an agent may nominate any other resolved case. The reviewer approves a
+problem statement and the resolution (both editable); the export carries only those two
+texts, in the case format `answerdesk ingest` reads, never the customer's messages.
 """
 
 from __future__ import annotations
@@ -33,6 +46,7 @@ Speaker = Literal["customer", "assistant", "agent", "note"]
 CaseStatus = Literal["open", "claimed", "waiting_on_customer", "resolved"]
 ConversationStatus = Literal["active", "handed_off", "resolved"]
 CaseSort = Literal["priority", "waiting", "sla"]
+KbStatus = Literal["none", "candidate", "approved", "rejected", "exported"]
 ACTIVE_STATUSES: tuple[CaseStatus, ...] = ("open", "claimed", "waiting_on_customer")
 
 
@@ -96,6 +110,18 @@ class NewCase:
 
 
 @dataclass(frozen=True)
+class KbReview:
+    """Where a resolved case stands on its way into the knowledge base."""
+
+    status: KbStatus = "none"
+    reviewed_by: str | None = None  # who nominated, approved or rejected it last
+    reviewed_at: datetime | None = None
+    problem: str | None = None  # the approved problem statement (exported as the subject)
+    resolution: str | None = None  # the approved resolution: the only answer exported
+    reason: str | None = None  # why it was rejected
+
+
+@dataclass(frozen=True)
 class Case:
     id: int
     conversation_id: str
@@ -113,6 +139,7 @@ class Case:
     resolution: str | None = None
     merged_into: int | None = None
     resolved_at: datetime | None = None
+    kb: KbReview = field(default_factory=KbReview)
 
     def waiting(self, now: datetime) -> timedelta:
         """How long the customer has waited since the hand-off (until it was resolved)."""
@@ -231,8 +258,39 @@ class CaseWork(Protocol):
         """Notes included, and the messages of every case merged into this one."""
         ...
 
-    def resolved_case_records(self, since: datetime | None = None) -> list[dict[str, Any]]:
-        """Resolved (not merged) cases, in the case JSONL source format of `answerdesk ingest`."""
+
+class KnowledgeReview(Protocol):
+    """Resolved case → knowledge base, through an agent's review (the diagram above). Every
+    move not drawn there is refused with `AnswerdeskError(CONFLICT)`."""
+
+    def nominate(self, case_id: int, agent: str) -> Case:
+        """Propose a resolved (not merged) case for the knowledge base; a candidate stays one."""
+        ...
+
+    def approve(
+        self,
+        case_id: int,
+        agent: str,
+        *,
+        resolution: str | None = None,
+        problem: str | None = None,
+    ) -> Case:
+        """Approve a candidate (or re-approve an approved or exported case with new wording).
+        `resolution` defaults to the case's, `problem` to its summary's issue made neutral
+        (`review.problem_statement`); both are redacted and checked (`review.approved_texts`)."""
+        ...
+
+    def reject(self, case_id: int, agent: str, reason: str) -> Case: ...
+
+    def kb_cases(
+        self, status: Sequence[KbStatus] = ("candidate",), limit: int = 1000, offset: int = 0
+    ) -> list[Case]:
+        """Cases in these review states, oldest resolution first (stable pages)."""
+        ...
+
+    def mark_exported(self, cases: Sequence[Case]) -> int:
+        """Move these approved cases to exported, each only if it is still approved as read
+        (a case approved again since keeps its new wording for the next export)."""
         ...
 
 
@@ -281,17 +339,10 @@ class Retention(Protocol):
         ...
 
 
-class CaseStore(ConversationStore, CaseQueue, CaseWork, Reporting, Retention, Protocol):
+class CaseStore(
+    ConversationStore, CaseQueue, CaseWork, KnowledgeReview, Reporting, Retention, Protocol
+):
     """The whole seam, as the server uses it."""
-
-
-# The export format: `data/sample/README.md`, "Case (one JSON object per line)".
-
-_EXPORTED_SPEAKERS: dict[str, str] = {"customer": "customer", "agent": "agent"}
-
-
-def _iso(moment: datetime | None) -> str:
-    return moment.isoformat().replace("+00:00", "Z") if moment else ""
 
 
 def _priority_label(score: float) -> str:
@@ -304,48 +355,6 @@ def _priority_label(score: float) -> str:
         if score >= 0.3
         else "low"
     )
-
-
-def _subject(case: Case, messages: Sequence[StoredMessage]) -> str:
-    for key in ("subject", "title", "issue", "what"):
-        value = case.summary.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    first = next((m.text for m in messages if m.speaker == "customer"), f"Case {case.id}")
-    line = first.strip().splitlines()[0] if first.strip() else f"Case {case.id}"
-    return line if len(line) <= 120 else line[:117].rstrip() + "..."
-
-
-def case_record(
-    case: Case, conversation: Conversation, messages: Sequence[StoredMessage]
-) -> dict[str, Any]:
-    """One resolved case as a JSONL record. The customer's words and the agents' replies are
-    kept; the assistant's own answers and internal notes are not knowledge and are left out.
-    Names and emails stay in: `answerdesk ingest` redacts them before anything is indexed."""
-    return {
-        "id": f"AD-{case.id}",
-        "subject": _subject(case, messages),
-        "status": "resolved",
-        "created_at": _iso(case.created_at),
-        "resolved_at": _iso(case.resolved_at),
-        "requester": {"name": "", "email": conversation.customer.email},
-        "product": conversation.customer.product_area or case.category,
-        "tags": list(case.tags),
-        "priority": _priority_label(case.priority),
-        "channel": "chat",
-        "locale": conversation.customer.locale,
-        "messages": [
-            {
-                "author_role": _EXPORTED_SPEAKERS[m.speaker],
-                "author": m.author if m.speaker == "agent" else "",
-                "created_at": _iso(m.created_at),
-                "body": m.text,
-            }
-            for m in messages
-            if m.speaker in _EXPORTED_SPEAKERS and m.text.strip()
-        ],
-        "resolution": case.resolution or "",
-    }
 
 
 def write_jsonl(records: Iterable[dict[str, Any]], path: Path) -> int:

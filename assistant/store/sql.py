@@ -12,7 +12,7 @@ messages and feedback in `conversations.py`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, CursorResult, select, text, update
 from sqlalchemy.orm import Session
 
 from assistant.errors import AnswerdeskError, ErrorCode
-from assistant.store import privacy, retention
+from assistant.store import privacy, retention, review
 from assistant.store.conversations import SqlConversationStore, required, to_conversation
 from assistant.store.conversations import _feedback as to_feedback
 from assistant.store.models import CaseRow, ConversationRow, FeedbackRow
@@ -32,9 +32,9 @@ from assistant.store.protocol import (
     Conversation,
     Erased,
     Feedback,
+    KbStatus,
     NewCase,
     StoredMessage,
-    case_record,
 )
 
 _WORKING: tuple[CaseStatus, ...] = ("claimed", "waiting_on_customer")
@@ -62,6 +62,7 @@ def to_case(row: CaseRow) -> Case:
         resolution=row.resolution,
         merged_into=row.merged_into,
         resolved_at=row.resolved_at,
+        kb=review.to_review(row),
     )
 
 
@@ -336,6 +337,7 @@ class SqlCaseStore(SqlConversationStore):
                 status="open", claimed_by=None, claimed_at=None, resolution=None,
                 resolved_at=None,
             )  # fmt: skip
+            review.reset(row)
             self._set_conversation_status(session, [row.conversation_id], "handed_off")
             said = privacy.message_text("note", reason.strip()) if reason.strip() else ""
             note = f"Reopened by {agent}" + (f": {said}" if said else ".")
@@ -349,26 +351,66 @@ class SqlCaseStore(SqlConversationStore):
             family = self._merged_family(session, case_id)
             return self._messages(session, [r.conversation_id for r in family], notes=True)
 
-    # Back into the knowledge base
+    # Into the knowledge base, through review (review.py)
 
-    def resolved_case_records(self, since: datetime | None = None) -> list[dict[str, Any]]:
-        query = select(CaseRow).where(
-            CaseRow.status == "resolved",
-            CaseRow.merged_into.is_(None),
-            CaseRow.resolution.is_not(None),
+    def _review(self, case_id: int, agent: str, move: Callable[[CaseRow, str], None]) -> Case:
+        agent = required(agent, "The reviewer")
+        with self._session(write=True) as session:
+            row = self._case_row(session, case_id, lock=True)
+            move(row, agent)
+            session.flush()
+            return to_case(row)
+
+    def nominate(self, case_id: int, agent: str) -> Case:
+        return self._review(case_id, agent, lambda row, a: review.nominate(row, a, self._now()))
+
+    def approve(
+        self,
+        case_id: int,
+        agent: str,
+        *,
+        resolution: str | None = None,
+        problem: str | None = None,
+    ) -> Case:
+        def move(row: CaseRow, a: str) -> None:
+            review.approve(row, a, self._now(), resolution, problem)
+
+        return self._review(case_id, agent, move)
+
+    def reject(self, case_id: int, agent: str, reason: str) -> Case:
+        reason = required(reason, "The reason")
+        return self._review(
+            case_id, agent, lambda row, a: review.reject(row, a, self._now(), reason)
         )
-        if since is not None:
-            if since.tzinfo is None:
-                raise AnswerdeskError(ErrorCode.INVALID_INPUT, "`since` must be timezone-aware.")
-            query = query.where(CaseRow.resolved_at >= since)
-        records = []
+
+    def kb_cases(
+        self, status: Sequence[KbStatus] = ("candidate",), limit: int = 1000, offset: int = 0
+    ) -> list[Case]:
+        query = (
+            select(CaseRow)
+            .where(CaseRow.kb_status.in_(list(status)))
+            .order_by(CaseRow.resolved_at, CaseRow.id)
+        )
         with self._session() as session:
-            for row in session.scalars(query.order_by(CaseRow.resolved_at, CaseRow.id)):
-                family = [r.conversation_id for r in self._merged_family(session, row.id)]
-                conversation = to_conversation(self._conversation_row(session, row.conversation_id))
-                messages = self._messages(session, family, notes=False)
-                records.append(case_record(to_case(row), conversation, messages))
-        return records
+            rows = session.scalars(query.limit(_page(limit)).offset(max(offset, 0)))
+            return [to_case(row) for row in rows]
+
+    def mark_exported(self, cases: Sequence[Case]) -> int:
+        moved = 0
+        with self._session(write=True) as session:
+            for case in cases:
+                statement = (
+                    update(CaseRow)
+                    .where(
+                        CaseRow.id == case.id,
+                        CaseRow.kb_status == "approved",
+                        CaseRow.kb_reviewed_at == case.kb.reviewed_at,
+                    )
+                    .values(kb_status="exported")
+                    .execution_options(synchronize_session=False)
+                )
+                moved += cast(CursorResult[Any], session.execute(statement)).rowcount
+        return moved
 
     # Reporting (read-only; statistics and exports)
 

@@ -1,19 +1,34 @@
-"""Admin routes: re-index the knowledge base in-process, statistics, exports, erasure."""
+"""Admin routes: re-index the knowledge base in-process, statistics, exports, erasure, and the
+review of resolved cases on their way into the knowledge base (`/kb/...`)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, cast
 
-from fastapi import APIRouter, Query
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Body, Query
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
+from assistant.errors import AnswerdeskError, ErrorCode
+from assistant.store.protocol import KbStatus
 from server.auth import Admin
-from server.exports import Format, Kind, collect_stats, records, render
+from server.exports import Format, Kind, collect_stats, kb_export, kb_jsonl, records, render
 from server.reindex import Job
-from server.schemas import ProgressOut, ReindexJobOut, ReindexStartOut, StatsOut, errors
-from server.state import Desk, RuntimeDep
+from server.routes.agent import CaseId
+from server.schemas import (
+    KbApproveIn,
+    KbCaseOut,
+    KbCasesOut,
+    KbRejectIn,
+    ProgressOut,
+    ReindexJobOut,
+    ReindexStartOut,
+    StatsOut,
+    errors,
+    kb_case,
+)
+from server.state import Agents, Desk, RuntimeDep
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=errors(401, 403, 503))
 MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv; charset=utf-8"}
@@ -97,3 +112,93 @@ def erase_customer(
     email: Annotated[str, Query(min_length=3, max_length=320, description="Account email")],
 ) -> ErasedOut:
     return ErasedOut.model_validate(asdict(desk.store.erase_customer(email)))
+
+
+# Resolved case → knowledge base, through review (assistant/store/review.py)
+
+KB_STATUSES = ("none", "candidate", "approved", "rejected", "exported")
+
+
+@router.get(
+    "/kb/candidates",
+    summary="Resolved cases waiting for review",
+    description="Candidates for the knowledge base, oldest resolution first, each with the "
+    "problem statement approving it as is would export. `status` lists other review states.",
+    responses=errors(400),
+)
+def kb_candidates(
+    admin: Admin,
+    agents: Agents,
+    status: Annotated[
+        str, Query(description="Comma-separated: candidate, approved, rejected, exported, none.")
+    ] = "candidate",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> KbCasesOut:
+    wanted = [s.strip() for s in status.split(",") if s.strip()]
+    if not wanted or any(s not in KB_STATUSES for s in wanted):
+        raise AnswerdeskError(
+            ErrorCode.INVALID_INPUT,
+            f"status: use some of {', '.join(KB_STATUSES)} (comma-separated).",
+        )
+    found = agents.store.kb_cases(cast(list[KbStatus], wanted), limit, offset)
+    return KbCasesOut(cases=[kb_case(c) for c in found])
+
+
+@router.post(
+    "/kb/cases/{case_id}/approve",
+    summary="Approve a candidate for the knowledge base",
+    description="Optionally with the problem statement and resolution reworded; only these "
+    "approved texts are exported. 422 when the resolution is too short to act on or asks for "
+    "credentials, or no problem statement is left to export.",
+    responses=errors(400, 404, 409, 422),
+)
+def kb_approve(
+    case_id: CaseId,
+    admin: Admin,
+    agents: Agents,
+    body: Annotated[KbApproveIn | None, Body()] = None,
+) -> KbCaseOut:
+    edit = body or KbApproveIn()
+    case = agents.approve(case_id, admin.name, edit.resolution, edit.problem)
+    return kb_case(case)
+
+
+@router.post(
+    "/kb/cases/{case_id}/reject",
+    summary="Keep a case out of the knowledge base",
+    responses=errors(400, 404, 409),
+)
+def kb_reject(case_id: CaseId, body: KbRejectIn, admin: Admin, agents: Agents) -> KbCaseOut:
+    return kb_case(agents.reject(case_id, admin.name, body.reason))
+
+
+@router.get(
+    "/kb/export",
+    summary="Download the approved cases for the next ingest",
+    description="JSON Lines in the resolved-cases format `answerdesk ingest` reads (put the "
+    "file in a `cases/` source folder): each approved case's problem statement and resolution, "
+    "nothing of the conversation. The cases are then marked exported, unless `dry_run`; `all` "
+    "includes those exported before.",
+    responses={200: {"content": {"application/x-ndjson": {}}}},
+)
+def kb_export_download(
+    admin: Admin,
+    desk: Desk,
+    include_exported: Annotated[
+        bool, Query(alias="all", description="Include cases exported before.")
+    ] = False,
+    dry_run: Annotated[bool, Query(description="Download only; mark nothing.")] = False,
+) -> Response:
+    cases = kb_export(desk.store, include_exported=include_exported)
+    body = kb_jsonl(cases)
+    if not dry_run:
+        desk.store.mark_exported(cases)
+    return Response(
+        body,
+        media_type="application/x-ndjson",
+        headers={
+            "Content-Disposition": 'attachment; filename="answerdesk-kb-cases.jsonl"',
+            "X-Answerdesk-Cases": str(len(cases)),
+        },
+    )

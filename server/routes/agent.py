@@ -162,6 +162,17 @@ def reopen(
     return case_row(agents.reopen(case_id, agent.name, reason), _now())
 
 
+@router.post(
+    "/cases/{case_id}/kb/propose",
+    summary="Propose a resolved case for the knowledge base",
+    description="The case becomes a candidate; an admin approves it (the problem statement "
+    "and resolution, reworded if need be) before anything of it is exported for ingest.",
+    responses=CASE,
+)
+def propose(case_id: CaseId, agent: Agent, agents: Agents) -> CaseRowOut:
+    return case_row(agents.nominate(case_id, agent.name), _now())
+
+
 @router.get(
     "/cases/{case_id}/saved-replies",
     summary="Saved replies, filled in from the case",

@@ -219,8 +219,9 @@ def test_a_resolution_the_knowledge_base_lacked_becomes_a_candidate_article(
         gap, "alice", "Pointed them to Da Enzo al 29 in Trastevere; we do not review restaurants."
     )
     assert CANDIDATE_TAG in resolved.tags
-    records = sample_desk.store.resolved_case_records()
-    assert CANDIDATE_TAG in records[0]["tags"]
+    # Proposed for the knowledge base, where it goes only once an agent approves it.
+    assert resolved.kb.status == "candidate" and resolved.kb.reviewed_by == "answerdesk"
+    assert [c.id for c in sample_desk.store.kb_cases()] == [gap]
 
     # A resolution that repeats the help center is not new knowledge.
     d = chat(sample_desk)
@@ -229,7 +230,7 @@ def test_a_resolution_the_knowledge_base_lacked_becomes_a_candidate_article(
     again = sample_desk.agents.resolve(
         known, "bob", "Explained how to turn on two-factor authentication in Settings → Security."
     )
-    assert CANDIDATE_TAG not in again.tags
+    assert CANDIDATE_TAG not in again.tags and again.kb.status == "none"
 
 
 def test_when_the_assistant_fails_the_conversation_is_handed_off_with_a_full_summary(

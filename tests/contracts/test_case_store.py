@@ -37,12 +37,10 @@ from assistant.store import (
     make_case_store,
     make_engine,
     upgrade,
-    write_jsonl,
 )
 from assistant.store.engine import MIGRATIONS
 from assistant.store.models import Base
 from assistant.types import Citation
-from ingest.loaders.records import load_records_file
 from tests.conftest import free_port, postgres_schema
 
 TABLES = {"conversations", "messages", "cases", "feedback"}
@@ -527,50 +525,6 @@ def test_an_unwritable_sqlite_location_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("not a folder")
     bad = f"sqlite:///{tmp_path / 'file' / 'answerdesk.sqlite3'}"
     refused(ErrorCode.STORE_UNAVAILABLE, lambda: SqlCaseStore.open(bad), "ANSWERDESK_DATA_DIR")
-
-
-# Back into the knowledge base
-
-
-def test_resolved_cases_export_as_ingestible_case_records(
-    store: SqlCaseStore, tmp_path: Path
-) -> None:
-    conversation = store.create_conversation(CUSTOMER).id
-    store.add_message(conversation, "customer", "Bank sync stopped: error BANK-102 since Monday.")
-    store.add_message(conversation, "assistant", "BOT ANSWER: reconnect under Banking [1].")
-    case = store.open_case(conversation, new_case(tags=("bank-sync",))).id
-    store.claim(case, "alice")
-    store.add_note(case, "alice", "INTERNAL: consent expired after 90 days")
-    store.reply(case, "alice", "Renew the consent under Banking → Connections → Renew.")
-    store.add_message(conversation, "customer", "That fixed it, thanks!")
-    duplicate = handed_off(store, "Bank sync broken (asked again)")
-    store.merge(duplicate, case, "alice")
-    store.resolve(case, "alice", "Consent had expired (BANK-102); renewing it restored the sync.")
-    handed_off(store, "Still open")  # unresolved: not exported
-
-    records = store.resolved_case_records()
-    assert [r["id"] for r in records] == [f"AD-{case}"]  # the merged duplicate is not knowledge
-    resolved_at = store.case(case).resolved_at
-    assert resolved_at and store.resolved_case_records(resolved_at + timedelta(seconds=1)) == []
-    path = tmp_path / "kb" / "cases" / "answerdesk-export.jsonl"
-    assert write_jsonl(records, path) == 1
-
-    documents, errors = load_records_file(path.read_text(), ".jsonl", str(path))
-    assert errors == [] and len(documents) == 1
-    document = documents[0]
-    assert (document.id, document.kind, document.title) == (
-        f"case:AD-{case}",
-        "case",
-        "Bank sync stopped",
-    )
-    assert "renewing it restored the sync" in document.text
-    assert "Agent: Renew the consent" in document.text and "error BANK-102" in document.text
-    assert "asked again" in document.text  # the duplicate's customer words stay with the case
-    assert "INTERNAL" not in document.text and "BOT ANSWER" not in document.text
-    assert document.metadata["product_area"] == "banking"
-    assert document.metadata["tags"] == ["bank-sync"]
-    assert document.metadata["case_id"] == f"AD-{case}"
-    assert CUSTOMER.email in document.redact_names  # ingest redacts it before indexing
 
 
 # Privacy: redacted before it is written, whoever writes it; purge and erasure

@@ -15,7 +15,7 @@ from tests.server.helpers import Headers, MakeClient, handed_off, key, say
 CASE_ROW = {
     "id", "conversation_id", "status", "priority", "priority_label", "priority_reasons",
     "category", "queue", "tags", "created_at", "waiting_seconds", "sla_due_at", "claimed_by",
-    "claimed_at", "resolution", "merged_into", "resolved_at", "title", "customer",
+    "claimed_at", "resolution", "merged_into", "resolved_at", "title", "customer", "kb_status",
 }  # fmt: skip
 
 

@@ -4,7 +4,8 @@
 numbers, passwords, API keys, IBANs, an SSN and a customer who introduces herself. Then every
 place the words could reach is read back: every column of every table, the API's answers to the
 customer and the agents (the queue shows case titles), the three exports in both formats, the
-resolved case exported for ingestion and the search index built from it, and every log record.
+resolved case approved and exported for ingestion and the search index built from it, and every
+log record.
 None may hold any of the corpus's `raw` strings.
 """
 
@@ -22,7 +23,6 @@ from sqlalchemy import Engine, inspect, text
 
 from assistant.ports import Embedder
 from assistant.settings import Settings
-from assistant.store import write_jsonl
 from ingest.sync import Indexer
 from server.logs import RedactingFilter
 from tests.server.helpers import Headers, say, start, store
@@ -94,6 +94,10 @@ def test_a_conversation_full_of_pii_leaves_none_of_it_anywhere(
     seen["case"] = _ok(client.get(case, headers=agent))
     resolution = {"resolution": CORPUS["agent"]["resolution"]}
     _ok(client.post(f"{case}/resolve", json=resolution, headers=agent))
+    _ok(client.post(f"{case}/kb/propose", headers=agent))
+    seen["knowledge-base review"] = _ok(client.get("/v1/admin/kb/candidates", headers=admin))
+    approve = f"/v1/admin/kb/cases/{case_id}/approve"
+    seen["knowledge-base approval"] = _ok(client.post(approve, headers=admin))
     seen["conversation"] = _ok(client.get(chat.url(), headers=chat.headers))
     for kind in ("conversations", "cases", "feedback"):
         for fmt in ("jsonl", "csv"):
@@ -103,7 +107,9 @@ def test_a_conversation_full_of_pii_leaves_none_of_it_anywhere(
     desk_store = store(client)
     seen["database"] = _database(desk_store.engine)
     kb = tmp_path / "kb"
-    assert write_jsonl(desk_store.resolved_case_records(), kb / "cases" / "answerdesk.jsonl") == 1
+    (kb / "cases").mkdir(parents=True)
+    exported = _ok(client.get("/v1/admin/kb/export", headers=admin))
+    (kb / "cases" / "answerdesk.jsonl").write_text(exported, encoding="utf-8")
     seen["case export for ingest"] = _files(kb)
     settings = Settings(data_dir=tmp_path / "index", sources=[kb], self_calibrate=False)
     indexer = Indexer(settings, embedder)
