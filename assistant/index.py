@@ -6,8 +6,9 @@ manifest does not list are ignored. `refresh()` picks up a newer sync.
 
 A Chroma server that does not answer when the index opens does not stop it opening: the vectors
 raise `INDEX_UNAVAILABLE` until a later `refresh()` reaches the server (so a server starts,
-says it is not ready, and hands turns off). Clients are built outside the lock: a slow server
-never holds up the readers of the index being served.
+says it is not ready, and hands turns off). Clients are built outside the lock, by one thread
+at a time: a slow server never holds up the readers of the index being served, and while one
+thread waits for it the others serve the open index (or, with none open, fail at once).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class LiveIndex:
         self.settings = settings
         self.manifest = Manifest(path)
         self._lock = threading.Lock()
+        self._opening = threading.Lock()  # one thread at a time opens a new generation
         self._generation: tuple[str, str] | None = None
         self._keywords_from = ""  # the keyword dir `keywords` was loaded from
         self._calibration: tuple[str, Calibration | None] = ("", None)
@@ -56,6 +58,17 @@ class LiveIndex:
         generation = (meta["collection"], meta["keyword_dir"])
         if generation == self._generation:
             return False
+        if not self._opening.acquire(blocking=False):
+            opened = getattr(self, "vectors", None)
+            if isinstance(opened, Unreachable):
+                raise opened.error
+            return False
+        try:
+            return self._open(generation)
+        finally:
+            self._opening.release()
+
+    def _open(self, generation: tuple[str, str]) -> bool:
         keywords = (
             self.keywords
             if generation[1] == self._keywords_from
