@@ -348,10 +348,21 @@
     $("claim").disabled = Boolean(mine) || c.status === "resolved";
     $("release").disabled = !mine;
     $("resolve").disabled = c.status === "resolved";
+    // A resolved case reaches the help center only once a reviewer approves it.
+    const kb = c.status === "resolved" ? c.kb_status || "none" : "";
+    show($("kb-state"), KB_STATES[kb] || "");
+    $("propose").hidden = kb !== "none" && kb !== "rejected";
     renderSummary(c.summary || {});
     renderTranscript(c.transcript || []);
     renderTags(c.tags || []);
   }
+
+  const KB_STATES = {
+    candidate: "Proposed for the help center: waits for a reviewer's approval.",
+    approved: "Approved for the help center: it goes out with the next export.",
+    exported: "Exported for the help center.",
+    rejected: "A reviewer kept this case out of the help center.",
+  };
 
   function dlRow(list, term, ...content) {
     const items = content.flat().filter((x) => x !== null && x !== undefined && x !== "");
@@ -653,6 +664,14 @@
     const row = await act(
       () => api(`/v1/agent/cases/${current.id}/resolve`, { method: "POST", body: { resolution } }),
       "Case resolved.",
+    );
+    if (row) await loadCase(current.id, false);
+  });
+
+  $("propose").addEventListener("click", async () => {
+    const row = await act(
+      () => api(`/v1/agent/cases/${current.id}/kb/propose`, { method: "POST" }),
+      "Proposed for the help center.",
     );
     if (row) await loadCase(current.id, false);
   });
