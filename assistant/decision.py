@@ -42,6 +42,11 @@ REASON_CODES = (
 )
 # Below this cosine similarity nothing in the knowledge base is about the question at all.
 OUT_OF_SCOPE_SIMILARITY = 0.3
+# Too little to search: ask, as a person would, for what would make it searchable.
+UNCLEAR = (
+    "Could you tell me a little more? What were you trying to do, and what happened instead "
+    "(the exact error message, if there was one)?"
+)
 
 _EXPLAIN = {
     "backend_unavailable": "the answer service is unavailable",
@@ -114,7 +119,9 @@ def decide(triage: Triage, answer: Answer, question: str, history: Sequence[Turn
         )
     if answer.needs_handoff:
         if is_unclear(question, history_turns):
-            return Decision("clarify", ["unclear"], explain("unclear"), triage.queue)
+            return Decision(
+                "clarify", ["unclear"], explain("unclear"), triage.queue, question=UNCLEAR
+            )
         code = (
             "out_of_scope"
             if answer.features.get("dense_top", 0.0) < OUT_OF_SCOPE_SIMILARITY

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from assistant.store.protocol import Case
-from assistant.triage import Triage
+from assistant.triage import Triage, load_policies
 
 BASE = 0.15
 LABELS = ((0.8, "urgent"), (0.6, "high"), (0.3, "normal"), (0.0, "low"))
@@ -43,8 +43,11 @@ def priority_of(triage: Triage, reasons: Sequence[str]) -> Priority:
         why.append("possible security incident")
     elif any(r.startswith("policy:") for r in reasons):
         why.append("needs a person by policy")
-    if any(r.startswith("policy:") for r in reasons):
-        score += 0.15 * max(1, triage.urgency)
+    policies = [r.split(":", 1)[1] for r in reasons if r.startswith("policy:")]
+    if policies:  # the reasons may come from an earlier message than this turn's triage
+        by_name = {p.name: p.urgency for p in load_policies()}
+        urgent = max([triage.urgency, *(by_name.get(name, 1) for name in policies)])
+        score += 0.15 * max(1, urgent)
     if "policy:cancellation" in reasons:
         score += 0.2
         why.append("churn risk: wants to cancel")
