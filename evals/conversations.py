@@ -119,6 +119,9 @@ class Script(_Strict):
     tags: list[str] = Field(default_factory=list)
     customer: Who | Literal["anonymous"] = "anonymous"
     turns: list[Step] = Field(min_length=1)
+    # Why the desk does not pass it yet, when it does not: the script still runs, counts as
+    # failed in `conversation_pass_rate`, and the test suite fails once it passes (remove it).
+    known_failure: str = ""
     file: str = ""  # set by the loader
 
     @model_validator(mode="after")
