@@ -6,7 +6,7 @@ from assistant.desk import HelpDesk
 from assistant.store.protocol import Customer
 
 BANK = "hi, my bank feed stopped updating and there's a warning saying BANK-102"
-HOW_TO = "How do I attach a receipt to an expense?"
+HOW_TO = "How do I turn on two-factor authentication?"
 FED_UP = "This is the third time I'm asking, your product is garbage, get me a human"
 
 
@@ -25,9 +25,8 @@ def test_a_new_question_after_our_intake_question_is_answered_and_the_case_names
     assert "sorry" in third.text.lower()  # empathy: they are upset
     view = sample_desk.agents.case(third.handoff.case_id)
     summary = view.summary
-    if first.action == "clarify":
-        assert "bank feed" in summary["issue"].lower()
-    assert summary["issue"] != FED_UP and "receipt" not in summary["issue"].lower()
+    assert "bank feed" in summary["issue"].lower()  # the problem, not the how-to or the anger
+    assert "two-factor" not in summary["issue"].lower()
     assert {"customer is angry", "asked for a person"} <= set(summary["triggers"])
     assert summary["sentiment"]["label"] in ("angry", "frustrated")
     assert view.case.priority >= 0.3 and summary["priority"]["label"] != "low"
