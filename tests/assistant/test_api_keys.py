@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.store import make_engine, upgrade
+from assistant.store.engine import MIGRATIONS
 from assistant.store.keys import ApiKeys, key_hash
 from assistant.store.models import Base
 from tests.conftest import postgres_schema
@@ -34,9 +36,8 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 def test_the_migration_matches_the_model(engine: Engine) -> None:
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
-            "0004"
-        )
+        head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
 
