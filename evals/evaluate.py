@@ -13,7 +13,7 @@ from assistant.selfcal import META_KEY, store_refinement, stored
 from assistant.service import SupportAssistant, load_calibration, request_version
 from assistant.settings import Settings
 from evals import conversations as scripts
-from evals import handoffs
+from evals import graded, handoffs
 from evals.calibration import fit_calibration
 from evals.external import handoff_rates, run_external, tradeoff
 from evals.gate import compare
@@ -131,6 +131,12 @@ def evaluate(
         ]
     if conversations is not None:
         summary["metrics"]["conversation_pass_rate"] = extra["conversations"]["pass_rate"]
+    if settings.chat_backend == "extractive" and golden_path.resolve() == graded.GOLDEN:
+        # The hand-graded batch (evals/data/graded): its shares, and which graded answers
+        # this run no longer gives word for word.
+        summary["graded"] = graded.figures(results)
+        summary["metrics"]["graded_good_share"] = summary["graded"]["good"]
+        summary["metrics"]["graded_poor_share"] = summary["graded"]["poor"]
     if calibrate:
         summary["reliability"] = {
             "before calibration": reliability(fit.labels, fit.before),

@@ -137,6 +137,7 @@ def markdown(results: dict[str, Any]) -> str:
         for r, v in results["handoff_by_reason"].items()
     ]
     lines += _conversations_markdown(results.get("conversations"))
+    lines += _graded_markdown(results.get("graded"))
     lines += ["", "## Content gaps (what to write next)", ""]
     for gap in results["content_gaps"]:
         lines.append(
@@ -197,6 +198,27 @@ def _conversations_markdown(scripts: dict[str, Any] | None) -> list[str]:
             + (f" — the desk: {m['action']}, {m['reply'][:160]!r}" if m["action"] else "")
             for m in script["misses"]
         ]
+    return lines
+
+
+def _graded_markdown(batch: dict[str, Any] | None) -> list[str]:
+    """The hand-graded answers (evals/data/graded): shares by grade, and what needs grading."""
+    if not batch:
+        return []
+    lines = [
+        "",
+        f"## Graded answers: {batch['graded']} of {batch['items']} graded",
+        "",
+        f"Good {_fmt(batch['good'])}, Acceptable {_fmt(batch['acceptable'])}, "
+        f"Poor {_fmt(batch['poor'])} (RUBRIC.md; goal: Good >= 0.8, Poor <= 0.05).",
+    ]
+    if batch["changed_since_grading"]:
+        lines.append(
+            "Answers changed since grading (grade again: `python -m evals.graded --refresh`): "
+            + ", ".join(f"`{i}`" for i in batch["changed_since_grading"])
+        )
+    if batch["ungraded"]:
+        lines.append("Ungraded: " + ", ".join(f"`{i}`" for i in batch["ungraded"]))
     return lines
 
 
