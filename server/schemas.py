@@ -155,7 +155,7 @@ class MessageOut(BaseModel):
 class ConversationOut(BaseModel):
     id: str
     status: Literal["active", "handed_off", "resolved"]
-    customer: dict[str, str]
+    customer: dict[str, str | bool]  # "verified": signed by the embedding site
     messages: list[MessageOut]
     handoff: HandoffOut | None
 
