@@ -24,7 +24,7 @@ from tests.conftest import WriteFiles
         ("the api keeps answering TB-429, what am I doing wrong", "api-rate-limits"),
         ("transactions stopped coming in from my bank, it says BANK-102", "bank"),
         ("how do I send the same invoice to a client every month automatically?", "recurring"),
-        ("can I put my own logo on invoices", "branding"),
+        ("can I put my own logo on invoices", "branding|faq-invoicing-07"),  # article or FAQ
         ("is my data stored in the EU?", "data-residency"),
         ("how can I get all my data out before leaving", "export"),
     ],
@@ -34,7 +34,7 @@ def test_paraphrased_questions_cite_the_right_source(
 ) -> None:
     answer = sample_assistant.answer(question)
     cited = [c.document_id for c in answer.draft_citations]
-    assert any(document in d for d in cited), cited
+    assert any(alt in d for d in cited for alt in document.split("|")), cited
     assert "[1]" in answer.draft and answer.grounded_share == 1.0
     assert answer.prompt_version == "system@3+answer@3"
     if not answer.needs_handoff:  # shown to the customer: the same text and sources

@@ -213,7 +213,10 @@ PRICE = "how much do the Pro and Business plans cost per month?"
 
 
 def with_model(assistant: SupportAssistant, model: Any) -> SupportAssistant:
-    return dataclasses.replace(assistant, chat_model=model)
+    """The sample assistant writing with `model`; every grounded answer is shown (these tests
+    are about how sentences travel, not about where the confidence threshold sits)."""
+    settings = assistant.settings.model_copy(update={"confidence_threshold": 0.0})
+    return dataclasses.replace(assistant, chat_model=model, settings=settings)
 
 
 def test_an_answer_streams_its_checked_sentences_and_ends_with_all_of_them(
