@@ -264,7 +264,7 @@ def test_the_queue_is_most_urgent_first_and_waiting_raises_urgency(sample_desk: 
         c = chat(sample_desk, customer)
         return sample_desk.send(c.id, c.token, OUT_OF_SCOPE).handoff.case_id  # type: ignore[union-attr]
 
-    enterprise = Customer(email="ceo@big.example", plan="enterprise")
+    enterprise = Customer(email="ceo@big.example", plan="enterprise", verified=True)  # signed
     routine = hand_off(Customer(), 0)
     vip = hand_off(enterprise, 5)
     assert [c.id for c in sample_desk.agents.cases()] == [vip, routine]
