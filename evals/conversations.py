@@ -120,7 +120,7 @@ class Script(_Strict):
     customer: Who | Literal["anonymous"] = "anonymous"
     turns: list[Step] = Field(min_length=1)
     # Why the desk does not pass it yet, when it does not: the script still runs, counts as
-    # failed in `conversation_pass_rate`, and the test suite fails once it passes (remove it).
+    # failed in `conversation_pass_rate`; the test suite reports XFAIL, or XPASS once it passes.
     known_failure: str = ""
     file: str = ""  # set by the loader
 
