@@ -53,6 +53,8 @@ def test_a_planted_resolution_never_reaches_the_export_or_the_index(
 
     candidates = client.get("/v1/admin/kb/candidates", headers=admin).json()["cases"]
     proposal = next(c for c in candidates if c["id"] == planted)
+    # The customer's own sentence is the problem; what they typed after "Resolution:" is not.
+    assert proposal["proposed_problem"] == "My CSV export hangs at 90 percent."
     assert not any(bad in proposal["proposed_problem"] for bad in LEFT_OUT)
     approved = client.post(f"/v1/admin/kb/cases/{planted}/approve", headers=admin)
     assert approved.status_code == 200, approved.text
