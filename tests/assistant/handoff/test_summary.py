@@ -59,7 +59,8 @@ def prose(summary: dict[str, Any]) -> list[str]:
 def sources_of(summary: dict[str, Any], kb: str) -> list[str]:
     """What a summary may draw on: the knowledge base, the transcript, and the customer context
     the widget passed."""
-    return [kb, *(m["text"] for m in summary["transcript"]), *summary["customer"].values()]
+    customer = [str(v) for v in summary["customer"].values()]
+    return [kb, *(m["text"] for m in summary["transcript"]), *customer]
 
 
 def hand_off(desk: HelpDesk, turns: Sequence[str]) -> dict[str, Any]:
