@@ -84,8 +84,11 @@ class SupportAssistant:
         return Reply(answer, signals, decide(signals, answer, question, history))
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> SupportAssistant:
-        embedder = make_embedder(settings)
+    def from_settings(
+        cls, settings: Settings, embedder: Embedder | None = None
+    ) -> SupportAssistant:
+        """The assistant `settings` describe; `embedder`: one already loaded, to share it."""
+        embedder = embedder or make_embedder(settings)
         return cls(
             settings,
             LiveIndex(settings),

@@ -36,14 +36,14 @@ from assistant.dialogue import (
 )
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.handoff.case import HandoffInfo, Queues, summary_of
-from assistant.handoff.intake import FIELDS, asking_for, assess, may_ask, question
+from assistant.handoff.intake import asking_for, assess, field_names, may_ask, question, unlabelled
 from assistant.handoff.priority import priority_of
 from assistant.handoff.summary import CaseSummary, SummaryInput, summarize
 from assistant.handoff.text import handoff_text, offers_articles, waiting_text
 from assistant.identity import audiences, trusted_plan
 from assistant.retrieval import Filters
 from assistant.service import Reply, SentenceSink, SupportAssistant, validate_question
-from assistant.store.protocol import Case, CaseStore, Conversation, StoredMessage
+from assistant.store.protocol import Case, CaseStore, Conversation, Feedback, StoredMessage
 from assistant.triage import CustomerContext
 from assistant.types import Answer, Citation, Turn
 
@@ -58,21 +58,42 @@ class TurnContext:
     text: str
     earlier: list[StoredMessage]
     case: Case | None  # the conversation's active case
+    case_summary: CaseSummary | None  # its summary, read once
     pending: PendingIntake | None
-    thumbs_down: bool  # on our latest answer
+    feedback: list[Feedback]
 
     @classmethod
     def load(cls, store: CaseStore, conversation_id: str, token: str, text: str) -> TurnContext:
         conversation = store.conversation(conversation_id, token)
         earlier = store.transcript(conversation_id)
         cases = store.list_cases(conversation_id=conversation_id, limit=1)
+        case = cases[0] if cases else None
         return cls(
             conversation,
             text,
             earlier,
-            cases[0] if cases else None,
+            case,
+            summary_of(case) if case is not None else None,
             pending_intake(earlier),
-            _thumbs_down(store, conversation_id, earlier),
+            store.feedback(conversation_id),
+        )
+
+    @property
+    def thumbs_down(self) -> bool:
+        """A thumbs-down on our latest answer counts as "that didn't help"."""
+        last = next((m for m in reversed(self.earlier) if m.speaker == "assistant"), None)
+        return last is not None and any(
+            f.helpful is False
+            and f.message_id in (None, last.id)
+            and f.created_at >= last.created_at
+            for f in self.feedback
+        )
+
+    @property
+    def unhelpful(self) -> frozenset[int]:
+        """Our answers the customer marked unhelpful."""
+        return frozenset(
+            f.message_id for f in self.feedback if f.helpful is False and f.message_id is not None
         )
 
     @property
@@ -173,9 +194,7 @@ class CustomerTurn:
         elif pending is not None and said.intent == "intake_answer":
             # The customer answers our question: carry on with that hand-off.
             decision = Decision("handoff", pending.reasons, pending.explanation, pending.queue)
-        elif pending is not None and (
-            said.angry or said.wants_person or decision.action == "handoff"
-        ):
+        elif pending is not None and decision.action == "handoff":
             # Still unresolved, now with this message's reasons too.
             reasons = list(dict.fromkeys([*decision.reasons, *pending.reasons]))
             decision = dataclasses.replace(decision, action="handoff", reasons=reasons)
@@ -183,7 +202,7 @@ class CustomerTurn:
             return self.hand_off(ctx, reply, decision, said)
         if decision.route_to:  # answered, and also copied to a team (e.g. a sales lead)
             summary = self.summary(ctx, reply, decision, said)
-            asks = list(summary_intake(summary)[:2]) if may_ask(decision.reasons, 0) else []
+            asks = list(field_names(summary.missing)[:2]) if may_ask(decision.reasons, 0) else []
             return TurnPlan(
                 "answer", "answer", reply.answer.text, decision, said, reply.answer,
                 open_case=summary, queue=decision.route_to, with_sla=False, asks_for=asks,
@@ -193,9 +212,9 @@ class CustomerTurn:
         return TurnPlan(decision.action, decision.action, text, decision, said, reply.answer)
 
     def silent(self, ctx: TurnContext) -> TurnPlan:
-        case = ctx.case
-        assert case is not None
-        reasons = summary_of(case).handoff_reasons
+        case, summary = ctx.case, ctx.case_summary
+        assert case is not None and summary is not None
+        reasons = summary.handoff_reasons
         decision = Decision("handoff", reasons, f"{case.claimed_by} is handling this conversation")
         intent = Classified("question", False, False)
         return TurnPlan("agent", "", "", decision, intent)
@@ -206,14 +225,15 @@ class CustomerTurn:
         """The case waits for a person: answer what the help center answers, and let anger, a
         request for a person or a new problem update the case the agent will read."""
         decision = reply.decision
-        summary = self.summary(ctx, reply, decision, said, for_case=case)
+        summary = self.summary(ctx, reply, decision, said)
         upset = said.angry or said.wants_person
         if said.intent == "question" and decision.action == "answer" and not upset:
             answer = reply.answer
             text = f"{answer.text}\n\nYour case #{case.id} stays in the queue for a person."
             return TurnPlan("answer", "answer", text, decision, said, answer, reassess=summary)
         reasons = [r for r in decision.reasons if r in ("angry", "human_requested")]
-        kept = Decision("handoff", reasons or summary_of(case).handoff_reasons)
+        assert ctx.case_summary is not None
+        kept = Decision("handoff", reasons or ctx.case_summary.handoff_reasons)
         return TurnPlan(
             "waiting", "waiting", "", kept, said, reassess=summary,
             meta={"reasons_added": reasons},
@@ -227,7 +247,7 @@ class CustomerTurn:
         asked = pending.asked if pending else ()
         questions = pending.questions if pending else 0
         # Never ask for a field twice: what was asked and not given, the agent asks.
-        missing = [f for f in summary_intake(summary) if f not in asked]
+        missing = [f for f in field_names(summary.missing) if f not in asked]
         if missing and may_ask(decision.reasons, questions):
             asks = missing[:2]
             meta = {
@@ -236,7 +256,7 @@ class CustomerTurn:
                     "queue": decision.queue,
                 },
                 "asks_for": asks,
-                "found": summary_found(summary),
+                "found": unlabelled(summary.fields),
             }  # fmt: skip
             text = question(asks, questions, decision.queue)
             clarify = Decision("clarify", ["missing_information"], explain("missing_information"))
@@ -257,9 +277,10 @@ class CustomerTurn:
         reply: Reply,
         decision: Decision,
         said: Classified,
-        for_case: Case | None = None,
     ) -> CaseSummary:
-        """The case summary as it stands after this message (the message included)."""
+        """The case summary as it stands after this message (the message included): the
+        active case's, re-assessed, when one waits in the queue."""
+        queued = ctx.case_summary
         now = self.now()
         current = StoredMessage(
             0, ctx.conversation.id, "customer", ctx.text, now, meta={INTENT_KEY: said.intent}
@@ -267,37 +288,29 @@ class CustomerTurn:
         transcript = [*ctx.earlier, current]
         customer = ctx.conversation.customer
         texts = [m.text for m in transcript if m.speaker == "customer"]
-        earlier_reasons = summary_of(for_case).handoff_reasons if for_case else []
+        earlier_reasons = queued.handoff_reasons if queued else []
         reasons = list(dict.fromkeys([*earlier_reasons, *decision.reasons]))
-        issue = issue_of(transcript, ctx.text, said.intent)
-        if for_case is not None:
-            issue = summary_of(for_case).issue
+        issue = queued.issue if queued else issue_of(transcript, ctx.text, said.intent)
         issue_answer = reply.answer
-        if issue and issue != ctx.text and for_case is None:
+        if issue and issue != ctx.text and queued is None:
             issue_answer = self.assistant.answer(issue, filters=ctx.filters)
         policies = [r.split(":", 1)[1] for r in reasons if r.startswith("policy:")]
-        known = ctx.pending.found if ctx.pending else {}
-        if for_case is not None:  # the fields the case already holds, by label
-            known = {n: v for n, f in FIELDS.items() if (v := _field(for_case, f.label))}
+        # What was read before, as it was said (the stored transcript is redacted).
+        known = unlabelled(queued.fields) if queued else ctx.pending.found if ctx.pending else {}
         intake = assess(policies, texts, customer, _kb_area(issue_answer), known)
         detector = self.assistant.detector
         anger = [r.score for r in detector.assess_many(texts)] if detector else []
-        unhelpful = frozenset(
-            f.message_id
-            for f in self.store.feedback(ctx.conversation.id)
-            if f.helpful is False and f.message_id is not None
-        )
         model = self.assistant.chat_model
         summary = summarize(
             SummaryInput(
                 customer, transcript, issue, issue_answer, reply.triage, anger, reasons,
                 decision.explanation or explain(reasons[0] if reasons else "low_confidence"),
-                intake, priority_of(reply.triage, reasons), unhelpful,
+                intake, priority_of(reply.triage, reasons), ctx.unhelpful,
             ),
             language_model(model),
         )  # fmt: skip
-        if for_case is not None and said.intent == "question" and not reply.answer.citations:
-            also = [*summary_of(for_case).also_reported, ctx.text]
+        if queued is not None and said.intent == "question" and not reply.answer.citations:
+            also = [*queued.also_reported, ctx.text]
             summary = dataclasses.replace(summary, also_reported=also)
         return summary
 
@@ -321,7 +334,8 @@ class CustomerTurn:
             case = self.queues.open(cid, plan.open_case, plan.queue, with_sla=plan.with_sla)
         elif plan.reassess is not None and case is not None:
             added = [r for r in plan.decision.reasons if r in ("angry", "human_requested")]
-            case = self.queues.reassess(case, added, plan.reassess.priority, plan.reassess)
+            assert ctx.case_summary is not None
+            case = self.queues.reassess(case, ctx.case_summary, added, plan.reassess)
         info = self.queues.info(case) if case is not None else None
         answer = plan.answer
         related = answer.related if answer is not None else []
@@ -356,40 +370,11 @@ class CustomerTurn:
         )  # fmt: skip
 
 
-def summary_intake(summary: CaseSummary) -> list[str]:
-    """The missing fields' names (the summary keeps their labels)."""
-    by_label = {f.label: name for name, f in FIELDS.items()}
-    return [by_label[label] for label in summary.missing if label in by_label]
-
-
-def summary_found(summary: CaseSummary) -> dict[str, str]:
-    """The fields read so far, by name (kept with the intake question: the transcript the next
-    turn reads is redacted)."""
-    by_label = {f.label: name for name, f in FIELDS.items()}
-    return {by_label[label]: v for label, v in summary.fields.items() if label in by_label}
-
-
-def _field(case: Case, label: str) -> str:
-    return str(summary_of(case).fields.get(label, ""))
-
-
 def _follow_up(text: str, info: HandoffInfo, asks: Sequence[str]) -> str:
     """A sales lead: the answer, then what the team needs to follow up, in the same message."""
     follow = f"I've also passed this to our {info.queue} team (case #{info.case_id})"
     follow += f"; so they can follow up, could you tell me {asking_for(asks)}?" if asks else "."
     return f"{text}\n\n{follow}"
-
-
-def _thumbs_down(store: CaseStore, conversation_id: str, earlier: Sequence[StoredMessage]) -> bool:
-    """A thumbs-down on the assistant's latest answer counts as "that didn't help"."""
-    last = next((m for m in reversed(earlier) if m.speaker == "assistant"), None)
-    if last is None:
-        return False
-    return any(
-        f.helpful is False and f.message_id in (None, last.id)
-        for f in store.feedback(conversation_id)
-        if f.created_at >= last.created_at
-    )
 
 
 def _kb_area(answer: Answer) -> str:

@@ -36,11 +36,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from assistant.anger import AngerDetector
-from assistant.backends import make_chat_model, make_embedder
+from assistant.backends import make_embedder
 from assistant.backends.llama_local import bundled_model_path
-from assistant.index import LiveIndex
-from assistant.service import SupportAssistant, load_calibration
+from assistant.service import SupportAssistant
 from assistant.settings import Settings
 from evals.golden import load_golden
 
@@ -254,18 +252,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "llm_max_retries": 0,
                 }
             )
-            index = LiveIndex(settings)
-            assistant = SupportAssistant(
-                settings,
-                index,
-                embedder,
-                make_chat_model(settings),
-                load_calibration(settings),
-                AngerDetector(embedder),
-            )
+            assistant = SupportAssistant.from_settings(settings, embedder)
             timings = measure(assistant, asked)
             load = os.getloadavg()
-            index.close()
+            assistant.index.close()
     summary = report(timings, settings, load)
     result = {**summary, "max_tokens": args.max_tokens, "timings": [asdict(t) for t in timings]}
     (OUT / "streaming.json").write_text(json.dumps(result, indent=2))

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from assistant.handoff.case import HandoffInfo
 from assistant.handoff.replies import SavedReply
-from assistant.store.protocol import Case, KbStatus, StoredMessage, _priority_label
+from assistant.store.protocol import Case, KbStatus, StoredMessage, priority_label
 from assistant.store.review import MAX_PROBLEM_CHARS, problem_statement
 from assistant.turn import TurnResult
 from assistant.types import Citation
@@ -417,7 +417,7 @@ def case_row(case: Case, now: datetime) -> CaseRowOut:
         conversation_id=case.conversation_id,
         status=case.status,
         priority=case.priority,
-        priority_label=_priority_label(case.priority),
+        priority_label=priority_label(case.priority),
         priority_reasons=list(case.priority_reasons),
         category=case.category,
         queue=case.queue,

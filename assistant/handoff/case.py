@@ -78,15 +78,17 @@ class Queues:
         return cases[0] if cases else None
 
     def reassess(
-        self, case: Case, reasons: Sequence[str], priority: Priority, changes: CaseSummary
+        self, case: Case, stored: CaseSummary, reasons: Sequence[str], changes: CaseSummary
     ) -> Case:
         """Anger, a request for a person or a new problem after the hand-off: the case's
-        reasons, triggers, sentiment and priority follow (priority never drops while waiting)."""
-        merged = list(dict.fromkeys([*summary_of(case).handoff_reasons, *reasons]))
+        reasons, triggers, sentiment and priority follow (priority never drops while waiting).
+        `stored` is the case's summary as read, `changes` the one re-assessed this turn."""
+        merged = list(dict.fromkeys([*stored.handoff_reasons, *reasons]))
+        priority = changes.priority
         keep = case.priority >= priority.score
         score = case.priority if keep else priority.score
         why = list(case.priority_reasons) if keep else priority.why
-        label = summary_of(case).priority.label if keep else priority.label
+        label = stored.priority.label if keep else priority.label
         updated = {
             "handoff_reasons": merged,
             "triggers": triggers(merged),
@@ -97,8 +99,8 @@ class Queues:
             "fields": changes.fields,
             "missing": changes.missing,
         }
-        for reason in reasons:
-            self.store.tag(case.id, add=[reason])
+        if reasons:
+            self.store.tag(case.id, add=reasons)
         return self.store.update_summary(case.id, updated, priority=score, reasons=why)
 
     def info(self, case: Case) -> HandoffInfo:

@@ -298,3 +298,16 @@ def question(missing: Sequence[str], asked: int, queue: str = "support") -> str:
 def labelled(found: Mapping[str, str]) -> dict[str, str]:
     """Field values keyed by the label the agent reads."""
     return {FIELDS[k].label: v for k, v in found.items() if k in FIELDS}
+
+
+_BY_LABEL = {f.label: name for name, f in FIELDS.items()}
+
+
+def unlabelled(fields: Mapping[str, str]) -> dict[str, str]:
+    """`labelled` undone: field values keyed by the field's name."""
+    return {_BY_LABEL[k]: v for k, v in fields.items() if k in _BY_LABEL}
+
+
+def field_names(labels: Sequence[str]) -> list[str]:
+    """The names of the fields these labels stand for (a summary lists what is missing by label)."""
+    return [_BY_LABEL[label] for label in labels if label in _BY_LABEL]

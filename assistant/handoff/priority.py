@@ -12,11 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from assistant.store.protocol import Case
+from assistant.store.protocol import Case, priority_label
 from assistant.triage import Triage, load_policies
 
 BASE = 0.15
-LABELS = ((0.8, "urgent"), (0.6, "high"), (0.3, "normal"), (0.0, "low"))
 PLAN_WEIGHT = {"business": 0.15, "enterprise": 0.25, "vip": 0.25}
 SLA_HOURS = {"urgent": 1, "high": 4, "normal": 8, "low": 24}
 WAIT_BOOST_PER_HOUR = 0.1
@@ -39,15 +38,13 @@ def priority_of(triage: Triage, reasons: Sequence[str]) -> Priority:
         rising = triage.anger_trend > 0.05
         score += 0.3 + 0.1 * rising
         why.append("customer is upset" + (" and getting angrier" if rising else ""))
-    if "policy:security_incident" in reasons:
-        why.append("possible security incident")
-    elif any(r.startswith("policy:") for r in reasons):
-        why.append("needs a person by policy")
     policies = [r.split(":", 1)[1] for r in reasons if r.startswith("policy:")]
     if policies:  # the reasons may come from an earlier message than this turn's triage
         by_name = {p.name: p.urgency for p in load_policies()}
         urgent = max([triage.urgency, *(by_name.get(name, 1) for name in policies)])
         score += 0.15 * max(1, urgent)
+        security = "security_incident" in policies
+        why.append("possible security incident" if security else "needs a person by policy")
     if "policy:cancellation" in reasons:
         score += 0.2
         why.append("churn risk: wants to cancel")
@@ -65,7 +62,7 @@ def priority_of(triage: Triage, reasons: Sequence[str]) -> Priority:
         score += PLAN_WEIGHT["vip"]
         why.append("VIP customer")
     score = round(min(1.0, score), 3)
-    return Priority(score, label_of(score), why or ["routine question"])
+    return Priority(score, priority_label(score), why or ["routine question"])
 
 
 def reasons_of(triage: Triage) -> list[str]:
@@ -73,10 +70,6 @@ def reasons_of(triage: Triage) -> list[str]:
     codes = ["angry"] * triage.angry + ["human_requested"] * triage.human_requested
     codes += ["repeated_failure"] * triage.repeated_failure
     return codes + [f"policy:{name}" for name in triage.policy]
-
-
-def label_of(score: float) -> str:
-    return next(name for floor, name in LABELS if score >= floor)
 
 
 def urgency(case: Case, now: datetime) -> float:

@@ -345,16 +345,13 @@ class CaseStore(
     """The whole seam, as the server uses it."""
 
 
-def _priority_label(score: float) -> str:
-    return (
-        "urgent"
-        if score >= 0.8
-        else "high"
-        if score >= 0.6
-        else "normal"
-        if score >= 0.3
-        else "low"
-    )
+# A case's priority score (0-1) as the agent reads it; the one scale, used by the hand-off's
+# priority model and by every listing of cases.
+PRIORITY_LABELS = ((0.8, "urgent"), (0.6, "high"), (0.3, "normal"), (0.0, "low"))
+
+
+def priority_label(score: float) -> str:
+    return next(name for floor, name in PRIORITY_LABELS if score >= floor)
 
 
 def write_jsonl(records: Iterable[dict[str, Any]], path: Path) -> int:

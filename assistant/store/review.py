@@ -27,7 +27,7 @@ from assistant.redaction import redact_text
 from assistant.safety import credential_requests, looks_like_injection, outside_links, sentences
 from assistant.store import privacy
 from assistant.store.models import CaseRow
-from assistant.store.protocol import Case, KbReview, KbStatus, _priority_label
+from assistant.store.protocol import Case, KbReview, KbStatus, priority_label
 
 MIN_WORDS = 5  # a resolution a customer can act on says at least this much
 MAX_PROBLEM_CHARS = 300
@@ -213,7 +213,7 @@ def kb_record(case: Case) -> dict[str, Any]:
         "resolved_at": _iso(case.resolved_at),
         "product": case.category,
         "tags": list(case.tags),
-        "priority": _priority_label(case.priority),
+        "priority": priority_label(case.priority),
         "channel": "chat",
         "locale": locale if isinstance(locale, str) and locale else "en",
         "resolution": privacy.resolution(case.kb.resolution),

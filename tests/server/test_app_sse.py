@@ -22,13 +22,10 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from assistant.anger import AngerDetector
-from assistant.backends import make_chat_model
 from assistant.backends.extractive import ExtractiveComposer
 from assistant.desk import HelpDesk
-from assistant.index import LiveIndex
 from assistant.ports import Embedder
-from assistant.service import SupportAssistant, load_calibration
+from assistant.service import SupportAssistant
 from assistant.settings import Settings
 from assistant.store import SqlCaseStore
 from assistant.store.protocol import Customer
@@ -252,15 +249,7 @@ def llm_app(
             "turn_timeout_seconds": 300,
         }
     )
-    index = LiveIndex(settings)
-    assistant = SupportAssistant(
-        settings,
-        index,
-        embedder,
-        make_chat_model(settings),
-        load_calibration(settings),
-        AngerDetector(embedder),
-    )
+    assistant = SupportAssistant.from_settings(settings, embedder)
     desk = HelpDesk.from_settings(settings, SqlCaseStore.from_settings(settings), assistant)
     port = free_port()
     server = uvicorn.Server(
@@ -275,7 +264,7 @@ def llm_app(
     yield LiveApp(f"http://127.0.0.1:{port}", server)
     server.should_exit = True
     thread.join(30)
-    index.close()
+    assistant.index.close()
 
 
 @pytest.mark.server
