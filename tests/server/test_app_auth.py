@@ -32,6 +32,8 @@ BODIES: dict[str, dict[str, Any]] = {  # valid bodies: a refusal is not a valida
     "merge": {"into": 1},
     "resolve": {"resolution": "Fixed."},
     "reopen": {"reason": "Again."},
+    "approve": {"resolution": "Reconnect the bank in Settings, then wait for the next sync."},
+    "reject": {"reason": "Too specific."},
 }
 
 
@@ -49,7 +51,7 @@ def routes(client: TestClient) -> list[tuple[str, str]]:
                 walk(nested.routes)
 
     walk(client.app.routes)  # type: ignore[attr-defined]
-    assert len(found) == 26, found  # the contract's routes, each once
+    assert len(found) == 32, found  # the contract's routes, each once
     return sorted(found)
 
 
