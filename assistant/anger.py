@@ -252,6 +252,10 @@ class Blend:
     negative: float  # weight of max(0, -compound)
     positive: float  # weight of max(0, compound)
     threshold: float  # on the final score in [0, 1]
+    # At or above: angrier than half the frustrated support messages it was fitted on. Anger
+    # below this waits for the answer: a frustrated customer whose question the help center
+    # answers is answered first (and offered a person); above it a person takes over at once.
+    strong: float = 1.0
 
     def score(self, compound: float, rules: float, head_logit: float = 0.0) -> float:
         z = (
@@ -341,9 +345,16 @@ class AngerDetector:
             )
 
     @property
+    def blend(self) -> Blend:
+        return self.model.without_head if self.embedder is None else self.model.with_head
+
+    @property
     def threshold(self) -> float:
-        blend = self.model.without_head if self.embedder is None else self.model.with_head
-        return blend.threshold
+        return self.blend.threshold
+
+    @property
+    def strong(self) -> float:
+        return self.blend.strong
 
     def assess(self, text: str) -> AngerResult:
         return self.assess_many([text])[0]

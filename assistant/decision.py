@@ -6,7 +6,9 @@ a prompt, so a prompt change cannot silently disable a hand-off.
 Reason codes (fixed list; `policy:<name>` for each policy in assistant/policies.yaml):
     backend_unavailable  a dependency (the LLM endpoint) failed
     human_requested      the customer asked for a person
-    angry                anger or frustration above the detector's threshold, or rising
+    angry                anger above the detector's strong level, or rising; or frustration
+                         with no confident answer (a confident answer goes first, with an
+                         apology and an offer of a person: `Decision.acknowledge`)
     repeated_failure     the same question again, "that didn't help", a thumbs-down
     policy:<name>        a topic a person must handle (refund, cancellation, legal, …)
     out_of_scope         nothing in the knowledge base is close to the question
@@ -69,6 +71,7 @@ class Decision:
     queue: str = "support"
     route_to: str | None = None  # a queue to copy the case to even when answering
     question: str = ""  # the clarifying question to ask, when the action is "clarify"
+    acknowledge: bool = False  # answering a frustrated customer: say sorry, offer a person
 
 
 def explain(code: str) -> str:
@@ -91,7 +94,7 @@ def decide(triage: Triage, answer: Answer, question: str, history: Sequence[Turn
         urgent.append(answer.failure)
     if triage.human_requested:
         urgent.append("human_requested")
-    if triage.angry:
+    if triage.angry and (triage.strongly_angry or answer.needs_handoff):
         urgent.append("angry")
     if triage.repeated_failure:
         urgent.append("repeated_failure")
@@ -134,4 +137,5 @@ def decide(triage: Triage, answer: Answer, question: str, history: Sequence[Turn
         "",
         triage.queue,
         route_to=triage.queue if policies else None,
+        acknowledge=triage.angry,
     )

@@ -267,13 +267,18 @@ class Triage:
     bot_may_answer_first: bool = True  # False when any fired signal needs a person now
     anger_trend: float = 0.0  # > 0: angrier turn after turn
     signals: list[Signal] = field(default_factory=list)
+    # Angrier than frustration an answer can settle (the detector's strong level, or rising):
+    # a person takes over at once. Anger below it lets a confident answer go first.
+    strongly_angry: bool = False
 
     @property
     def handoff(self) -> bool:
         return self.angry or self.human_requested or self.repeated_failure or bool(self.policy)
 
 
-def anger_signal(results: Sequence[AngerResult], threshold: float) -> tuple[Signal, Trajectory]:
+def anger_signal(
+    results: Sequence[AngerResult], threshold: float, strong: float = 1.0
+) -> tuple[Signal, Trajectory, bool]:
     """The trajectory over the customer turns, with the latest turn's reasons.
 
     The score is re-scaled so that the detector's threshold lands on FIRES, like every signal.
@@ -288,7 +293,8 @@ def anger_signal(results: Sequence[AngerResult], threshold: float) -> tuple[Sign
         FIRES + (1 - FIRES) * (score - threshold) / max(1e-9, 1 - threshold)  # fmt: skip
     text = "angry or frustrated: " + ", ".join(reasons) if fired and reasons else \
         "angry or frustrated" if fired else ""  # fmt: skip
-    return Signal("anger", round(scaled, 4), text), path
+    strongly = fired and (score >= strong or path.rising)
+    return Signal("anger", round(scaled, 4), text), path, strongly
 
 
 def triage(
@@ -305,7 +311,9 @@ def triage(
     texts = [t.text for t in turns if t.speaker == "user"]
     latest = texts[-1] if texts else ""
     vectors = detector.embedder.embed(texts) if detector.embedder and texts else None
-    anger, path = anger_signal(detector.assess_many(texts, vectors), detector.threshold)
+    anger, path, strongly = anger_signal(
+        detector.assess_many(texts, vectors), detector.threshold, detector.strong
+    )
     failure = repeated_failure(turns, thumbs_down, vectors)
     human = human_request(latest)
     triggered = policy_signals(latest, policies)
@@ -320,7 +328,8 @@ def triage(
         reasons=[s.reason for s in sorted(signals, key=lambda s: -s.score)],
         queue=chosen[0].queue if chosen else "support",
         urgency=max((p.urgency for p in chosen), default=0), customer=context,
-        bot_may_answer_first=not (anger.fired or human.fired or failure.fired)
+        bot_may_answer_first=not (strongly or human.fired or failure.fired)
         and all(p.bot_may_answer_first for p in chosen),
         anger_trend=path.trend, signals=[anger, human, failure, *triggered],
+        strongly_angry=strongly,
     )  # fmt: skip

@@ -39,7 +39,7 @@ from assistant.handoff.case import HandoffInfo, Queues, summary_of
 from assistant.handoff.intake import asking_for, assess, field_names, may_ask, question, unlabelled
 from assistant.handoff.priority import priority_of
 from assistant.handoff.summary import CaseSummary, SummaryInput, summarize
-from assistant.handoff.text import handoff_text, offers_articles, waiting_text
+from assistant.handoff.text import acknowledged, handoff_text, offers_articles, waiting_text
 from assistant.identity import audiences, trusted_plan
 from assistant.retrieval import Filters
 from assistant.service import Reply, SentenceSink, SupportAssistant, validate_question
@@ -200,15 +200,18 @@ class CustomerTurn:
             decision = dataclasses.replace(decision, action="handoff", reasons=reasons)
         if decision.action == "handoff":
             return self.hand_off(ctx, reply, decision, said)
+        answered = reply.answer.text
+        if decision.acknowledge:  # frustrated, and the help center answers it
+            answered = acknowledged(answered)
         if decision.route_to:  # answered, and also copied to a team (e.g. a sales lead)
             summary = self.summary(ctx, reply, decision, said)
             asks = list(field_names(summary.missing)[:2]) if may_ask(decision.reasons, 0) else []
             return TurnPlan(
-                "answer", "answer", reply.answer.text, decision, said, reply.answer,
+                "answer", "answer", answered, decision, said, reply.answer,
                 open_case=summary, queue=decision.route_to, with_sla=False, asks_for=asks,
                 follow_up=True,
             )  # fmt: skip
-        text = decision.question or reply.answer.text
+        text = decision.question or answered
         return TurnPlan(decision.action, decision.action, text, decision, said, reply.answer)
 
     def silent(self, ctx: TurnContext) -> TurnPlan:

@@ -20,6 +20,8 @@
    the messages it will meet, not on Reddit's base rate. GoEmotions validation figures at that
    threshold (and at the F1-best one) are reported, with a cross-fitted estimate; the older
    customer-service set (evals/data/anger_customer_messages.jsonl) is only measured.
+   The strong level is the median score of the frustrated dev-half messages: anger below it
+   lets a confident answer go first, anger above it hands off at once (assistant/decision.py).
 
 Writes `assistant/anger_head.json` (weights, blends, thresholds and these figures).
 """
@@ -203,7 +205,10 @@ def train(rows: list[dict[str, Any]], vectors: Vectors, folds: int = 3) -> dict[
         tune = blend_scores(blend, lex[support], rules[support],
                             head_support if with_head else None)  # fmt: skip
         threshold = round(budget_threshold(tune, y[support]), 4)
-        blends[name] = Blend(blend.bias, blend.head, blend.negative, blend.positive, threshold)
+        strong = round(max(threshold, float(np.median(tune[y[support] == 1]))), 4)
+        blends[name] = Blend(
+            blend.bias, blend.head, blend.negative, blend.positive, threshold, strong
+        )
     weights, bias = head.coef_[0].round(6).tolist(), round(float(head.intercept_[0]), 6)
     return {
         "head": {"weights": weights, "bias": bias, "C": c},

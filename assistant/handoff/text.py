@@ -24,6 +24,15 @@ def offers_articles(reasons: Sequence[str]) -> bool:
     return bool(ARTICLE_REASONS & set(reasons)) and not {"human_requested", "angry"} & set(reasons)
 
 
+def acknowledged(answer: str) -> str:
+    """An answer to a frustrated customer: sorry first, and a person one message away (saying
+    it did not help hands off at once: assistant/triage.py, repeated failure)."""
+    return (
+        f"I'm sorry for the trouble.\n\n{answer}\n\nIf this doesn't solve it, tell me and "
+        "I'll bring in a person right away."
+    )
+
+
 def handoff_text(
     reasons: Sequence[str], queue: str, case_id: int, wait: str, has_related: bool
 ) -> str:

@@ -63,7 +63,14 @@ def signals(**fired: object) -> Triage:
             "handoff",
             ["human_requested"],
         ),
-        (signals(angry=True, bot_may_answer_first=False), answer(), "handoff", ["angry"]),
+        (
+            signals(angry=True, strongly_angry=True, bot_may_answer_first=False),
+            answer(),
+            "handoff",
+            ["angry"],
+        ),
+        (signals(angry=True), answer(confident=False), "handoff", ["angry"]),
+        (signals(angry=True), answer(), "answer", []),
         (
             signals(repeated_failure=True, bot_may_answer_first=False),
             answer(),
@@ -89,6 +96,12 @@ def test_decision_table(triage: Triage, reply: Answer, action: str, reasons: lis
     decision = decide(triage, reply, "can I get a refund on my annual plan?")
     assert (decision.action, decision.reasons) == (action, reasons)
     assert decision.explanation or action == "answer"
+
+
+def test_a_frustrated_customer_with_an_answered_question_gets_the_answer_with_an_apology() -> None:
+    frustrated = decide(signals(angry=True), answer(), "theres no cancel button anywhere??")
+    assert frustrated.action == "answer" and frustrated.acknowledge
+    assert not decide(signals(), answer(), "where is the cancel button?").acknowledge
 
 
 def test_a_policy_the_bot_may_answer_is_still_routed_to_its_queue() -> None:

@@ -353,3 +353,15 @@ def test_with_the_embedder_an_angry_conversation_is_flagged(embedder: Embedder) 
     assert result.angry and result.handoff and not result.bot_may_answer_first
     calm = triage([user("How do I add my accountant as a user?")], detector)
     assert not calm.angry and not calm.handoff
+
+
+def test_with_the_embedder_frustration_an_answer_can_settle_is_not_strong_anger(
+    embedder: Embedder,
+) -> None:
+    detector = AngerDetector(embedder)
+    mild = "trying to connect shopify and it just says upgrade required, on starter. seriously?"
+    frustrated = triage([user(mild)], detector)
+    assert frustrated.angry and not frustrated.strongly_angry
+    assert frustrated.bot_may_answer_first  # a confident answer goes first
+    furious = "worst software ive ever paid for. bank sync broken for a week, im so done with you"
+    assert triage([user(furious)], detector).strongly_angry

@@ -33,6 +33,20 @@ def test_a_new_question_after_our_intake_question_is_answered_and_the_case_names
     assert summary["fields"].get("Error message") == "BANK-102"
 
 
+def test_a_frustrated_question_the_help_center_answers_is_answered_with_an_apology(
+    sample_desk: HelpDesk,
+) -> None:
+    c = sample_desk.start(Customer())
+    turn = sample_desk.send(
+        c.id, c.token, "trying to connect shopify and it just says upgrade required. seriously?"
+    )
+    assert turn.action == "answer" and turn.citations, turn
+    assert turn.text.startswith("I'm sorry") and "bring in a person" in turn.text
+    assert "Shopify" in turn.text
+    stuck = sample_desk.send(c.id, c.token, "that didn't help at all")
+    assert stuck.action in ("handoff", "clarify"), stuck  # a person is one message away
+
+
 def test_an_intake_question_is_never_asked_twice(sample_desk: HelpDesk) -> None:
     c = sample_desk.start(Customer())
     asked: list[str] = []
