@@ -170,10 +170,8 @@ def live_server(
         servers.close()
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def browser(chromium: str, live_server: LiveServer) -> Iterator[Browser]:
-    """Closed with this package: while the sync Playwright runs, the main thread counts as inside
-    an event loop, and later tests' `asyncio.run()` would be refused."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium, args=CHROMIUM_ARGS, headless=True

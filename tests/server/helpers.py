@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi.testclient import TestClient
 
@@ -71,3 +73,13 @@ def handed_off(client: TestClient, **customer: str) -> tuple[Chat, int]:
 def assistant_copy(assistant: SupportAssistant) -> SupportAssistant:
     """The session's assistant, shallow-copied so a test may replace its methods."""
     return copy.copy(assistant)
+
+
+T = TypeVar("T")
+
+
+def run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """`asyncio.run(main())` on a thread of its own: the browser tests' sync Playwright leaves
+    this thread marked as running an event loop, where `asyncio.run` is refused."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result()

@@ -34,7 +34,7 @@ from server.app import create_app
 from server.metrics import Metrics
 from server.turns import TurnRunner
 from tests.conftest import free_port
-from tests.server.helpers import ANSWERABLE, HUMAN, Chat, MakeClient, start
+from tests.server.helpers import ANSWERABLE, HUMAN, Chat, MakeClient, run_async, start
 
 STREAM = {"Accept": "text/event-stream"}
 Events = list[tuple[str, Any]]
@@ -216,7 +216,7 @@ def test_the_late_sentences_of_a_timed_out_turn_are_never_delivered(
         await asyncio.sleep(0.2)  # any sentence it handed to the loop would be delivered now
         return result, before
 
-    result, before = asyncio.run(turn())
+    result, before = run_async(turn)
     assert result.action == "handoff" and result.reasons == ["backend_unavailable"]
     assert before and model.finished  # it did go on streaming after the hand-off…
     assert delivered == before  # …and none of it arrived

@@ -10,6 +10,7 @@ from typing import Any
 from assistant.desk import HelpDesk
 from assistant.store.protocol import Customer
 from server.recovery import recover, sweep
+from tests.server.helpers import run_async
 
 LOST = "My invoice export hangs at 99% since this morning"
 
@@ -62,7 +63,7 @@ def test_the_server_sweeps_at_start_up_and_keeps_sweeping(sample_desk: HelpDesk)
                 break
         task.cancel()
 
-    asyncio.run(serve_a_moment())
+    run_async(serve_a_moment)
     assert [m.speaker for m in sample_desk.store.transcript(lost)] == [
         "customer",
         "assistant",
