@@ -143,6 +143,8 @@ _NOT_A_PERSON = r"(?<!user )(?<!travel )(?<!estate )(?<!insurance )(?<!booking )
 HUMAN_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
     _ASK + _TALK + _WHO_ANYONE,  # "let me talk to someone", "I need to speak with an agent"
     _ASK + r"\s+" + _WHO,  # "I want a human", "get me your manager"
+    r"\b(?:get|find|bring|send|fetch) (?:me|us) (?:some(?:one|body)|any(?:one|body))\b",
+    _ASK + _TALK + r"(?:your |the )?(?:support|customer service|billing|sales)(?: team)?\b",
     r"^\W*(?:an? |the |real |live )*(?:agent|human|person|representative|rep|operator|someone)"
     r"\s*(?:please|pls|plz|now|asap)?\W*$",  # the whole message: "agent", "human please!"
     _NOT_A_PERSON + r"\b(?:agent|human|representative|operator)\W{0,3}(?:please|pls|plz|now)\b",

@@ -194,15 +194,13 @@ def issue_line(texts: Sequence[str], limit: int = 140) -> str:
     sentences = [
         sentence
         for text in texts
-        for sentence in re.split(r"(?<=[.!?])\s+|\n+", text.strip())
+        for sentence in re.split(r"(?<=[.!?;])\s+|\n+", text.strip())
         if len(re.findall(r"[A-Za-z]{3,}", sentence)) >= 3
     ]
-    topical = [
-        s
-        for s in sentences
-        if (reports_problem(s) or is_question(s) or _CODE.search(s)) and not human_request(s).fired
-    ]
-    best = (topical or sentences or [texts[0].strip() if texts else ""])[0]
+    # "Please pass me to your team; it concerns the VAT…": the clause after the request.
+    other = [s for s in sentences if not human_request(s).fired]
+    topical = [s for s in other if reports_problem(s) or is_question(s) or _CODE.search(s)]
+    best = (topical or other or sentences or [texts[0].strip() if texts else ""])[0]
     return best if len(best) <= limit else best[: limit - 1].rstrip() + "…"
 
 

@@ -61,6 +61,9 @@ ASKS_FOR_A_PERSON = [
     "transfer me to an agent",
     "I've tried everything, I need a real person now",
     "I'd rather not deal with a bot. Please pass me to your support team.",
+    "I get error INV-422 when I save an invoice, please get me someone",
+    "I want to talk to support about my invoice",
+    "can I speak with your billing team?",
 ]
 NOT_A_REQUEST = [
     "My user agent is Chrome 120 on macOS",
@@ -75,6 +78,9 @@ NOT_A_REQUEST = [
     "How do I export a report for my insurance agent?",
     "Is there a limit on the number of users?",
     "Our support team uses Tallybook for expenses",
+    "How do I get support for the API?",
+    "The report I need to send to billing is wrong",
+    "I need to talk to my accountant about the sales tax",
 ]
 
 

@@ -12,7 +12,7 @@ import yaml
 
 from assistant.backends import make_chat_model
 from assistant.desk import HelpDesk
-from assistant.handoff.summary import untraceable, written
+from assistant.handoff.summary import issue_line, untraceable, written
 from assistant.settings import Settings
 from assistant.store.protocol import Customer
 from assistant.types import Draft, GenerationRequest, Message
@@ -217,3 +217,18 @@ def test_the_local_llm_writes_a_summary_that_passes_the_check(
     for text in prose(summary):
         assert untraceable(text, sources_of(summary, kb)) == []
     assert set(summary) == SECTIONS
+
+
+@pytest.mark.parametrize(
+    ("said", "issue"),
+    [
+        (
+            "I'd rather not deal with a bot. Please pass me to your support team; it concerns "
+            "the VAT on our last subscription invoice.",
+            "it concerns the VAT on our last subscription invoice.",
+        ),
+        ("Get me a human. My CSV export hangs at 90%.", "My CSV export hangs at 90%."),
+    ],
+)
+def test_the_issue_line_skips_the_request_for_a_person(said: str, issue: str) -> None:
+    assert issue_line([said]) == issue
