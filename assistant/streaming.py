@@ -33,10 +33,11 @@ def may_stream(signals: Triage) -> bool:
 
     The same triggers `decision.decide` hands off on before it looks at the answer; the test
     suite holds the two together, so a customer never reads sentences of a refused answer.
+    Milder frustration streams: its answer goes first, unless unsure (then retracted, as any).
     """
     return not (
         signals.human_requested
-        or signals.angry
+        or (signals.angry and signals.strongly_angry)
         or signals.repeated_failure
         or (signals.policy and not signals.bot_may_answer_first)
     )

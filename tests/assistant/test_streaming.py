@@ -147,10 +147,11 @@ def confident_answer() -> Answer:
 
 TRIAGES = [
     dict(fired)
-    for n in range(5)
+    for n in range(6)
     for fired in itertools.combinations(
         [
             ("angry", True),
+            ("strongly_angry", True),
             ("human_requested", True),
             ("repeated_failure", True),
             ("policy", ["refund"]),
