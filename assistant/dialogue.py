@@ -80,21 +80,31 @@ def pending_intake(messages: Sequence[StoredMessage]) -> PendingIntake | None:
 
 
 def classify(
-    text: str, triage: Triage, pending: PendingIntake | None, customer: Customer
+    text: str,
+    triage: Triage,
+    pending: PendingIntake | None,
+    customer: Customer,
+    waiting: bool = False,
 ) -> Classified:
     """What this message is. A request for a person or anger is read first (it changes what
     happens whatever else the message says); a message that states a problem or asks
-    something is a question; right after our intake question, anything else answers it."""
+    something is a question; right after our intake question, anything else answers it.
+    While a case `waiting` for a person, a detail given unasked ("the $29 charge on 1 March")
+    is for the case too, not a question to answer."""
     angry, person = triage.angry, triage.human_requested
     supplies: tuple[str, ...] = ()
+    asks = is_question(text)
+    problem = reports_problem(text) or asks
     if pending is not None:
         found = collect([text], customer)
         supplies = tuple(f for f in pending.asked if f in found and not _from_context(f, customer))
-    asks = is_question(text)
-    problem = reports_problem(text) or asks
+    elif waiting and not problem:
+        supplies = tuple(f for f in collect([text], customer) if not _from_context(f, customer))
     # A question is a question even when it names a detail ("how do I ... in banking?").
     if pending is not None and not asks and (supplies or (pending.immediate and not problem)):
         intent: Intent = "intake_answer"
+    elif supplies and not asks:
+        intent = "intake_answer"
     elif problem and len(_WORDS.findall(text)) >= 3:
         intent = "question"
     elif person:

@@ -177,7 +177,8 @@ class CustomerTurn:
             text, ctx.history, ctx.filters, context=ctx.customer, thumbs_down=ctx.thumbs_down,
             on_sentence=on_sentence,
         )  # fmt: skip
-        said = classify(text, reply.triage, ctx.pending, ctx.conversation.customer)
+        waiting = ctx.case is not None
+        said = classify(text, reply.triage, ctx.pending, ctx.conversation.customer, waiting)
         return self.commit(ctx, self.plan(ctx, reply, said), may_write)
 
     # --- deciding (nothing is written here) -------------------------------------------------

@@ -65,6 +65,14 @@ def test_details_right_after_our_intake_question_answer_it() -> None:
     assert given.intent == "intake_answer" and given.supplies == ("started",)
 
 
+def test_a_detail_given_while_the_case_waits_is_for_the_case() -> None:
+    detail = "the $29 charge on 1 March, it shows twice"
+    assert classify(detail, signals(), None, ANON, waiting=True).intent == "intake_answer"
+    assert classify(detail, signals(), None, ANON).intent == "question"  # no case: searched
+    how_to = "How do I turn on two-factor authentication?"
+    assert classify(how_to, signals(), None, ANON, waiting=True).intent == "question"
+
+
 def test_a_request_for_a_person_and_anger_are_read_as_such() -> None:
     assert classify("get me a human", signals(person=True), None, ANON).intent == "person"
     angry = classify(
