@@ -123,11 +123,14 @@ def _from_context(field: str, customer: Customer) -> bool:
     )
 
 
-def issue_of(messages: Sequence[StoredMessage], current: str, current_intent: Intent) -> str:
+def issue_of(
+    messages: Sequence[StoredMessage], current: str, current_intent: Intent, failed: bool = False
+) -> str:
     """The problem a hand-off is about: the first question or problem in this episode that was
-    not answered (our reply asked for details or handed off), else the current message when it
-    is one, else the latest problem reported (an answer to "my feed stopped updating" may not
-    have fixed it; an answered how-to question is done), else the latest question asked.
+    not answered (our reply asked for details or handed off); when our answers `failed`, the
+    first problem reported; else the current message when it is one, else the latest problem
+    reported (an answer to "my feed stopped updating" may not have fixed it; an answered how-to
+    question is done), else the latest question asked.
     Requests for a person, anger and details are never the issue; "" when the customer has not
     said what it is yet."""
     current_episode = episode(messages)
@@ -145,6 +148,11 @@ def issue_of(messages: Sequence[StoredMessage], current: str, current_intent: In
             unresolved.append(m.text)
     if unresolved:
         return unresolved[0]
+    earlier = [p for p in problems if p != current] or [a for a in asked if a != current]
+    if failed and earlier:
+        # Our answers did not fix it ("still bounced" after a thumbs-down): the issue is the
+        # problem first reported (else the first question); this message is what was tried.
+        return earlier[0]
     if current_intent == "question":
         return current
     if not asked and len(_WORDS.findall(current)) >= 6:

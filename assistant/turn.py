@@ -294,7 +294,8 @@ class CustomerTurn:
         texts = [m.text for m in transcript if m.speaker == "customer"]
         earlier_reasons = queued.handoff_reasons if queued else []
         reasons = list(dict.fromkeys([*earlier_reasons, *decision.reasons]))
-        issue = queued.issue if queued else issue_of(transcript, ctx.text, said.intent)
+        failed = "repeated_failure" in reasons
+        issue = queued.issue if queued else issue_of(transcript, ctx.text, said.intent, failed)
         issue_answer = reply.answer
         if issue and issue != ctx.text and queued is None:
             issue_answer = self.assistant.answer(issue, filters=ctx.filters)

@@ -128,6 +128,7 @@ _ERROR = re.compile(
     re.I,
 )
 _ERROR_CODE = re.compile(r"\b(?:[A-Z]{1,5}[-_]?\d{2,5}|\d{3})\b")
+_NAMED_CODE = re.compile(r"\b[A-Z]{2,5}-\d{2,5}\b")  # a product's error code, never a number
 _SAYS = re.compile(r"\b(?:error|message|says|saying)\b\s*[:\-–]?\s*(.{3,120})", re.I)
 _NO_ERROR = re.compile(
     r"\b(?:no|without|there(?:'s| is) no|doesn't show|does not show|didn't get)\s+"
@@ -210,8 +211,10 @@ def error_message(texts: Sequence[str]) -> str:
         return quoted
     if _sentence_with(_NO_ERROR, texts):
         return "no error message shown"
-    sentence = _sentence_with(_ERROR, texts) or _sentence_with(
-        _ERROR_CODE, [t for t in texts if _PROBLEM.search(t)]
+    sentence = (
+        _sentence_with(_ERROR, texts)
+        or _sentence_with(_ERROR_CODE, [t for t in texts if _PROBLEM.search(t)])
+        or _sentence_with(_NAMED_CODE, texts)  # "my emails bounce with INV-310"
     )
     if not sentence:
         return ""

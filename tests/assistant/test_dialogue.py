@@ -112,6 +112,14 @@ def test_without_an_unresolved_problem_the_issue_is_the_latest_question_or_nothi
     assert issue_of(details, "owner@shop.example", "intake_answer") == BANK
 
 
+def test_when_our_answers_failed_the_issue_is_the_problem_first_reported() -> None:
+    bounced = "my invoice emails bounce with INV-310"
+    answered = [customer(bounced), assistant("answer")]
+    tried = "I fixed the address and resent it, still bounced"
+    assert issue_of(answered, tried, "question", failed=True) == bounced
+    assert issue_of(answered, tried, "question") == tried  # a new problem, answers not failed
+
+
 def test_after_answers_a_reported_problem_is_the_issue_rather_than_the_last_how_to() -> None:
     transcript = [
         customer(BANK),

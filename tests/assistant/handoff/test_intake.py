@@ -41,6 +41,7 @@ def test_a_reported_problem_needs_account_area_error_and_start() -> None:
         ('it says "Sync failed: token expired"', "error_message", "Sync failed: token expired"),
         ("error code BANK-102 on the feed", "error_message", "BANK-102"),
         ("there is no error message, it just spins", "error_message", "no error message shown"),
+        ("my invoice emails bounce with INV-310", "error_message", "INV-310"),
         ("it started yesterday after lunch", "started", "it started yesterday after lunch"),
         ("since 3 days ago nothing syncs", "started", "since 3 days ago nothing syncs"),
         ("you charged me $49.00 on March 3", "charge", "you charged me $49.00 on March 3"),
@@ -50,6 +51,10 @@ def test_a_reported_problem_needs_account_area_error_and_start() -> None:
 )  # fmt: skip
 def test_details_are_read_from_the_customers_words(text: str, field: str, value: str) -> None:
     assert collect([text], ANON)[field] == value
+
+
+def test_a_number_is_not_an_error_code() -> None:
+    assert "error_message" not in collect(["can I send 250 invoices a month?"], ANON)
 
 
 def test_the_widget_context_counts_and_the_latest_statement_wins() -> None:
