@@ -121,12 +121,27 @@ def units_of(passage: Passage, number: int) -> list[Unit]:
     return [u for u in units if u.kind in {"steps", "row", "note"} or informative(u.text)]
 
 
+def faq_answer(passage: Passage) -> str | None:
+    """The answer of a passage written as one FAQ entry: an FAQ, or a page whose title is a
+    question and whose text opens with it ("Can I…?\n\nYes, …", as many help centers export
+    their FAQs); None for anything else. The question is the entry's heading, not its answer."""
+    if passage.kind == "faq":
+        return plain(passage.chunk.text)
+    title = " ".join(passage.title.split())
+    text = passage.chunk.text.lstrip().lstrip("#").lstrip()
+    if passage.kind != "article" or not title.endswith("?") or not text.startswith(title):
+        return None
+    rest = text[len(title) :].strip()
+    return plain(rest) if rest and not rest.lstrip().startswith("#") else None
+
+
 def _all_units(passage: Passage, number: int) -> list[Unit]:
     if passage.kind == "case":  # only the agent's resolution, as a note; never the customer
         note = " ".join(case_note(resolution_of(passage)))
         return [Unit(number, 0, 0, "note", note)] if note else []
-    if passage.kind == "faq":  # a curated answer: short, and best kept whole
-        return [Unit(number, 0, 0, "answer", plain(passage.chunk.text))]
+    answer = faq_answer(passage)
+    if answer is not None:  # a curated answer: short, and best kept whole
+        return [Unit(number, 0, 0, "answer", answer)]
     units: list[Unit] = []
     for index, section in enumerate(sections_of(passage)):
         units.extend(_section_units(number, index, section.text, len(units)))
@@ -169,6 +184,8 @@ def _section_units(number: int, section: int, text: str, start: int) -> list[Uni
 
 def headings(passage: Passage, number: int) -> dict[tuple[int, int], str]:
     """What each section of a passage is titled: its heading, or the FAQ's question."""
+    if faq_answer(passage) is not None:
+        return {(number, 0): passage.title}
     if passage.kind == "article":
         return {(number, i): s.heading for i, s in enumerate(sections_of(passage))}
-    return {(number, 0): passage.title if passage.kind == "faq" else ""}
+    return {(number, 0): ""}

@@ -352,3 +352,24 @@ def test_a_resolution_becomes_a_note_about_other_customers(
     resolution: str, note: list[str]
 ) -> None:
     assert case_note(resolution) == note
+
+
+def test_a_page_written_as_one_faq_entry_is_answered_from_its_answer() -> None:
+    # Many help centers export FAQs as pages: the question as the title, repeated as the first
+    # line. Its answer matches by its question, as an FAQ's does, even without a shared word.
+    entry = passage(
+        1,
+        "article",
+        "Can we be contagious when we don't show symptoms?",
+        "Can we be contagious when we don't show symptoms?\n\nYes. People without symptoms "
+        "can still pass the virus on, which is why distancing matters.",
+    )
+    other = passage(
+        2,
+        "article",
+        "How contagious are viruses?",
+        "Among viruses, some are more contagious than others, like measles.",
+    )
+    draft = compose("can you be contagious with no symptoms", [entry, other])
+    assert draft.text.startswith("Yes. [1] People without symptoms can still pass the virus on")
+    assert "measles" not in draft.text and "Can we be contagious" not in draft.text
