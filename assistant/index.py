@@ -108,6 +108,10 @@ class LiveIndex:
         siblings = self.manifest.section_chunks(chunk.document_id, chunk.section)
         return [c for c in siblings if abs(c.ordinal - chunk.ordinal) <= 1] or [chunk]
 
+    def document_chunks(self, document_id: str) -> list[Chunk]:
+        """Every chunk of one document, in order."""
+        return self.manifest.document_chunks(document_id)
+
     def close(self) -> None:
         self.manifest.close()
 

@@ -118,6 +118,14 @@ class Manifest:
         )
         return [Chunk(c, d, o, t, s, json.loads(m)) for c, d, o, s, t, m in rows]
 
+    def document_chunks(self, document_id: str) -> list[Chunk]:
+        rows = self._db.execute(
+            "SELECT id, document_id, ordinal, section, text, metadata FROM chunks "
+            "WHERE document_id = ? ORDER BY ordinal",
+            (document_id,),
+        )
+        return [Chunk(c, d, o, t, s, json.loads(m)) for c, d, o, s, t, m in rows]
+
     def document(self, document_id: str) -> Document | None:
         row = self._db.execute(
             f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE id = ?", (document_id,)

@@ -7,6 +7,7 @@ filter. Fusion is weighted reciprocal rank fusion; weights come from settings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -14,7 +15,7 @@ from assistant.index import LiveIndex
 from assistant.ports import Embedder, Vectors, Where
 from assistant.safety import strip_injections
 from assistant.settings import Settings
-from assistant.text import expand
+from assistant.text import content_words, expand
 from assistant.types import Chunk, Hit, Metadata, Passage
 
 
@@ -190,9 +191,43 @@ class Retriever:
         ranked = sorted(best.values(), key=lambda p: -p.score)[:k]
         return [replace(p, more=tuple(more[p.document_id][:2])) for p in ranked]
 
-    def widen(self, passage: Passage) -> Passage:
+    def widen(self, passage: Passage, question: str = "") -> Passage:
         """What the answer may read: the chunk with its neighbours in the same section (a split
-        list of steps or table is whole again), then the document's next-best chunk."""
-        parts = [merge_texts(self.index.neighbours(passage.chunk))]
-        parts += [c.text for c in passage.more[:1] if c.text not in parts[0]]
-        return replace(passage, context=strip_injections("\n\n".join(parts)))
+        list of steps or table is whole again), then the document's next-best chunk. A how-to
+        `question` whose article was found by its overview also gets the article's steps that
+        are about it: "how do I connect my bank?" is answered by the steps, not the intro."""
+        own = merge_texts(self.index.neighbours(passage.chunk))
+        more = passage.more
+        if (
+            question
+            and passage.kind == "article"
+            and _HOW_TO.search(question)
+            and not any(_FIRST_STEP.search(t) for t in [own, *(c.text for c in more)])
+        ):
+            steps = steps_about(self.index.document_chunks(passage.document_id), question)
+            if steps is not None and steps.section != passage.chunk.section:
+                more = (steps, *more)
+        parts = [own, *(c.text for c in more[:1] if c.text not in own)]
+        return replace(passage, context=strip_injections("\n\n".join(parts)), more=more)
+
+
+_HOW_TO = re.compile(r"\bhow (?:do|can|to|should|would)\b|\bwhere (?:do|can) (?:i|we)\b", re.I)
+_FIRST_STEP = re.compile(r"(?m)^\s*1[.)]\s")
+
+
+def steps_about(chunks: Sequence[Chunk], question: str) -> Chunk | None:
+    """The document's section of numbered steps sharing most words with `question` (at least
+    one), merged into one chunk; None when no section of steps is about it."""
+    words = set(content_words(question))
+    sections: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        sections.setdefault(chunk.section, []).append(chunk)
+    best: tuple[int, Chunk] | None = None
+    for section, members in sections.items():
+        text = merge_texts(members)
+        overlap = len(words & set(content_words(f"{section} {text}")))
+        if _FIRST_STEP.search(text) and overlap and (best is None or overlap > best[0]):
+            first = members[0]
+            best = (overlap, Chunk(first.id, first.document_id, first.ordinal, text, section,
+                                   first.metadata))  # fmt: skip
+    return best[1] if best else None

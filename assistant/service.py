@@ -116,7 +116,8 @@ class SupportAssistant:
         query = condense(question, history, llm)
         query_vector = self.embedder.embed([query])[0]
         passages = self.retriever.search(query, filters, vector=query_vector)
-        context = [self.retriever.widen(p) for p in passages[: self.settings.answer_passages]]
+        top = passages[: self.settings.answer_passages]
+        context = [self.retriever.widen(p, query) for p in top]
         request = self.request(question, query, context, history)
 
         failure = None

@@ -1,0 +1,39 @@
+"""What an answer may read: the retrieved chunk widened to its section, and for a how-to
+question the article's steps about it."""
+
+from __future__ import annotations
+
+from assistant.retrieval import steps_about
+from assistant.service import SupportAssistant
+from assistant.types import Chunk
+
+
+def chunk(ordinal: int, section: str, text: str) -> Chunk:
+    return Chunk(f"c{ordinal}", "article:bank", ordinal, text, section, {"kind": "article"})
+
+
+ARTICLE = [
+    chunk(0, "", "Connecting your bank brings your transactions in automatically."),
+    chunk(1, "Before you start", "- Your plan: Starter or above.\n- Your bank login."),
+    chunk(2, "Connect a bank", "1. Go to Banking → Connections.\n2. Select Add connection."),
+    chunk(3, "Connect a bank", "3. Sign in to your bank and approve read-only access."),
+    chunk(4, "Disconnect an account", "1. Open the connection.\n2. Select Disconnect."),
+]
+
+
+def test_the_steps_about_the_question_are_found_whole() -> None:
+    steps = steps_about(ARTICLE, "how do I connect my bank?")
+    assert steps is not None and steps.section == "Connect a bank"
+    assert "1. Go to Banking" in steps.text and "3. Sign in to your bank" in steps.text
+    assert steps_about(ARTICLE, "how do I disconnect an account?").section == (  # type: ignore[union-attr]
+        "Disconnect an account"
+    )
+    assert steps_about(ARTICLE, "how do I export payroll?") is None  # no steps about it
+
+
+def test_a_how_to_question_answered_from_an_overview_gets_the_steps(
+    sample_assistant: SupportAssistant,
+) -> None:
+    answer = sample_assistant.answer("how do i stop my subscription")
+    assert "1. Sign in to app.tallybook.example as the Owner." in answer.draft
+    assert "Confirm cancellation" in answer.draft
