@@ -29,6 +29,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from assistant.desk import HelpDesk
 from assistant.errors import AnswerdeskError, ErrorCode
@@ -131,7 +132,7 @@ def create_app(settings: Settings, *, desk: HelpDesk | None = None) -> FastAPI:
                 live.index.close()
                 runtime.keys.engine.dispose()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # the API explorer's scripts come with the app: /docs works offline
         title="answerdesk",
         version="1",
         description=DESCRIPTION,

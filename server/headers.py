@@ -2,8 +2,9 @@
 
     /, /agent      the demo product page and the agent console: scripts, styles and fetches
                    from this origin only (no CDN, nothing inline), never framed
-    /docs, /redoc  FastAPI's API explorer, which loads Swagger UI / ReDoc from its CDN with an
-                   inline start-up script: the only pages allowed either, still never framed
+    /docs, /redoc  the API explorer: Swagger UI / ReDoc served by the app itself (fastapi-offline,
+                   so it works without internet) with an inline start-up script: the only pages
+                   allowed inline code, still never framed
     everything     API JSON, static files, errors: `default-src 'none'` (a JSON body opened
     else           as a page runs nothing), never framed
 
@@ -29,10 +30,8 @@ PAGE_CSP = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 DOCS_CSP = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "font-src https://fonts.gstatic.com; worker-src blob:; connect-src 'self'; "
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; worker-src blob:; connect-src 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
 API_CSP = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'"

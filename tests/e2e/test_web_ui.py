@@ -226,6 +226,13 @@ def test_customer_sees_the_agent_reply_in_the_same_thread(handoff: Handoff, shot
     shot(page, "05-customer-sees-agent-reply")
 
 
+def test_the_api_explorer_renders_without_internet(pages: Pages, shot: Shot) -> None:
+    page = pages.open("/docs")  # this machine reaches no CDN: every asset comes from the app
+    expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("/v1/conversations", exact=True).first).to_be_visible()
+    shot(page, "10-api-explorer-offline")
+
+
 def test_agent_console_refuses_a_wrong_key(pages: Pages, live_server: LiveServer) -> None:
     pages.allow(r"status of 401")
     page = pages.open("/agent")

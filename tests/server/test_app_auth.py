@@ -22,6 +22,9 @@ PUBLIC = {
     ("GET", "/"),
     ("GET", "/agent"),
     ("GET", "/widget.js"),
+    ("GET", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/redoc"),
 }
 BODIES: dict[str, dict[str, Any]] = {  # valid bodies: a refusal is not a validation error
     "messages": {"text": "Please refund me."},
@@ -51,7 +54,7 @@ def routes(client: TestClient) -> list[tuple[str, str]]:
                 walk(nested.routes)
 
     walk(client.app.routes)  # type: ignore[attr-defined]
-    assert len(found) == 32, found  # the contract's routes, each once
+    assert len(found) == 35, found  # the contract's routes, each once
     return sorted(found)
 
 

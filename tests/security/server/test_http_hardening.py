@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -175,7 +176,18 @@ def test_the_api_its_errors_and_static_files_carry_the_headers_too(
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
     docs = client.get("/docs")
-    assert docs.headers["content-security-policy"] == DOCS_CSP  # Swagger UI from its CDN
+    assert docs.headers["content-security-policy"] == DOCS_CSP
+    assert "https:" not in DOCS_CSP  # the explorer loads nothing from another site
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_the_api_explorer_is_served_by_the_app_itself(client: TestClient, page: str) -> None:
+    html = client.get(page)
+    assert html.status_code == 200 and "cdn.jsdelivr" not in html.text
+    assets = re.findall(r'(?:src|href)="(/static-offline-docs/[^"]+)"', html.text)
+    assert any(a.endswith(".js") for a in assets), html.text
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
 
 
 # --- request headers ---------------------------------------------------------------------
