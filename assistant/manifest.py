@@ -111,12 +111,7 @@ class Manifest:
         return found
 
     def section_chunks(self, document_id: str, section: str) -> list[Chunk]:
-        rows = self._db.execute(
-            "SELECT id, document_id, ordinal, section, text, metadata FROM chunks "
-            "WHERE document_id = ? AND section = ? ORDER BY ordinal",
-            (document_id, section),
-        )
-        return [Chunk(c, d, o, t, s, json.loads(m)) for c, d, o, s, t, m in rows]
+        return [c for c in self.document_chunks(document_id) if c.section == section]
 
     def document_chunks(self, document_id: str) -> list[Chunk]:
         rows = self._db.execute(
