@@ -40,6 +40,7 @@ _LEAD_IN = re.compile(
 )
 _ITEM = re.compile(r"\s*(?:[-*+]|\d+[.)])\s")
 _ROW = re.compile(r"\s*\|")  # a Markdown table row
+_NUMBERED = re.compile(r"\s*\d+[.)]\s")
 _RULE = re.compile(r"\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")  # | --- | --- |
 SUPPORT_SHARE = 0.6
 MORE_CHUNKS = 2  # other retrieved chunks of a passage's document an answer may also use
@@ -183,6 +184,13 @@ def _claims(text: str) -> list[tuple[str, bool]]:
     return out
 
 
+def _same_list(item: str, previous: str) -> bool:
+    """Both items of one list: steps after steps, bullets after bullets (steps, then bullets,
+    are two lists, and Markdown needs the blank line to show them so)."""
+    both = _ITEM.match(item) and _ITEM.match(previous)
+    return bool(both) and bool(_NUMBERED.match(item)) == bool(_NUMBERED.match(previous))
+
+
 def _join(parts: list[tuple[str, bool]]) -> str:
     text, previous = "", ""
     for part, starts_line in parts:
@@ -190,9 +198,7 @@ def _join(parts: list[tuple[str, bool]]) -> str:
             text = part
         elif not starts_line and not (_ITEM.match(previous) or _ROW.match(previous)):
             text += " " + part
-        elif (_ITEM.match(part) and _ITEM.match(previous)) or (
-            _ROW.match(part) and _ROW.match(previous)
-        ):
+        elif _same_list(part, previous) or (_ROW.match(part) and _ROW.match(previous)):
             text += "\n" + part  # the next step of the same list, the next row of the table
         else:
             text += "\n\n" + part

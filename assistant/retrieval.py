@@ -15,7 +15,7 @@ from assistant.index import LiveIndex
 from assistant.ports import Embedder, Vectors, Where
 from assistant.safety import strip_injections
 from assistant.settings import Settings
-from assistant.text import content_words, expand
+from assistant.text import CODE, content_words, expand
 from assistant.types import Chunk, Hit, Metadata, Passage
 
 
@@ -195,7 +195,9 @@ class Retriever:
         """What the answer may read: the chunk with its neighbours in the same section (a split
         list of steps or table is whole again), then the document's next-best chunk. A how-to
         `question` whose article was found by its overview also gets the article's steps that
-        are about it: "how do I connect my bank?" is answered by the steps, not the intro."""
+        are about it: "how do I connect my bank?" is answered by the steps, not the intro. A
+        question naming an error code gets the section whose heading names it, with its
+        subsections (the causes and the fix), as far as the chunk found does not hold them."""
         own = merge_texts(self.index.neighbours(passage.chunk))
         more = passage.more
         if (
@@ -207,6 +209,12 @@ class Retriever:
             steps = steps_about(self.index.document_chunks(passage.document_id), question)
             if steps is not None and steps.section != passage.chunk.section:
                 more = (steps, *more)
+        codes = set(CODE.findall(question))
+        if codes and passage.kind == "article":
+            chunks = self.index.document_chunks(passage.document_id)
+            named = section_naming([c for c in chunks if c.text not in own], codes)
+            if named is not None:
+                more = (named, *(c for c in more if c.section.split(" > ")[0] != named.section))
         parts = [own, *(c.text for c in more[:1] if c.text not in own)]
         return replace(passage, context=strip_injections("\n\n".join(parts)), more=more)
 
@@ -231,3 +239,19 @@ def steps_about(chunks: Sequence[Chunk], question: str) -> Chunk | None:
             best = (overlap, Chunk(first.id, first.document_id, first.ordinal, text, section,
                                    first.metadata))  # fmt: skip
     return best[1] if best else None
+
+
+def section_naming(chunks: Sequence[Chunk], codes: set[str]) -> Chunk | None:
+    """The document's first section whose heading names one of `codes`, with its subsections,
+    merged into one chunk; None when no heading names them."""
+    named = [c for c in chunks if codes & set(CODE.findall(c.section))]
+    if not named:
+        return None
+    top = named[0].section.split(" > ")[0]
+    members = [c for c in named if c.section.split(" > ")[0] == top]
+    first = members[0]
+    subsections: dict[str, list[Chunk]] = {}
+    for chunk in members:
+        subsections.setdefault(chunk.section, []).append(chunk)
+    text = "\n\n".join(merge_texts(group) for group in subsections.values())
+    return Chunk(first.id, first.document_id, first.ordinal, text, top, first.metadata)

@@ -119,8 +119,9 @@ def _weights(query: str) -> dict[str, float]:
     for asks, token, _ in _INTENTS:
         if asks.search(query):
             weights[token] = 1.5
-    if "<steps>" in weights:
-        weights[_STEPS] = 1.0  # …and a list of steps answers it better than a path alone
+    if "<steps>" in weights or codes:
+        # …and a list of steps answers it better than a path alone; for an error, it is the fix
+        weights[_STEPS] = 1.0
     return weights
 
 
@@ -135,17 +136,16 @@ def score(unit: Unit, weights: dict[str, float], context: set[str]) -> float:
     topical = sum(w for t, w in weights.items() if t in context and t not in present)
     if unit.kind in {"answer", "note"}:  # a FAQ's or a case's answer also matches by its question
         overlap, topical = overlap + HEADER * topical, 0.0
-    if overlap == 0:
-        return 0.0
+    if overlap == 0 or _META.search(unit.text):
+        return 0.0  # "this guide explains…" answers nothing
     topical *= 0.3
     # Long units match more words by chance: discount beyond a sentence's usual length.
     length = 1.0 + 0.015 * max(0, len(words) - 20)
-    if unit.kind == "steps" and "<steps>" not in weights:
+    if unit.kind == "steps" and _STEPS not in weights:
         length *= 1.5  # a list of steps answers "how do I"; otherwise it is mostly noise
     prior = _PASSAGE_PRIOR[unit.passage - 1] if unit.passage <= len(_PASSAGE_PRIOR) else 0.0
     position = 0.1 if unit.position == 0 else 0.0
-    meta = 1.0 if _META.search(unit.text) else 0.0  # "this guide explains…" answers nothing
-    return (overlap + topical) / length + prior + position - meta
+    return (overlap + topical) / length + prior + position
 
 
 def _similar(a: str, b: str) -> bool:
@@ -180,13 +180,20 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
     if not scored:
         return Draft("", abstained=True)
     scored.sort(key=lambda su: (-su[0], su[1].passage, su[1].position))
-    where, reserved = _lead_section(scored, weights, passages)
+    naming = {w for w, f in facets.items() if asked.codes & f.codes}
+    where, reserved = _lead_section(scored, weights, passages, naming)
     lead_score, lead = next(su for su in scored if su[1].where == where)
     chosen = Chosen(by_section, weights)
     chosen.take(lead)
-    # More of the lead's own section first: one source reads as one answer.
+    # More of the lead's own section first: one source reads as one answer. The section about
+    # the error asked is read in order, as written (what it means, the causes, the fix), and
+    # no other section joins it: they are about other situations.
+    about_error = where in naming
     for s, unit in scored:
         if unit.where == where and s + SAME_SECTION >= SUPPORT_RATIO * lead_score:
+            chosen.consider(unit)
+    for unit in by_section[where] if about_error else ():
+        if not asked.contradicts(Facets.of(unit.text)):
             chosen.consider(unit)
     # A past case that matched best, when an article covers the question: after it, as a note.
     if (
@@ -209,7 +216,9 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
             if agrees and _novel(chosen.units, unit) and _related(chosen.units, unit, weights):
                 chosen.consider(unit)
             continue
-        if unit.kind != "note" and len(chosen.sections - chosen.notes) >= MAX_SECTIONS:
+        if unit.kind != "note" and (
+            about_error or len(chosen.sections - chosen.notes) >= MAX_SECTIONS
+        ):
             continue
         if facets[where].contradicts(Facets.of(unit.text), plans=True):
             continue
@@ -222,14 +231,21 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
         if chosen.open_part(unit):
             chosen.consider(unit)
     # The other rows of a table the answer shows: a table is read whole, like steps.
-    for s, unit in scored:
-        if unit.kind == "row" and s >= SUPPORT_RATIO * lead_score and chosen.has_table(unit):
+    for unit in [u for units in by_section.values() for u in units]:
+        if (
+            unit.kind == "row"
+            and chosen.has_table(unit)
+            and not asked.contradicts(Facets.of(unit.text))
+        ):
             chosen.consider(unit)
     return Draft(render(chosen.units))
 
 
 def _lead_section(
-    scored: list[tuple[float, Unit]], weights: dict[str, float], passages: Sequence[Passage]
+    scored: list[tuple[float, Unit]],
+    weights: dict[str, float],
+    passages: Sequence[Passage],
+    naming: set[tuple[int, int]],
 ) -> tuple[tuple[int, int], Unit | None]:
     """The section the answer follows, and a past case's note to add after it.
 
@@ -238,7 +254,8 @@ def _lead_section(
     passage's best section leads unless another is far better (on the sample golden set, the
     retrieval rank is the surest sign of the right source); an article's or FAQ's section leads
     over a past case when it covers the question nearly as well and is about the same thing,
-    and the case's note then follows it.
+    and the case's note then follows it. A section `naming` the error code asked about leads
+    whatever the others score: it is the one about that error.
     """
     members: dict[tuple[int, int], list[tuple[float, Unit]]] = {}
     for s, unit in scored:
@@ -255,9 +272,13 @@ def _lead_section(
     ranked = sorted(values, key=lambda w: (-values[w], w))
     lead = ranked[0]
     first = [w for w in ranked if w[0] == 1]
+    about_code = [w for w in ranked if w in naming and members[w][0][1].kind != "note"]
     if first and values[first[0]] >= FIRST_PASSAGE * values[lead]:
         lead = first[0]
     note = members[lead][0][1]
+    if about_code:  # …and the case's note that would have led, if about the same, follows it
+        related = _related([u for _, u in members[about_code[0]]], note, weights)
+        return about_code[0], note if note.kind == "note" and related else None
     if note.kind == "note":
         ours = [w for w in ranked if members[w][0][1].kind != "note"]
         if (
@@ -351,8 +372,10 @@ class Chosen:
             return  # rows of a table are alike by design
         if unit.kind == "steps" and any(c.kind == "steps" for c in self.units):
             return
-        if self.words + _size(unit) > MAX_WORDS:
-            return
+        if self.words + _size(unit) > MAX_WORDS and not (
+            unit.kind == "row" and self.has_table(unit)
+        ):
+            return  # (a table the answer shows is read whole, up to its size)
         self.take(unit)
 
     def open_part(self, unit: Unit) -> bool:

@@ -212,6 +212,51 @@ def test_a_table_stays_a_markdown_table_with_its_header_through_the_check() -> N
     assert "BANK-205" not in text  # the other code's row is not about this question
 
 
+def test_the_section_about_the_error_code_asked_leads_over_one_sharing_more_words() -> None:
+    article = passage(
+        1,
+        "article",
+        "Fix invoice delivery problems",
+        "If a customer says they never received an invoice, this article will help you.",
+        more=(
+            other_section(
+                1,
+                "Error INV-310: recipient address rejected",
+                "The most common causes:\n\n| Cause | Fix |\n| --- | --- |\n"
+                "| Typo in the address | Correct the email on the customer record |\n"
+                "| Mailbox full | Wait a day and resend |\n\n"
+                "1. Open the customer and correct the billing email.\n"
+                "2. Open the invoice and select Resend.",
+            ),
+            other_section(
+                1,
+                "Delivered, but the client can't find it",
+                "If the client says the invoice shows as delivered but they never got it, ask "
+                "the client to search their spam folder.",
+            ),
+        ),
+    )
+    text = compose("invoice shows INV-310 and the client says he never got it", [article]).text
+    assert "select Resend" in text and "| Mailbox full |" in text, text
+    assert "spam" not in text  # the delivered-but-not-found advice is another problem
+    assert "this article" not in text  # a sentence about the page answers nothing
+
+
+def test_steps_then_bullets_stay_two_lists_through_the_check() -> None:
+    article = passage(
+        1,
+        "article",
+        "Resolve a sync conflict",
+        "1. Open the conflict under Sync status.\n2. Choose the version to keep.\n\n"
+        "- Sync before you go offline.\n- Agree who edits shared invoices.",
+    )
+    text = check("1. Open the conflict under Sync status.\n2. Choose the version to keep. [1]\n\n"
+                 "- Sync before you go offline. [1]\n- Agree who edits shared invoices. [1]",
+                 [article]).text  # fmt: skip
+    assert "keep. [1]\n\n- Sync" in text, text  # Markdown shows two lists, not one
+    assert "offline. [1]\n- Agree" in text, text
+
+
 def test_rows_of_one_table_are_shown_together() -> None:
     article = passage(
         1,

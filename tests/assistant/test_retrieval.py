@@ -3,7 +3,7 @@ question the article's steps about it."""
 
 from __future__ import annotations
 
-from assistant.retrieval import steps_about
+from assistant.retrieval import section_naming, steps_about
 from assistant.service import SupportAssistant
 from assistant.types import Chunk
 
@@ -29,6 +29,28 @@ def test_the_steps_about_the_question_are_found_whole() -> None:
         "Disconnect an account"
     )
     assert steps_about(ARTICLE, "how do I export payroll?") is None  # no steps about it
+
+
+ERRORS = [
+    chunk(0, "", "If an invoice never arrived, find out why here."),
+    chunk(
+        1, "Error INV-310: address rejected", "| Cause | Fix |\n| --- | --- |\n| Typo | Fix it |"
+    ),
+    chunk(
+        2, "Error INV-310: address rejected > Fix and resend", "1. Correct the email.\n2. Resend."
+    ),
+    chunk(3, "Delivered but not found", "- Ask them to check their spam folder."),
+    chunk(4, "Error INV-320: attachment too large", "1. Remove an attachment."),
+]
+
+
+def test_an_error_code_brings_its_section_with_its_subsections_as_one_chunk() -> None:
+    named = section_naming(ERRORS, {"INV-310"})
+    assert named is not None and named.section == "Error INV-310: address rejected"
+    assert "| Typo | Fix it |" in named.text and "1. Correct the email." in named.text
+    assert "\n\n1. Correct" in named.text  # the table and the steps stay two blocks
+    assert "spam" not in named.text and "attachment" not in named.text
+    assert section_naming(ERRORS, {"BANK-102"}) is None  # no heading names it
 
 
 def test_a_how_to_question_answered_from_an_overview_gets_the_steps(
