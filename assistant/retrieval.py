@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from assistant.grounding import resolution_of
 from assistant.index import LiveIndex
 from assistant.ports import Embedder, Vectors, Where
 from assistant.safety import strip_injections
@@ -190,6 +191,34 @@ class Retriever:
             more[doc] = []
         ranked = sorted(best.values(), key=lambda p: -p.score)[:k]
         return [replace(p, more=tuple(more[p.document_id][:2])) for p in ranked]
+
+    def guided(
+        self, passages: Sequence[Passage], n: int, filters: Filters | None = None
+    ) -> list[Passage]:
+        """The `n` passages an answer reads, led by the help center's guidance: when a past case
+        matched best, the article or FAQ its agent-written resolution points to goes first (the
+        case then supports it as a note). A case matches a customer's story closely, but its
+        details are another customer's; the guidance it applied is everyone's."""
+        top = list(passages[:n])
+        filters = filters or Filters()
+        guidance_kinds = tuple(k for k in filters.kinds or ("article", "faq") if k != "case")
+        resolution = resolution_of(top[0]) if top and top[0].kind == "case" else ""
+        if not resolution or not guidance_kinds:
+            return top
+        hits = self.search(resolution, replace(filters, kinds=guidance_kinds), k=1)
+        if not hits:
+            return top
+        # Its scores are those of the question where the question found the document too;
+        # found only by the resolution, they say nothing of the question.
+        same = [p for p in passages if p.document_id == hits[0].document_id]
+        guidance = replace(
+            hits[0],
+            dense_score=same[0].dense_score if same else None,
+            dense_rank=same[0].dense_rank if same else None,
+            keyword_score=same[0].keyword_score if same else None,
+            keyword_rank=same[0].keyword_rank if same else None,
+        )
+        return [guidance, *(p for p in top if p.document_id != guidance.document_id)][:n]
 
     def widen(self, passage: Passage, question: str = "") -> Passage:
         """What the answer may read: the chunk with its neighbours in the same section (a split

@@ -1,8 +1,9 @@
 """`SupportAssistant`: one question in, one cited and scored `Answer` out.
 
-The orchestration, top to bottom: condense a follow-up into a standalone query, retrieve,
-widen the top passages, generate, check grounding and fix citations, score confidence, and
-below the threshold say so instead of bluffing.
+The orchestration, top to bottom: condense a follow-up into a standalone query, retrieve (led
+by the guidance a matching past case points to), widen the top passages, generate, check
+grounding and fix citations, score confidence, and below the threshold say so instead of
+bluffing.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ class SupportAssistant:
         query = condense(question, history, llm)
         query_vector = self.embedder.embed([query])[0]
         passages = self.retriever.search(query, filters, vector=query_vector)
-        top = passages[: self.settings.answer_passages]
+        top = self.retriever.guided(passages, self.settings.answer_passages, filters)
         context = [self.retriever.widen(p, query) for p in top]
         request = self.request(question, query, context, history)
 

@@ -356,8 +356,9 @@ CASE_NOTE_LEAD = "Other customers fixed this as follows:"
 CASE_NOTE_SENTENCES = 3
 
 # A sentence about that one customer, not about the fix: a redacted name or number, an address,
-# a date, a particular person, an identity check, a favour or exception that is not policy, or
-# what we did internally. Another customer is never told it.
+# a date, a particular person, an identity check, a favour or exception that is not policy,
+# or what we did internally. Another customer is never told it; nor what that customer decided
+# or plans to do (their choice, not the fix).
 _ABOUT_THAT_CUSTOMER = re.compile(
     r"\[[A-Z_]+\]|@|https?://|www\.|\b\d{4}-\d{2}-\d{2}\b"
     r"|\b\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b"
@@ -365,6 +366,9 @@ _ABOUT_THAT_CUSTOMER = re.compile(
     r"|\bID (?:photo|card|document)s?\b|\bphoto ID\b"
     r"|(?i:\b(?:identity|passport|driving licen[cs]e|goodwill"
     r"|one-off|one-time|as an exception|courtesy|internal ticket|feedback|post-incident)\b)"
+)
+_THEIR_CHOICE = re.compile(  # dropped, but no sign the case was about that customer alone
+    r"(?i:\b(?:decided to|plan(?:s|ned)? to|next (?:week|month|quarter|year))\b)"
 )
 _OBJECT = (
     r"(?i:for|to|with|from|by|on|at|asked|told|helped|gave|sent|showed|reminded|advised|pointed"
@@ -445,6 +449,8 @@ def case_note(resolution: str) -> list[str]:
     for sentence in split_sentences(plain(resolution)):
         if _ABOUT_THAT_CUSTOMER.search(sentence):
             private += 1
+            continue
+        if _THEIR_CHOICE.search(sentence):
             continue
         for pattern, replacement in _PERSON:
             sentence = pattern.sub(replacement, sentence)

@@ -38,6 +38,7 @@ SAME_SECTION = 1.0  # preference for more of the lead's section over other secti
 MAX_SECTIONS = 2  # sections one answer draws on: a second only for a second part of the question
 PRIMARY = 1.5  # preference for the section retrieval found over the document's other sections
 EXTRA_COVERAGE = 0.25  # a section's worth: its best unit, and this share of what the rest add
+CASE_CLOSER = 0.15  # cosine by which a case must beat every article to add its note unasked
 _PASSAGE_PRIOR = (0.35, 0.15, 0.05)
 
 
@@ -196,10 +197,15 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
         if not asked.contradicts(Facets.of(unit.text)):
             chosen.consider(unit)
     # A past case that matched best, when an article covers the question: after it, as a note.
+    # So is the case far closest to the customer's story, when the answer is the guidance its
+    # resolution pointed to or another article: it tells the fix for that very situation.
+    closest = _closest_case(passages, by_section)
+    if reserved is None and closest is not None and lead.kind != "note":
+        reserved = closest
     if (
         reserved is not None
         and not facets[where].contradicts(Facets.of(reserved.text), plans=True)
-        and _related(chosen.units, reserved, weights)
+        and (reserved is closest or _related(chosen.units, reserved, weights))
     ):
         chosen.take(reserved)
     # Another section only for a part of the question the answer leaves open, and only when it
@@ -288,6 +294,24 @@ def _lead_section(
         ):
             return ours[0], note
     return lead, None
+
+
+def _closest_case(
+    passages: Sequence[Passage], by_section: dict[tuple[int, int], list[Unit]]
+) -> Unit | None:
+    """The note of the past case most similar to the question, when it is far more similar than
+    any article or FAQ retrieval found for the question: the help center covers the topic, the
+    case the customer's very situation. Dense scores; None where retrieval measured none."""
+    cases = [
+        (p.dense_score, n)
+        for n, p in enumerate(passages, start=1)
+        if p.kind == "case" and p.dense_score is not None and by_section.get((n, 0))
+    ]
+    ours = [p.dense_score for p in passages if p.kind != "case" and p.dense_score is not None]
+    if not cases or not ours:
+        return None
+    score, number = max(cases)
+    return by_section[(number, 0)][0] if score >= max(ours) + CASE_CLOSER else None
 
 
 def _terms(units: Sequence[Unit]) -> set[str]:

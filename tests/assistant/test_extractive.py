@@ -3,6 +3,7 @@ never splices sources that disagree, and lets a past case speak only through its
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -349,6 +350,22 @@ def test_an_article_that_covers_the_question_leads_and_the_case_follows_as_a_not
     assert text.count(CASE_NOTE_LEAD) == 1
 
 
+def test_the_case_far_closest_to_the_story_follows_the_guidance_as_a_note() -> None:
+    def scored(p: Passage, dense: float | None) -> Passage:
+        return replace(p, dense_score=dense)
+
+    guidance = passage(1, "article", "Capture receipts", "If the camera screen is black, allow "
+                       "Camera for the app in your phone's settings.")  # fmt: skip
+    same_story = case(2, "Scanner black", "The app had no camera permission on iOS. Enabling "
+                      "Camera in Settings fixed the scanner.")  # fmt: skip
+    question = "scan receipt just shows a black screen"
+    close = compose(question, [scored(guidance, 0.56), scored(same_story, 0.80)]).text
+    assert CASE_NOTE_LEAD in close and "no camera permission" in close, close
+    # Not when an article is about as close to the question: then the article says it all.
+    near = compose(question, [scored(guidance, 0.75), scored(same_story, 0.80)]).text
+    assert CASE_NOTE_LEAD not in near, near
+
+
 def test_two_cases_telling_the_same_fix_make_one_note() -> None:
     first = case(
         1,
@@ -385,6 +402,11 @@ def test_two_cases_telling_the_same_fix_make_one_note() -> None:
             "The consent had expired. [NAME] confirmed on 5 March that the feed works. "
             "Reconnecting the bank fixed it.",
             ["The consent had expired.", "Reconnecting the bank fixed it."],
+        ),
+        (  # what that customer chose to do next is theirs, not the fix
+            "The extra $12 was for two users beyond the 5 included. The customer decided to "
+            "keep both users.",
+            ["The extra $12 was for two users beyond the 5 included."],
         ),
         (  # mostly an exception for that customer: nothing of it is a pattern
             "This was a one-off recovery. We verified the owner's identity (ID photo). "

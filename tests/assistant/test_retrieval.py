@@ -59,3 +59,22 @@ def test_a_how_to_question_answered_from_an_overview_gets_the_steps(
     answer = sample_assistant.answer("how do i stop my subscription")
     assert "1. Sign in to app.tallybook.example as the Owner." in answer.draft
     assert "Confirm cancellation" in answer.draft
+
+
+def test_when_a_past_case_matches_best_the_guidance_its_resolution_applied_leads(
+    sample_assistant: SupportAssistant,
+) -> None:
+    question = (
+        "Our September invoice is $41 but Pro is $29?? Nobody told us about a price increase."
+    )
+    retriever = sample_assistant.retriever
+    passages = retriever.search(question)
+    assert passages[0].kind == "case"  # the customer's story matches a past case best
+    top = retriever.guided(passages, 3)
+    assert top[0].document_id == "article:articles/billing/compare-plans-and-pricing"
+    assert top[0].chunk.section == "Extra users"  # the section the agent's fix applied
+    assert passages[0].document_id in {p.document_id for p in top}  # the case still supports it
+    assert len(top) == 3
+    # Led by an article already: nothing changes.
+    how_to = retriever.search("how do I connect my bank?")
+    assert retriever.guided(how_to, 3) == how_to[:3]
