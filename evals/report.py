@@ -1,5 +1,6 @@
 """Write an eval run: results.json (stable schema), report.md, and a self-contained report.html
-with plots (reliability diagram, recall@k curve, per-tag bars)."""
+with plots (reliability diagram, recall@k curve, per-tag bars) above the report's Markdown,
+rendered (headings, tables, lists) with raw HTML escaped: the report quotes customers' words."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import io
 import json
 from pathlib import Path
 from typing import Any
+
+from markdown_it import MarkdownIt
 
 SCHEMA_VERSION = 1
 
@@ -243,8 +246,13 @@ def _tradeoff_markdown(curve: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def render_markdown(text: str) -> str:
+    """The report's Markdown as HTML; raw HTML in it (a question quoting a tag) stays text."""
+    return str(MarkdownIt("commonmark", {"html": False}).enable("table").render(text))
+
+
 def html_report(results: dict[str, Any], images: dict[str, str]) -> str:
-    body = html.escape(markdown(results))
+    body = render_markdown(markdown(results))
     figures = "".join(
         f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{data}">'
         f"<figcaption>{html.escape(name)}</figcaption></figure>"
@@ -254,8 +262,10 @@ def html_report(results: dict[str, Any], images: dict[str, str]) -> str:
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>answerdesk eval</title>"
         "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2rem auto;"
         "padding:0 1rem}figure{display:inline-block;margin:.5rem}pre{white-space:pre-wrap}"
-        "</style></head><body><h1>answerdesk eval</h1>"
-        f"<section>{figures}</section><pre>{body}</pre></body></html>"
+        "table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #ccc;"
+        "padding:.2rem .5rem;text-align:left}th{background:#f3f3f3}td:not(:first-child)"
+        "{font-variant-numeric:tabular-nums}</style></head><body><h1>answerdesk eval</h1>"
+        f"<section>{figures}</section><article>{body}</article></body></html>"
     )
 
 

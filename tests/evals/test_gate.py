@@ -61,6 +61,7 @@ def test_the_sample_golden_set_does_not_regress(
     html = (tmp_path / "report" / "report.html").read_text()
     assert html.count("data:image/png;base64,") >= 4  # reliability, recall@k, trade-off, per-tag
     assert 'alt="tradeoff"' in html
+    assert "<h2>" in html and "<table>" in html and "\n## " not in html  # rendered Markdown
     report = (tmp_path / "report" / "report.md").read_text()
     assert "## Trade-off: answered vs wrong, by threshold" in report
     assert results["threshold"] == results["cases_detail"][0]["threshold"]
