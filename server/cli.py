@@ -15,13 +15,23 @@ from assistant.settings import Settings
 from server.cli_cases import cases_app
 from server.cli_common import console, fail, out, progress_bar, tracker
 from server.cli_eval import calibrate_command, eval_command
+from server.cli_gate import (
+    GOLDEN,
+    candidate_command,
+    discard_command,
+    history_command,
+    promote_command,
+    run_gated,
+)
 from server.cli_retention import erase_command, purge_command
 
 if TYPE_CHECKING:
     from assistant.store.keys import ApiKeys
 
 app = typer.Typer(help="answerdesk: a self-hosted support assistant.", no_args_is_help=True)
-index_app = typer.Typer(help="Inspect the search index.", no_args_is_help=True)
+index_app = typer.Typer(
+    help="Inspect the search index; decide on a re-index the gate held back.", no_args_is_help=True
+)
 app.add_typer(index_app, name="index")
 
 
@@ -32,10 +42,26 @@ def ingest(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would change.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if any file failed.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    gate: Annotated[
+        bool,
+        typer.Option(
+            "--gate",
+            help="Build the new index beside the live one and make it live only if the golden "
+            "set does not get worse (exit 1 when held back).",
+        ),
+    ] = False,
+    golden: Annotated[Path, typer.Option(help="The golden set --gate runs.")] = GOLDEN,
+    tolerance: Annotated[float, typer.Option(help="--gate: allowed drop per metric.")] = 0.02,
+    limit: Annotated[
+        int | None, typer.Option(help="--gate: run only the first N golden cases.")
+    ] = None,
 ) -> None:
     """Index the knowledge base: only new and changed documents are embedded."""
     from ingest.sync import ingest as run_ingest
 
+    if gate:
+        run_gated(paths, golden, tolerance, limit, as_json)
+        return
     settings = Settings()
     quiet = as_json or dry_run
     with progress_bar(quiet) as bar:
@@ -288,6 +314,10 @@ app.command("calibrate")(calibrate_command)
 app.command("purge")(purge_command)
 app.command("erase")(erase_command)
 app.add_typer(cases_app, name="cases")
+index_app.command("candidate")(candidate_command)
+index_app.command("promote")(promote_command)
+index_app.command("discard")(discard_command)
+index_app.command("history")(history_command)
 
 
 def main() -> None:  # pragma: no cover - console-script entry
