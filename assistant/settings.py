@@ -88,6 +88,11 @@ class Settings(BaseSettings):
         description="A calibration artifact to use instead of the index's own (self-calibration "
         "or golden refinement, kept in the manifest).",
     )
+    golden_set: Path | None = Field(
+        None,
+        description="The team's labelled golden set (YAML): re-indexing from the console is "
+        "gated by it (made live only if it does not get worse); unset = no gate.",
+    )
     self_calibrate: bool = Field(
         True, description="Fit the confidence calibration from the index's own content on ingest."
     )

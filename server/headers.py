@@ -1,7 +1,7 @@
 """Security headers on every response: what a browser may load, run and frame for each page.
 
-    /, /agent      the demo product page and the agent console: scripts, styles and fetches
-                   from this origin only (no CDN, nothing inline), never framed
+    /, /agent,     the demo product page and the agent and admin consoles: scripts, styles
+    /admin         and fetches from this origin only (no CDN, nothing inline), never framed
     /docs, /redoc  the API explorer: Swagger UI / ReDoc served by the app itself (fastapi-offline,
                    so it works without internet) with an inline start-up script: the only pages
                    allowed inline code, still never framed
@@ -35,7 +35,7 @@ DOCS_CSP = (
     "base-uri 'none'; frame-ancestors 'none'"
 )
 API_CSP = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-PAGES = frozenset({"/", "/agent"})
+PAGES = frozenset({"/", "/agent", "/admin"})
 DOCS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 
 COMMON = (

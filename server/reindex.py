@@ -1,5 +1,9 @@
 """Re-indexing from the admin API: the incremental sync, in a thread of the serving process.
 
+With the team's golden set configured (`ANSWERDESK_GOLDEN_SET`) a job is gated: the candidate
+is built beside the live index and goes live only if the golden set does not get worse
+(evals/gated.py); a held candidate is made live anyway or discarded by a later job.
+
 It must run in this process: the embedded Chroma index is opened per process, and the live
 index reads the new manifest state only when told to (`on_done` refreshes it). The sync
 writes the new state first and commits the manifest last, so questions answered meanwhile
@@ -20,7 +24,10 @@ from typing import Any, Literal
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.ports import Embedder
 from assistant.settings import Settings
+from evals.gated import discard, gated_ingest, promote
 from ingest.sync import Indexer
+
+Kind = Literal["sync", "gated", "promote"]
 
 log = logging.getLogger("answerdesk.server")
 KEPT_JOBS = 20
@@ -50,7 +57,7 @@ class Reindexer:
         self._running: str | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> Job:
+    def start(self, kind: Kind = "sync") -> Job:
         with self._lock:
             if self._running is not None:
                 raise AnswerdeskError(
@@ -65,7 +72,7 @@ class Reindexer:
             self._running = job.id
             # A daemon thread: an interrupted sync is safe (the next one finishes the job).
             self._thread = threading.Thread(
-                target=self._run, args=(job.id,), name=f"reindex-{job.id}", daemon=True
+                target=self._run, args=(job.id, kind), name=f"reindex-{job.id}", daemon=True
             )
             self._thread.start()
         return job
@@ -87,17 +94,32 @@ class Reindexer:
         with self._lock:
             self._jobs[job_id] = replace(self._jobs[job_id], **changes)
 
-    def _run(self, job_id: str) -> None:
-        try:
-            with Indexer(self.settings, self._embedder()) as indexer:
-                report = indexer.sync(
-                    progress=lambda done, total: self._update(job_id, done=done, total=total)
+    def discard(self) -> None:
+        """Drop the held candidate (not while a job runs: it may be building one)."""
+        with self._lock:
+            if self._running is not None:
+                raise AnswerdeskError(
+                    ErrorCode.CONFLICT, f"Re-indexing job {self._running} is still running."
                 )
+            if discard(self.settings) is None:
+                raise AnswerdeskError(ErrorCode.NOT_FOUND, "No re-index is waiting.")
+
+    def _run(self, job_id: str, kind: Kind) -> None:
+        def progress(done: int, total: int) -> None:
+            self._update(job_id, done=done, total=total)
+
+        try:
+            golden = self.settings.golden_set
+            if kind == "promote":
+                result = promote(self.settings, progress=progress).to_json()
+            elif kind == "gated" and golden is not None:
+                result = gated_ingest(self.settings, golden, progress=progress).to_json()
+            else:
+                with Indexer(self.settings, self._embedder()) as indexer:
+                    result = indexer.sync(progress=progress).to_json()
             self._on_done()
-            self._update(
-                job_id, status="done", result=report.to_json(), finished_at=datetime.now(UTC)
-            )
-            log.info("re-indexing job %s done: %s", job_id, report.to_json())
+            self._update(job_id, status="done", result=result, finished_at=datetime.now(UTC))
+            log.info("re-indexing job %s done: %s", job_id, result)
         except Exception as exc:
             message = exc.message if isinstance(exc, AnswerdeskError) else repr(exc)
             log.exception("re-indexing job %s failed", job_id)

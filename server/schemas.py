@@ -315,6 +315,21 @@ class ReindexStartOut(BaseModel):
     status: Literal["running", "done", "failed"]
 
 
+class GateOut(BaseModel):
+    """A gated re-index: what changed, and the golden set on the live index and the candidate."""
+
+    decision: Literal["live", "held", "unchanged", "promoted", "discarded"]
+    sync: dict[str, Any]
+    comparison: list[dict[str, Any]]  # {metric, baseline (live), now (candidate), change, ...}
+    regressions: list[dict[str, Any]]
+    golden: str
+    at: str
+
+
+class GateHistoryOut(BaseModel):
+    runs: list[GateOut]  # oldest first
+
+
 class ProgressOut(BaseModel):
     done: int
     total: int

@@ -12,11 +12,14 @@ from pydantic import BaseModel
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.store.protocol import KbStatus
+from evals.gated import held, history
 from server.auth import Admin
 from server.exports import Format, Kind, collect_stats, kb_export, kb_jsonl, records, render
 from server.reindex import Job
 from server.routes.agent import CaseId
 from server.schemas import (
+    GateHistoryOut,
+    GateOut,
     KbApproveIn,
     KbCaseOut,
     KbCasesOut,
@@ -55,8 +58,56 @@ def _job(job: Job) -> ReindexJobOut:
 )
 def reindex(admin: Admin, runtime: RuntimeDep) -> ReindexStartOut:
     assert runtime.reindexer is not None
-    job = runtime.reindexer.start()
+    job = runtime.reindexer.start("gated" if runtime.settings.golden_set else "sync")
     return ReindexStartOut(job=job.id, status=job.status)
+
+
+@router.get(
+    "/reindex/candidate",
+    summary="The re-index the gate held back",
+    description="Its sync report and the golden set's headline metrics on the live index and "
+    "on the candidate; 404 when none is waiting.",
+    responses=errors(404),
+)
+def reindex_candidate(admin: Admin, runtime: RuntimeDep) -> GateOut:
+    waiting = held(runtime.settings)
+    if waiting is None:
+        raise AnswerdeskError(ErrorCode.NOT_FOUND, "No re-index is waiting.")
+    return GateOut.model_validate(waiting.to_json())
+
+
+@router.post(
+    "/reindex/candidate/promote",
+    status_code=202,
+    summary="Make the held re-index live anyway",
+    description="Runs the same sync on the live index in the background (a re-indexing job).",
+    responses=errors(404, 409),
+)
+def reindex_promote(admin: Admin, runtime: RuntimeDep) -> ReindexStartOut:
+    assert runtime.reindexer is not None
+    if held(runtime.settings) is None:
+        raise AnswerdeskError(ErrorCode.NOT_FOUND, "No re-index is waiting.")
+    job = runtime.reindexer.start("promote")
+    return ReindexStartOut(job=job.id, status=job.status)
+
+
+@router.delete(
+    "/reindex/candidate",
+    status_code=204,
+    summary="Discard the held re-index",
+    responses=errors(404, 409),
+)
+def reindex_discard(admin: Admin, runtime: RuntimeDep) -> Response:
+    assert runtime.reindexer is not None
+    runtime.reindexer.discard()
+    return Response(status_code=204)
+
+
+@router.get("/reindex/history", summary="Every gated re-index and what became of it")
+def reindex_history(admin: Admin, runtime: RuntimeDep) -> GateHistoryOut:
+    return GateHistoryOut(
+        runs=[GateOut.model_validate(r.to_json()) for r in history(runtime.settings)]
+    )
 
 
 @router.get("/reindex/{job}", summary="Progress of a re-indexing job", responses=errors(404))

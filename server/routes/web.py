@@ -1,5 +1,5 @@
 """The web UIs in server/web: the demo product page with the widget, the widget script, and
-the agent console. They are static files calling the JSON API."""
+the agent console, the admin console. They are static files calling the JSON API."""
 
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ def product_page() -> FileResponse:
 @router.get("/agent")
 def agent_console() -> FileResponse:
     return _file("agent.html", "text/html")
+
+
+@router.get("/admin")
+def admin_console() -> FileResponse:
+    return _file("admin.html", "text/html")
 
 
 @router.get("/widget.js")

@@ -21,6 +21,7 @@ PUBLIC = {
     ("GET", "/metrics"),
     ("GET", "/"),
     ("GET", "/agent"),
+    ("GET", "/admin"),
     ("GET", "/widget.js"),
     ("GET", "/docs"),
     ("GET", "/docs/oauth2-redirect"),
@@ -54,7 +55,7 @@ def routes(client: TestClient) -> list[tuple[str, str]]:
                 walk(nested.routes)
 
     walk(client.app.routes)  # type: ignore[attr-defined]
-    assert len(found) == 35, found  # the contract's routes, each once
+    assert len(found) == 40, found  # the contract's routes, each once
     return sorted(found)
 
 

@@ -89,6 +89,7 @@ def test_cors_lets_the_configured_origins_embed_the_widget(make_client: MakeClie
     [
         ("/", "text/html", "widget.js"),
         ("/agent", "text/html", "<html"),
+        ("/admin", "text/html", "admin.js"),
         ("/widget.js", "text/javascript", "data-answerdesk"),
         ("/static/widget.js", "text/javascript", "data-answerdesk"),
     ],
