@@ -20,12 +20,26 @@ _REFERS_BACK = re.compile(
 )
 
 
+# A how-to question of its own after the lead word ("ok and how do I add my logo to invoices?")
+# is a new question, not a detail of the last one: it names its task. Other questions lean on
+# the last one for their subject ("and what's the rate limit on the Pro plan?": of the API).
+_ASKS = re.compile(r"^(?:how (?:do|can|should|would) (?:i|we)|where (?:do|can) (?:i|we))\b", re.I)
+
+
 def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
     if not any(t.speaker == "user" for t in history):
         return False
     words = content_words(question)
+    rest = question.strip()
+    while _LEAD.match(rest) and _LEAD.sub("", rest) != rest:  # "ok and …", "so then …"
+        rest = _LEAD.sub("", rest)
+    standalone = (
+        bool(_ASKS.match(rest))
+        and len(content_words(rest)) >= 3
+        and not _REFERS_BACK.search(rest)
+    )
     return (
-        bool(_LEAD.match(question.strip()))
+        (bool(_LEAD.match(question.strip())) and not standalone)
         or (len(words) <= 6 and bool(_REFERS_BACK.search(question)))
         or len(words) <= 2
     )

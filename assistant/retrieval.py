@@ -110,6 +110,15 @@ def fuse(
     return sorted(fused, key=lambda f: (-f.score, f.chunk_id))
 
 
+def document_ranks(hits: Sequence[Hit], chunks: dict[str, Chunk]) -> dict[str, int]:
+    """Each document's rank in a result list, counting each document once (at its best chunk):
+    a long article's many chunks do not push the next document down."""
+    ranks: dict[str, int] = {}
+    for hit in hits:
+        ranks.setdefault(chunks[hit.chunk_id].document_id, len(ranks) + 1)
+    return ranks
+
+
 def merge_texts(chunks: Sequence[Chunk]) -> str:
     """Join neighbouring chunks, dropping the lines a chunk repeats from the one before."""
     merged: list[str] = []
@@ -173,6 +182,7 @@ class Retriever:
         best: dict[str, Passage] = {}
         more: dict[str, list[Chunk]] = {}
         case_weight = self.settings.fusion_case_weight
+        dense_ranks, keyword_ranks = document_ranks(dense, chunks), document_ranks(keyword, chunks)
         for f in fused:
             chunk = chunks[f.chunk_id]
             doc = chunk.document_id
@@ -184,9 +194,9 @@ class Retriever:
                 chunk,
                 f.score * weight,
                 f.dense_score,
-                f.dense_rank,
+                dense_ranks.get(doc),
                 f.keyword_score,
-                f.keyword_rank,
+                keyword_ranks.get(doc),
             )
             more[doc] = []
         ranked = sorted(best.values(), key=lambda p: -p.score)[:k]

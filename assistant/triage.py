@@ -194,6 +194,7 @@ FAILURE = re.compile(
     r"does not|won't|hasn't|has not)\s+(?:help|work|fix|solve|change|do anything)"
     r"|\bstill\s+(?:doesn't|does not|isn't|is not|not|won't|can't|cannot|broken|fail\w*|the same)"
     r"|\bstill\s+get\w*\s+(?:the same|that|this|an?)\s+(?:error|problem|issue|message)"
+    r"|\b(?:it|that|this)\s+still\s+(?:says|shows|showing|saying|happens|happening|appears)\b"
     r"|\b(?:already|i've|i have|we've|we have)\s+(?:already\s+)?(?:tried|done|did|followed|read)"
     r"\s+(?:that|this|those|these|it|the steps|all|everything|your)"
     r"|\bsame (?:error|problem|issue|message|answer|article|link|reply)\b"

@@ -63,9 +63,9 @@ class Passage:
     chunk: Chunk
     score: float  # the fused score
     dense_score: float | None = None  # cosine similarity, when the dense search found it
-    dense_rank: int | None = None
+    dense_rank: int | None = None  # the document's rank among documents (not chunks)
     keyword_score: float | None = None  # BM25, when the keyword search found it
-    keyword_rank: int | None = None
+    keyword_rank: int | None = None  # …in the keyword results
     context: str = ""
     more: tuple[Chunk, ...] = ()  # other retrieved chunks of the same document, best first
 

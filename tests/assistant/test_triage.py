@@ -206,6 +206,20 @@ FAILURE_CASES = [
     ([user("export fails"), bot(), user("ok")], True, True),
     (
         [
+            user("bank feed says BANK-102"),
+            bot(),
+            user("reconnected it twice, it still says BANK-102"),
+        ],
+        False,
+        True,
+    ),
+    (
+        [user("How do I hide tax?"), bot(), user("does it still show on the PDF then?")],
+        False,
+        False,
+    ),
+    (
+        [
             user("How do I export invoices to PDF?"),
             bot(),
             user("how can I export my invoices as a PDF file"),

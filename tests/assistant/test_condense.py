@@ -1,0 +1,38 @@
+"""A follow-up becomes a standalone query; a new question after a lead word stays itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.condense import condense_fallback, is_follow_up
+from assistant.types import Turn
+
+HISTORY = [Turn("user", "How do I create an API key?"), Turn("assistant", "Go to Settings.")]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "and on the Pro plan?",
+        "what about Android?",
+        "and what's the rate limit on the Pro plan?",  # of the API: it leans on the question
+        "and how do I do that on Android?",
+        "it still fails",
+    ],
+)
+def test_a_follow_up_is_read_with_the_question_before_it(question: str) -> None:
+    assert is_follow_up(question, HISTORY)
+    assert condense_fallback(question, HISTORY).startswith("How do I create an API key?")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["ok and how do I put my logo on invoices?", "so where do I find the VAT report?"],
+)
+def test_a_how_to_question_of_its_own_after_a_lead_word_is_a_new_question(question: str) -> None:
+    assert not is_follow_up(question, HISTORY)
+    assert condense_fallback(question, HISTORY) == question
+
+
+def test_the_first_message_is_never_a_follow_up() -> None:
+    assert not is_follow_up("and on the Pro plan?", [])
