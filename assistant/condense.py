@@ -34,9 +34,7 @@ def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
     while _LEAD.match(rest) and _LEAD.sub("", rest) != rest:  # "ok and …", "so then …"
         rest = _LEAD.sub("", rest)
     standalone = (
-        bool(_ASKS.match(rest))
-        and len(content_words(rest)) >= 3
-        and not _REFERS_BACK.search(rest)
+        bool(_ASKS.match(rest)) and len(content_words(rest)) >= 3 and not _REFERS_BACK.search(rest)
     )
     return (
         (bool(_LEAD.match(question.strip())) and not standalone)
