@@ -367,6 +367,11 @@ _ABOUT_THAT_CUSTOMER = re.compile(
     r"|(?i:\b(?:identity|passport|driving licen[cs]e|goodwill"
     r"|one-off|one-time|as an exception|courtesy|internal ticket|feedback|post-incident)\b)"
 )
+_TOLD_THAT = re.compile(
+    r"^(?:we |support |the agent )?(?:explained|confirmed|clarified)(?: to (?:the customer|them))?"
+    r" that\s+",
+    re.I,
+)
 _THEIR_CHOICE = re.compile(  # dropped, but no sign the case was about that customer alone
     r"(?i:\b(?:decided to|plan(?:s|ned)? to|next (?:week|month|quarter|year))\b)"
 )
@@ -452,6 +457,7 @@ def case_note(resolution: str) -> list[str]:
             continue
         if _THEIR_CHOICE.search(sentence):
             continue
+        sentence = _TOLD_THAT.sub("", sentence)  # "Explained that the fee was…": the fact
         for pattern, replacement in _PERSON:
             sentence = pattern.sub(replacement, sentence)
         sentence = _THEY_VERB.sub(_they, sentence)

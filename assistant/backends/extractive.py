@@ -69,6 +69,7 @@ _INTENTS = (
         re.compile(r"^\s*(?:\d+[.)]|[-*+])\s|→", re.M),
     ),
 )
+_EXAMPLE = re.compile(r"(?:Example|For example|For instance|E\.g\.)\b", re.I)
 _META = re.compile(r"\bthis (?:article|guide|page)\b|\bsee (?:below|above)\b", re.I)
 _NAVIGATION = re.compile(r"(?:^|> )(?:related|see also|further reading|more help)\b[^>]*$", re.I)
 _PLATFORM = {  # operating systems, and identity providers (a fix for one is not for another)
@@ -380,6 +381,8 @@ class Chosen:
             group.append(after)  # the steps the sentence introduces
         elif unit.kind in {"steps", "bullet", "row"} and before is not None and before.intro:
             group.insert(0, before)
+        elif _EXAMPLE.match(unit.text) and before is not None and before.kind == "sentence":
+            group.insert(0, before)  # the rule an example illustrates comes first
         for member in group:
             if member not in self.units:
                 self.units.append(member)

@@ -258,6 +258,19 @@ def test_steps_then_bullets_stay_two_lists_through_the_check() -> None:
     assert "offline. [1]\n- Agree" in text, text
 
 
+def test_an_example_follows_the_rule_it_illustrates() -> None:
+    article = passage(
+        1,
+        "article",
+        "Change your plan",
+        "When you upgrade mid-period, you are charged the price difference for the days left. "
+        "Example: half a month from Starter to Pro costs $8.50 today.",
+    )
+    text = compose("what's the $8.50 on my card?", [article]).text
+    assert "$8.50" in text and "you are charged the price difference" in text, text
+    assert text.index("you are charged the price difference") < text.index("Example:"), text
+
+
 def test_rows_of_one_table_are_shown_together() -> None:
     article = passage(
         1,
@@ -402,6 +415,10 @@ def test_two_cases_telling_the_same_fix_make_one_note() -> None:
             "The consent had expired. [NAME] confirmed on 5 March that the feed works. "
             "Reconnecting the bank fixed it.",
             ["The consent had expired.", "Reconnecting the bank fixed it."],
+        ),
+        (  # the agent's "explained that …" is the fact itself
+            "Explained that the $8.50 was the prorated difference.",
+            ["The $8.50 was the prorated difference."],
         ),
         (  # what that customer chose to do next is theirs, not the fix
             "The extra $12 was for two users beyond the 5 included. The customer decided to "
