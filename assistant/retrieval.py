@@ -239,21 +239,28 @@ class Retriever:
         subsections (the causes and the fix), as far as the chunk found does not hold them."""
         own = merge_texts(self.index.neighbours(passage.chunk))
         more = passage.more
+        chunks: list[Chunk] | None = None  # the document's, read once when needed
+
+        def document() -> list[Chunk]:
+            nonlocal chunks
+            if chunks is None:
+                chunks = self.index.document_chunks(passage.document_id)
+            return chunks
+
         if (
             question
             and passage.kind == "article"
             and _HOW_TO.search(question)
             and not any(_FIRST_STEP.search(t) for t in [own, *(c.text for c in more)])
         ):
-            steps = steps_about(self.index.document_chunks(passage.document_id), question)
+            steps = steps_about(document(), question)
             if steps is not None and steps.section != passage.chunk.section:
                 more = (steps, *more)
         codes = set(CODE.findall(question))
         if codes and passage.kind == "article":
-            chunks = self.index.document_chunks(passage.document_id)
-            named = section_naming([c for c in chunks if c.text not in own], codes)
+            named = section_naming([c for c in document() if c.text not in own], codes)
             if named is not None:
-                more = (named, *(c for c in more if c.section.split(" > ")[0] != named.section))
+                more = (named, *(c for c in more if _top(c.section) != named.section))
         parts = [own, *(c.text for c in more[:1] if c.text not in own)]
         return replace(passage, context=strip_injections("\n\n".join(parts)), more=more)
 
@@ -274,9 +281,7 @@ def steps_about(chunks: Sequence[Chunk], question: str) -> Chunk | None:
         text = merge_texts(members)
         overlap = len(words & set(content_words(f"{section} {text}")))
         if _FIRST_STEP.search(text) and overlap and (best is None or overlap > best[0]):
-            first = members[0]
-            best = (overlap, Chunk(first.id, first.document_id, first.ordinal, text, section,
-                                   first.metadata))  # fmt: skip
+            best = (overlap, replace(members[0], text=text))
     return best[1] if best else None
 
 
@@ -286,11 +291,15 @@ def section_naming(chunks: Sequence[Chunk], codes: set[str]) -> Chunk | None:
     named = [c for c in chunks if codes & set(CODE.findall(c.section))]
     if not named:
         return None
-    top = named[0].section.split(" > ")[0]
-    members = [c for c in named if c.section.split(" > ")[0] == top]
-    first = members[0]
+    top = _top(named[0].section)
     subsections: dict[str, list[Chunk]] = {}
-    for chunk in members:
-        subsections.setdefault(chunk.section, []).append(chunk)
+    for chunk in named:
+        if _top(chunk.section) == top:
+            subsections.setdefault(chunk.section, []).append(chunk)
     text = "\n\n".join(merge_texts(group) for group in subsections.values())
-    return Chunk(first.id, first.document_id, first.ordinal, text, top, first.metadata)
+    return replace(named[0], text=text, section=top)
+
+
+def _top(section: str) -> str:
+    """The top-level heading of a section path ("Error X > Fix and resend" → "Error X")."""
+    return section.split(" > ")[0]

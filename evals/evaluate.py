@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.confidence import fallback_calibration
+from assistant.ports import Embedder
 from assistant.selfcal import META_KEY, store_refinement, stored
 from assistant.service import SupportAssistant, load_calibration, request_version
 from assistant.settings import Settings
@@ -86,10 +87,12 @@ def evaluate(
     progress: Progress | None = None,
     intake: bool = True,
     conversations: Path | None = None,
+    embedder: Embedder | None = None,
 ) -> EvalOutcome:
-    """`conversations`: a folder of conversation scripts to run too (`--limit` applies)."""
+    """`conversations`: a folder of conversation scripts to run too (`--limit` applies);
+    `embedder`: one already loaded, to share it."""
     cases = select(load_golden(golden_path), tags, limit)
-    assistant = SupportAssistant.from_settings(settings)
+    assistant = SupportAssistant.from_settings(settings, embedder)
     results = run(assistant, cases, jobs=jobs, progress=progress)
     extra: dict[str, Any] = {}
     if intake:  # hand-offs through the help desk, with a simulated customer answering

@@ -23,7 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from assistant.backends import make_embedder
 from assistant.errors import AnswerdeskError, ErrorCode
+from assistant.ports import Embedder
 from assistant.settings import Settings
 from evals.evaluate import evaluate
 from evals.gate import compare
@@ -69,23 +71,26 @@ def gated_ingest(
     tolerance: float = 0.02,
     limit: int | None = None,
     progress: Progress | None = None,
+    embedder: Embedder | None = None,
 ) -> GateOutcome:
     """Sync a candidate, compare it with the live index on `golden`, and make it live only if
-    nothing regressed. Without a live index there is nothing to protect: a plain sync."""
+    nothing regressed. Without a live index there is nothing to protect: a plain sync.
+    `embedder`: one already loaded (the server's); else one is loaded, once, for the run."""
     _embedded_only(settings)
     paths = list(paths) if paths else None
+    embedder = embedder or make_embedder(settings)
     if not (settings.index_dir / "manifest.sqlite3").exists():
-        report = ingest(settings, paths, progress=progress)
+        report = ingest(settings, paths, embedder, progress=progress)
         return _record(settings, GateOutcome("live", report.to_json(), golden=str(golden)))
     discard(settings, record=False)  # an older candidate is replaced, not merged
     candidate = candidate_settings(settings, datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f"))
     shutil.copytree(settings.index_dir, candidate.index_dir)
-    report = ingest(candidate, paths, progress=progress)
+    report = ingest(candidate, paths, embedder, progress=progress)
     if report.plan is not None and not report.plan.changes:
         discard(settings, record=False)
         return _record(settings, GateOutcome("unchanged", report.to_json(), golden=str(golden)))
-    live = _metrics(settings, golden, limit, progress)
-    new = _metrics(candidate, golden, limit, progress)
+    live = _metrics(settings, golden, limit, progress, embedder)
+    new = _metrics(candidate, golden, limit, progress, embedder)
     comparison = compare(new, live, tolerance)
     regressions = [row for row in comparison if row["regressed"]]
     outcome = GateOutcome(
@@ -98,7 +103,7 @@ def gated_ingest(
     if regressions:
         (candidate.data_dir / GATE_FILE).write_text(json.dumps(outcome.to_json(), indent=2))
         return _record(settings, outcome)
-    _make_live(settings, paths, progress, expected=report)
+    _make_live(settings, paths, progress, embedder, expected=report)
     discard(settings, record=False)
     return _record(settings, outcome)
 
@@ -112,14 +117,17 @@ def held(settings: Settings) -> GateOutcome | None:
 
 
 def promote(
-    settings: Settings, paths: Iterable[Path] | None = None, progress: Progress | None = None
+    settings: Settings,
+    paths: Iterable[Path] | None = None,
+    progress: Progress | None = None,
+    embedder: Embedder | None = None,
 ) -> GateOutcome:
     """Make the held candidate live anyway: the same sync, on the live index."""
     waiting = held(settings)
     if waiting is None:
         raise AnswerdeskError(ErrorCode.NOT_FOUND, "No re-index is waiting: nothing to make live.")
     _embedded_only(settings)
-    report = _make_live(settings, list(paths) if paths else None, progress)
+    report = _make_live(settings, list(paths) if paths else None, progress, embedder)
     discard(settings, record=False)
     outcome = GateOutcome(
         "promoted", report.to_json(), waiting.comparison, waiting.regressions, waiting.golden
@@ -149,9 +157,15 @@ def history(settings: Settings) -> list[GateOutcome]:
 
 
 def _metrics(
-    settings: Settings, golden: Path, limit: int | None, progress: Progress | None
+    settings: Settings,
+    golden: Path,
+    limit: int | None,
+    progress: Progress | None,
+    embedder: Embedder,
 ) -> dict[str, float | None]:
-    results = evaluate(settings, golden, limit=limit, progress=progress, intake=False)
+    results = evaluate(
+        settings, golden, limit=limit, progress=progress, intake=False, embedder=embedder
+    )
     return dict(results.results["metrics"])
 
 
@@ -159,6 +173,7 @@ def _make_live(
     settings: Settings,
     paths: list[Path] | None,
     progress: Progress | None,
+    embedder: Embedder | None,
     expected: SyncReport | None = None,
 ) -> SyncReport:
     """The sync on the live index; with `expected`, only if it would change what the candidate
@@ -171,7 +186,7 @@ def _make_live(
                 "The knowledge base changed while the candidate was evaluated; the live index "
                 "is untouched. Run the gated re-index again.",
             )
-    return ingest(settings, paths, progress=progress)
+    return ingest(settings, paths, embedder, progress=progress)
 
 
 def _changes(plan: SyncPlan) -> tuple[list[str], ...]:

@@ -428,8 +428,14 @@ def _upsert_batches(
     return total
 
 
-def ingest(settings: Settings, paths: Iterable[Path] | None = None, **options: Any) -> SyncReport:
-    indexer = Indexer(settings)
+def ingest(
+    settings: Settings,
+    paths: Iterable[Path] | None = None,
+    embedder: Embedder | None = None,
+    **options: Any,
+) -> SyncReport:
+    """One sync; `embedder`: one already loaded, to share it (else loaded when needed)."""
+    indexer = Indexer(settings, embedder)
     try:
         return indexer.sync(list(paths) if paths else None, **options)
     finally:

@@ -46,11 +46,7 @@ def candidate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """The re-index the gate held back: what changed and which metrics dropped."""
-    outcome = held(Settings())
-    if outcome is None:
-        console.print("no re-index is waiting")
-        raise typer.Exit(1)
-    show(outcome, as_json)
+    show(_waiting(held(Settings())), as_json)
 
 
 def promote_command(
@@ -69,11 +65,7 @@ def discard_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Drop the held re-index; the live index is untouched."""
-    outcome = discard(Settings())
-    if outcome is None:
-        console.print("no re-index is waiting")
-        raise typer.Exit(1)
-    show(outcome, as_json)
+    show(_waiting(discard(Settings())), as_json)
 
 
 def history_command(
@@ -125,6 +117,13 @@ def show(outcome: GateOutcome, as_json: bool) -> None:
             "[yellow]held back:[/yellow] the live index is unchanged. "
             "`answerdesk index promote` makes it live anyway, `answerdesk index discard` drops it."
         )
+
+
+def _waiting(outcome: GateOutcome | None) -> GateOutcome:
+    if outcome is None:
+        console.print("no re-index is waiting")
+        raise typer.Exit(1)
+    return outcome
 
 
 def fail_with(message: str) -> typer.Exit:

@@ -27,7 +27,7 @@ from assistant.settings import Settings
 from evals.gated import discard, gated_ingest, promote
 from ingest.sync import Indexer
 
-Kind = Literal["sync", "gated", "promote"]
+Kind = Literal["sync", "promote"]
 
 log = logging.getLogger("answerdesk.server")
 KEPT_JOBS = 20
@@ -111,9 +111,11 @@ class Reindexer:
         try:
             golden = self.settings.golden_set
             if kind == "promote":
-                result = promote(self.settings, progress=progress).to_json()
-            elif kind == "gated" and golden is not None:
-                result = gated_ingest(self.settings, golden, progress=progress).to_json()
+                result = promote(self.settings, None, progress, self._embedder()).to_json()
+            elif golden is not None:  # the team's golden set gates every re-index
+                result = gated_ingest(
+                    self.settings, golden, progress=progress, embedder=self._embedder()
+                ).to_json()
             else:
                 with Indexer(self.settings, self._embedder()) as indexer:
                     result = indexer.sync(progress=progress).to_json()

@@ -58,7 +58,7 @@ def _job(job: Job) -> ReindexJobOut:
 )
 def reindex(admin: Admin, runtime: RuntimeDep) -> ReindexStartOut:
     assert runtime.reindexer is not None
-    job = runtime.reindexer.start("gated" if runtime.settings.golden_set else "sync")
+    job = runtime.reindexer.start()
     return ReindexStartOut(job=job.id, status=job.status)
 
 
