@@ -40,6 +40,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from assistant.store.dashboard import Dashboard
 from assistant.types import Citation
 
 Speaker = Literal["customer", "assistant", "agent", "note"]
@@ -309,6 +310,11 @@ class Reporting(Protocol):
         ...
 
     def list_feedback(self, limit: int = 1000, offset: int = 0) -> list[Feedback]: ...
+
+    def dashboard(self, since: datetime, until: datetime) -> Dashboard:
+        """The support team's figures for [since, until), computed by the database
+        (definitions in `assistant/store/dashboard.py`)."""
+        ...
 
     def ping(self) -> None:
         """Raises `AnswerdeskError(STORE_UNAVAILABLE)` when the database cannot be reached."""

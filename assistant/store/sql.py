@@ -17,12 +17,16 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, select, text, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.store import privacy, retention, review
 from assistant.store.conversations import SqlConversationStore, required, to_conversation
 from assistant.store.conversations import _feedback as to_feedback
+from assistant.store.dashboard import Dashboard, DashboardQueries
+from assistant.store.engine import unavailable
 from assistant.store.models import CaseRow, ConversationRow, FeedbackRow
 from assistant.store.protocol import (
     ACTIVE_STATUSES,
@@ -443,6 +447,12 @@ class SqlCaseStore(SqlConversationStore):
     def ping(self) -> None:
         with self._session() as session:
             session.execute(text("SELECT 1"))
+
+    def dashboard(self, since: datetime, until: datetime) -> Dashboard:
+        try:
+            return DashboardQueries(self.engine).compute(since, until, self._now())
+        except (DBAPIError, PoolTimeout) as exc:
+            raise unavailable(self.engine, exc) from exc
 
     # Retention (retention.py)
 

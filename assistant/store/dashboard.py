@@ -1,0 +1,406 @@
+"""The figures that run a support team, over a date range, computed by the database.
+
+Every figure is one SQL aggregate over the store's tables (SQLite or PostgreSQL), so the
+dashboard costs the same whether the history holds a hundred conversations or a million rows
+of messages: no row is loaded into Python. The definitions, strictly:
+
+- **conversations**: created in [since, until) with at least one customer message.
+- **self-service resolution**: such a conversation whose last assistant message is an answer
+  (not a clarifying or intake question left hanging), with no hand-off case, no thumbs-down,
+  and no return: the same (identified) customer starts no other conversation within 24 h.
+- **hand-off rate**: conversations with a case; **by reason**: cases created in the range
+  per hand-off reason of their summary (a case may have several).
+- **first-contact resolution**: self-service, or exactly one case (merged duplicates aside),
+  resolved, and no return.
+- **first human response** / **time to resolution**: seconds from a case's creation to the
+  first agent message / to its resolution, p50 and p90 (nearest rank), for cases created in
+  the range; merged duplicates are not cases of their own.
+- **reopen rate**: resolved cases whose conversation later needed another case.
+- **CSAT** by queue (of the conversation's latest case; "self-service" without one) and by
+  cited article (conversations whose answers cited it), for feedback given in the range.
+- **case completeness at hand-off**: cases whose summary lacks no intake field.
+- **SLA breaches**: cases whose first human response came after the SLA was due, or not yet
+  while it is past due; by weekday and hour of arrival (UTC) beside the arrivals.
+- **backlog**: unresolved cases now; **agent workload**: claims, resolutions and replies.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, text
+
+from assistant.store.models import UtcDateTime
+
+RETURN_WINDOW_SECONDS = 24 * 3600
+# Published reference points shown beside ours (industry surveys; see the admin console).
+REFERENCES = {
+    "first_contact_resolution": 0.54,
+    "handoff_rate": 0.47,
+    "complete_at_handoff": 0.47,
+    "complete_at_handoff_target": 0.80,
+    "self_service_goal": 0.95,
+}
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    total: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.count / self.total if self.total else None
+
+
+@dataclass(frozen=True)
+class Percentiles:
+    n: int
+    p50: float | None
+    p90: float | None
+
+
+@dataclass(frozen=True)
+class DayPoint:
+    day: str  # YYYY-MM-DD, UTC
+    conversations: int
+    self_served: int
+    handed_off: int
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    name: str  # a queue, or a cited document's id
+    mean_csat: float | None
+    responses: int  # CSAT scores given
+    helpful: int
+    unhelpful: int
+
+
+@dataclass(frozen=True)
+class HourCell:
+    weekday: int  # 0 = Sunday … 6 = Saturday
+    hour: int
+    cases: int
+    breached: int
+
+
+@dataclass(frozen=True)
+class AgentLoad:
+    agent: str
+    claimed: int
+    resolved: int
+    replies: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    since: datetime
+    until: datetime
+    self_service: Rate
+    handoff: Rate
+    handoff_by_reason: dict[str, int]
+    first_contact_resolution: Rate
+    first_response_seconds: Percentiles
+    resolution_seconds: Percentiles
+    reopen: Rate
+    complete_at_handoff: Rate
+    sla_breaches: Rate
+    backlog: int
+    csat_by_queue: list[Satisfaction]
+    csat_by_article: list[Satisfaction]
+    by_hour: list[HourCell]
+    agents: list[AgentLoad]
+    trend: list[DayPoint]
+
+    @property
+    def conversations(self) -> int:
+        return self.self_service.total
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    """The few expressions SQLite and PostgreSQL spell differently."""
+
+    seconds: str  # {a} → {b}
+    weekday: str
+    hour: str
+    day: str
+    customer: str  # the customer id of conversation row {c}
+    reasons: str  # a table of one `value` column: the hand-off reasons of case row k
+    missing: str  # how many intake fields case row k's summary lacks
+    citations: str  # a table `j` of the citations of message row m
+    cited: str  # the document id of citation j
+
+
+SQLITE = _Dialect(
+    seconds="((julianday({b}) - julianday({a})) * 86400.0)",
+    weekday="CAST(strftime('%w', {x}) AS INTEGER)",
+    hour="CAST(strftime('%H', {x}) AS INTEGER)",
+    day="date({x})",
+    customer="json_extract({c}.customer, '$.id')",
+    reasons="json_each(k.summary, '$.handoff_reasons')",
+    missing="COALESCE(json_array_length(k.summary, '$.missing'), 0)",
+    citations="json_each(m.citations) AS j",
+    cited="json_extract(j.value, '$.document_id')",
+)
+POSTGRES = _Dialect(
+    seconds="EXTRACT(EPOCH FROM ({b} - {a}))::float",
+    weekday="EXTRACT(DOW FROM {x} AT TIME ZONE 'UTC')::int",
+    hour="EXTRACT(HOUR FROM {x} AT TIME ZONE 'UTC')::int",
+    day="to_char({x} AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+    customer="({c}.customer ->> 'id')",
+    reasons="jsonb_array_elements_text(COALESCE(k.summary -> 'handoff_reasons', '[]'::jsonb)) "
+    "AS r(value)",
+    missing="jsonb_array_length(COALESCE(k.summary -> 'missing', '[]'::jsonb))",
+    citations="jsonb_array_elements(m.citations) AS j",
+    cited="(j ->> 'document_id')",
+)
+
+
+def _flag(condition: str) -> str:
+    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+
+
+class DashboardQueries:
+    """The dashboard's SQL on one engine; `compute` runs every figure for one range."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.d = POSTGRES if engine.dialect.name == "postgresql" else SQLITE
+
+    def compute(self, since: datetime, until: datetime, now: datetime) -> Dashboard:
+        with self.engine.connect() as connection:
+            self._c = connection
+            self._times = {"since": since, "until": until, "now": now}
+            trend, self_service, handoff, fcr = self._conversations()
+            cases = self._cases()
+            return Dashboard(
+                since=since,
+                until=until,
+                self_service=self_service,
+                handoff=handoff,
+                handoff_by_reason=self._reasons(),
+                first_contact_resolution=fcr,
+                first_response_seconds=self._percentiles("first_reply"),
+                resolution_seconds=self._percentiles("resolved_at"),
+                reopen=cases["reopen"],
+                complete_at_handoff=cases["complete"],
+                sla_breaches=cases["breached"],
+                backlog=self._scalar(
+                    "SELECT count(*) FROM cases WHERE status <> 'resolved' AND merged_into IS NULL"
+                ),
+                csat_by_queue=self._csat_by_queue(),
+                csat_by_article=self._csat_by_article(),
+                by_hour=self._by_hour(),
+                agents=self._agents(),
+                trend=trend,
+            )
+
+    # -- running ---------------------------------------------------------------------------
+
+    def _rows(self, sql: str) -> list[Any]:
+        names = [n for n in ("since", "until", "now") if f":{n}" in sql]
+        statement = text(sql).bindparams(*(bindparam(n, type_=UtcDateTime()) for n in names))
+        return list(self._c.execute(statement, {n: self._times[n] for n in names}))
+
+    def _scalar(self, sql: str) -> int:
+        return int(self._rows(sql)[0][0] or 0)
+
+    # -- conversations ---------------------------------------------------------------------
+
+    def _conversations(self) -> tuple[list[DayPoint], Rate, Rate, Rate]:
+        d = self.d
+        within = d.seconds.format(a="created_at", b="next_at")
+        sql = f"""
+        WITH spans AS (
+            SELECT c.id, c.created_at, {d.customer.format(c="c")} AS customer_id,
+                   LEAD(c.created_at) OVER (
+                       PARTITION BY {d.customer.format(c="c")} ORDER BY c.created_at, c.id
+                   ) AS next_at
+            FROM conversations c
+            WHERE c.created_at >= :since
+        ),
+        conv AS (
+            SELECT s.id, {d.day.format(x="s.created_at")} AS day,
+                   {
+            _flag(
+                f"s.customer_id IS NOT NULL AND s.customer_id <> '' "
+                f"AND s.next_at IS NOT NULL AND {within} <= {RETURN_WINDOW_SECONDS}"
+            )
+        }
+                       AS returned,
+                   {_flag("EXISTS (SELECT 1 FROM cases k WHERE k.conversation_id = s.id)")}
+                       AS handed_off,
+                   (SELECT count(*) FROM cases k WHERE k.conversation_id = s.id
+                        AND k.merged_into IS NULL) AS n_cases,
+                   (SELECT count(*) FROM cases k WHERE k.conversation_id = s.id
+                        AND k.merged_into IS NULL AND k.status = 'resolved') AS n_resolved,
+                   (SELECT m.kind FROM messages m WHERE m.conversation_id = s.id
+                        AND m.speaker = 'assistant' ORDER BY m.id DESC LIMIT 1) AS last_kind,
+                   {
+            _flag(
+                "EXISTS (SELECT 1 FROM feedback f WHERE f.conversation_id = s.id "
+                "AND f.helpful = false)"
+            )
+        } AS thumbs_down
+            FROM spans s
+            WHERE s.created_at < :until AND EXISTS (
+                SELECT 1 FROM messages m WHERE m.conversation_id = s.id AND m.speaker = 'customer'
+            )
+        ),
+        judged AS (
+            SELECT day, handed_off,
+                   {
+            _flag("handed_off = 0 AND last_kind = 'answer' AND thumbs_down = 0 AND returned = 0")
+        } AS self_served,
+                   {_flag("n_cases = 1 AND n_resolved = 1 AND returned = 0")} AS one_case_fixed
+            FROM conv
+        )
+        SELECT day, count(*), sum(self_served), sum(handed_off),
+               sum(CASE WHEN self_served = 1 OR one_case_fixed = 1 THEN 1 ELSE 0 END)
+        FROM judged GROUP BY day ORDER BY day
+        """
+        rows = self._rows(sql)
+        trend = [DayPoint(str(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows]
+        total = sum(int(r[1]) for r in rows)
+        return (
+            trend,
+            Rate(sum(int(r[2]) for r in rows), total),
+            Rate(sum(int(r[3]) for r in rows), total),
+            Rate(sum(int(r[4]) for r in rows), total),
+        )
+
+    # -- cases -----------------------------------------------------------------------------
+
+    def _case_rows(self) -> str:
+        """Cases created in the range (no merged duplicates), with their first agent reply."""
+        return """
+            SELECT k.*, (
+                SELECT min(m.created_at) FROM messages m WHERE m.conversation_id = k.conversation_id
+                    AND m.speaker = 'agent' AND m.created_at >= k.created_at
+            ) AS first_reply
+            FROM cases k
+            WHERE k.created_at >= :since AND k.created_at < :until AND k.merged_into IS NULL
+        """
+
+    def _breached(self) -> str:
+        return (
+            "k.sla_due_at IS NOT NULL AND ((k.first_reply IS NOT NULL AND k.first_reply > "
+            "k.sla_due_at) OR (k.first_reply IS NULL AND k.sla_due_at < :now))"
+        )
+
+    def _cases(self) -> dict[str, Rate]:
+        reopened = (
+            "k.status = 'resolved' AND EXISTS (SELECT 1 FROM cases later WHERE "
+            "later.conversation_id = k.conversation_id AND later.id <> k.id "
+            "AND later.created_at > k.resolved_at)"
+        )
+        missing = self.d.missing
+        sql = f"""
+        WITH k AS ({self._case_rows()})
+        SELECT count(*), sum({_flag("k.status = 'resolved'")}), sum({_flag(reopened)}),
+               sum({_flag(missing + " = 0")}), sum({_flag(self._breached())}),
+               sum({_flag("k.sla_due_at IS NOT NULL")})
+        FROM k
+        """
+        row = (int(v or 0) for v in self._rows(sql)[0])
+        n, resolved, reopen, complete, breached, with_sla = row
+        return {
+            "reopen": Rate(reopen, resolved),
+            "complete": Rate(complete, n),
+            "breached": Rate(breached, with_sla),
+        }
+
+    def _percentiles(self, end: str) -> Percentiles:
+        took = self.d.seconds.format(a="k.created_at", b=f"k.{end}")
+        sql = f"""
+        WITH k AS ({self._case_rows()}),
+        v AS (SELECT {took} AS x FROM k WHERE k.{end} IS NOT NULL),
+        r AS (SELECT x, row_number() OVER (ORDER BY x) AS rn, count(*) OVER () AS n FROM v)
+        SELECT (SELECT count(*) FROM v),
+               (SELECT min(x) FROM r WHERE rn >= 0.5 * n),
+               (SELECT min(x) FROM r WHERE rn >= 0.9 * n)
+        """
+        n, p50, p90 = self._rows(sql)[0]
+        return Percentiles(int(n), _float(p50), _float(p90))
+
+    def _reasons(self) -> dict[str, int]:
+        sql = f"""
+        SELECT value, count(*) FROM cases k, {self.d.reasons}
+        WHERE k.created_at >= :since AND k.created_at < :until AND k.merged_into IS NULL
+        GROUP BY value ORDER BY count(*) DESC, value
+        """
+        return {str(r[0]): int(r[1]) for r in self._rows(sql)}
+
+    def _by_hour(self) -> list[HourCell]:
+        d = self.d
+        sql = f"""
+        WITH k AS ({self._case_rows()})
+        SELECT {d.weekday.format(x="k.created_at")} AS weekday,
+               {d.hour.format(x="k.created_at")} AS hour,
+               count(*), sum({_flag(self._breached())})
+        FROM k GROUP BY 1, 2 ORDER BY 1, 2
+        """
+        return [HourCell(int(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in self._rows(sql)]
+
+    # -- satisfaction and people -----------------------------------------------------------
+
+    def _satisfaction(self, sql: str) -> list[Satisfaction]:
+        return [
+            Satisfaction(str(r[0]), _float(r[1]), int(r[2]), int(r[3] or 0), int(r[4] or 0))
+            for r in self._rows(sql)
+        ]
+
+    _SCORES = (
+        "avg(f.csat), count(f.csat), sum(CASE WHEN f.helpful = true THEN 1 ELSE 0 END), "
+        "sum(CASE WHEN f.helpful = false THEN 1 ELSE 0 END)"
+    )
+    _GIVEN = "f.created_at >= :since AND f.created_at < :until"
+
+    def _csat_by_queue(self) -> list[Satisfaction]:
+        return self._satisfaction(f"""
+        SELECT COALESCE((SELECT k.queue FROM cases k WHERE k.conversation_id = f.conversation_id
+                         ORDER BY k.id DESC LIMIT 1), 'self-service') AS queue, {self._SCORES}
+        FROM feedback f WHERE {self._GIVEN} GROUP BY 1 ORDER BY count(*) DESC, 1
+        """)
+
+    def _csat_by_article(self, limit: int = 20) -> list[Satisfaction]:
+        return self._satisfaction(f"""
+        WITH rated AS (SELECT DISTINCT f.conversation_id FROM feedback f WHERE {self._GIVEN}),
+        cited AS (
+            SELECT DISTINCT m.conversation_id, {self.d.cited} AS document_id
+            FROM messages m, {self.d.citations}
+            WHERE m.speaker = 'assistant' AND m.conversation_id IN (SELECT * FROM rated)
+        )
+        SELECT cited.document_id, {self._SCORES}
+        FROM feedback f JOIN cited ON cited.conversation_id = f.conversation_id
+        WHERE {self._GIVEN} GROUP BY cited.document_id
+        ORDER BY count(*) DESC, cited.document_id LIMIT {int(limit)}
+        """)
+
+    def _agents(self) -> list[AgentLoad]:
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        queries = (
+            "SELECT claimed_by, count(*) FROM cases WHERE claimed_by IS NOT NULL "
+            "AND claimed_at >= :since AND claimed_at < :until GROUP BY claimed_by",
+            "SELECT claimed_by, count(*) FROM cases WHERE claimed_by IS NOT NULL "
+            "AND status = 'resolved' AND resolved_at >= :since AND resolved_at < :until "
+            "GROUP BY claimed_by",
+            "SELECT author, count(*) FROM messages WHERE speaker = 'agent' "
+            "AND created_at >= :since AND created_at < :until GROUP BY author",
+        )
+        for column, sql in enumerate(queries):
+            for agent, n in self._rows(sql):
+                counts[str(agent)][column] = int(n)
+        return [
+            AgentLoad(agent, *values)
+            for agent, values in sorted(counts.items(), key=lambda item: (-sum(item[1]), item[0]))
+        ]
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
