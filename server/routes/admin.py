@@ -4,6 +4,7 @@ review of resolved cases on their way into the knowledge base (`/kb/...`)."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import UTC, date, datetime
 from typing import Annotated, cast
 
 from fastapi import APIRouter, Body, Query
@@ -14,6 +15,7 @@ from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.store.protocol import KbStatus
 from evals.gated import held, history
 from server.auth import Admin
+from server.dashboard import DashboardOut, Table, dashboard_out, date_range, table_csv
 from server.exports import Format, Kind, collect_stats, kb_export, kb_jsonl, records, render
 from server.reindex import Job
 from server.routes.agent import CaseId
@@ -114,6 +116,51 @@ def reindex_history(admin: Admin, runtime: RuntimeDep) -> GateHistoryOut:
 def reindex_job(job: str, admin: Admin, runtime: RuntimeDep) -> ReindexJobOut:
     assert runtime.reindexer is not None
     return _job(runtime.reindexer.get(job))
+
+
+def _board(desk: Desk, since: date | None, until: date | None) -> DashboardOut:
+    start, end = date_range(since, until, datetime.now(UTC).date())
+    return dashboard_out(desk.store.dashboard(start, end))
+
+
+@router.get(
+    "/dashboard",
+    summary="The figures that run the support team, over whole UTC days",
+    description="Self-service resolution, hand-off rate by reason, first-contact resolution, "
+    "first human response and resolution times (p50/p90), reopen rate, CSAT by queue and by "
+    "cited article, case completeness at hand-off, SLA breaches by weekday and hour, backlog "
+    "and agent workload, with a daily trend. Each headline carries its definition and the "
+    "published reference point. Default range: the last 30 days; at most 366.",
+    responses=errors(400),
+)
+def dashboard(
+    admin: Admin,
+    desk: Desk,
+    since: Annotated[date | None, Query(description="First day, YYYY-MM-DD (UTC).")] = None,
+    until: Annotated[date | None, Query(description="Last day, included.")] = None,
+) -> DashboardOut:
+    return _board(desk, since, until)
+
+
+@router.get(
+    "/dashboard.csv",
+    summary="One table of the dashboard as CSV",
+    responses={200: {"content": {"text/csv": {}}}, **errors(400)},
+)
+def dashboard_csv(
+    admin: Admin,
+    desk: Desk,
+    table: Table = "headline",
+    since: date | None = None,
+    until: date | None = None,
+) -> Response:
+    out = _board(desk, since, until)
+    name = f"answerdesk-{table}-{out.since}-{out.until}.csv"
+    return Response(
+        table_csv(out, table),
+        media_type=MEDIA_TYPES["csv"],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.get("/stats", summary="Self-service, hand-offs, CSAT and content gaps")

@@ -164,3 +164,58 @@ def test_a_handoff_to_a_human_is_in_the_stats_once(client: TestClient, admin: He
     say(client, chat, "hello?")  # a second message while queued does not count again
     stats = client.get("/v1/admin/stats", headers=admin).json()
     assert stats["handoff_by_reason"] == {"human_requested": 1} and stats["handoff_rate"] == 1.0
+
+
+def test_the_dashboard_counts_todays_conversations_with_definitions_and_references(
+    client: TestClient, admin: Headers, agent: Headers
+) -> None:
+    answered = start(client)
+    say(client, answered, ANSWERABLE)
+    _, case_id = handed_off(client)
+    client.post(f"/v1/agent/cases/{case_id}/claim", headers=agent)
+    client.post(f"/v1/agent/cases/{case_id}/reply", json={"text": "Hello!"}, headers=agent)
+
+    board = client.get("/v1/admin/dashboard", headers=admin).json()
+    figures = {f["key"]: f for f in board["headline"]}
+    assert board["conversations"] == 2
+    assert (figures["self_service"]["count"], figures["self_service"]["total"]) == (1, 2)
+    assert figures["handoff"]["value"] == 0.5 and figures["handoff"]["reference"] == 0.47
+    assert figures["first_response_p50"]["count"] == 1
+    assert all(f["definition"] for f in figures.values())
+    assert board["handoff_by_reason"] == {"human_requested": 1}
+    assert [a["replies"] for a in board["agents"]] == [1]
+    assert sum(day["conversations"] for day in board["trend"]) == 2
+
+    earlier = client.get(
+        "/v1/admin/dashboard", params={"since": "2020-01-01", "until": "2020-01-31"}, headers=admin
+    ).json()
+    assert earlier["conversations"] == 0 and earlier["trend"] == []
+
+
+def test_dashboard_tables_download_as_csv(client: TestClient, admin: Headers) -> None:
+    say(client, start(client), ANSWERABLE)
+    response = client.get("/v1/admin/dashboard.csv", params={"table": "trend"}, headers=admin)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [int(r["conversations"]) for r in rows] == [1]
+    headline = client.get("/v1/admin/dashboard.csv", headers=admin).text
+    assert headline.startswith("key,label,value") and "self_service" in headline
+
+
+def test_a_bad_dashboard_range_is_refused_in_the_one_error_shape(
+    client: TestClient, admin: Headers, agent: Headers
+) -> None:
+    backwards = client.get(
+        "/v1/admin/dashboard", params={"since": "2026-02-01", "until": "2026-01-01"}, headers=admin
+    )
+    assert backwards.status_code == 400 and "since" in backwards.json()["error"]["message"]
+    too_long = client.get(
+        "/v1/admin/dashboard", params={"since": "2020-01-01", "until": "2026-01-01"}, headers=admin
+    )
+    assert too_long.status_code == 400 and "366" in too_long.json()["error"]["message"]
+    not_a_date = client.get("/v1/admin/dashboard", params={"since": "last week"}, headers=admin)
+    assert not_a_date.status_code in (400, 422) and "error" in not_a_date.json()
+    unknown_table = client.get("/v1/admin/dashboard.csv", params={"table": "x"}, headers=admin)
+    assert unknown_table.status_code in (400, 422)
+    assert client.get("/v1/admin/dashboard", headers=agent).status_code == 403
