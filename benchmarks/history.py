@@ -48,8 +48,8 @@ def generate(
     batch.write(engine)
     if progress:
         progress(conversations)
-    if engine.dialect.name == "postgresql":  # explicit ids: move the sequences past them
-        with engine.begin() as connection:
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":  # explicit ids: move the sequences past them
             for table in ("messages", "cases", "feedback"):
                 connection.execute(
                     text(
@@ -57,6 +57,9 @@ def generate(
                         f"COALESCE((SELECT max(id) FROM {table}), 1))"
                     )
                 )
+        # The planner's statistics, as autovacuum keeps them on a database that grew by use
+        # (right after a bulk load PostgreSQL would still plan for empty tables).
+        connection.execute(text("ANALYZE"))
 
 
 class _Batch:
