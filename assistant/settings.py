@@ -93,6 +93,11 @@ class Settings(BaseSettings):
         description="The team's labelled golden set (YAML): re-indexing from the console is "
         "gated by it (made live only if it does not get worse); unset = no gate.",
     )
+    publish_dir: Path | None = Field(
+        None,
+        description="Where articles written in the admin console are published (a folder "
+        "`answerdesk ingest` reads); unset = the first folder of `sources`.",
+    )
     self_calibrate: bool = Field(
         True, description="Fit the confidence calibration from the index's own content on ingest."
     )

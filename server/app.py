@@ -45,7 +45,7 @@ from server.logs import install_redaction
 from server.metrics import Metrics, MetricsMiddleware
 from server.recovery import recover
 from server.reindex import Reindexer
-from server.routes import admin, agent, customer, health, web
+from server.routes import admin, agent, content, customer, health, web
 from server.state import Runtime
 from server.turns import TurnRunner
 
@@ -141,7 +141,8 @@ def create_app(settings: Settings, *, desk: HelpDesk | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    for router in (customer.router, agent.router, admin.router, health.router, web.router):
+    routers = (customer.router, agent.router, admin.router, content.router, health.router)
+    for router in (*routers, web.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=web.WEB, check_dir=False), name="static")
 

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from assistant.store.dashboard import Dashboard
+from assistant.store.gaps import GapQuestion
 from assistant.types import Citation
 
 Speaker = Literal["customer", "assistant", "agent", "note"]
@@ -310,6 +311,10 @@ class Reporting(Protocol):
         ...
 
     def list_feedback(self, limit: int = 1000, offset: int = 0) -> list[Feedback]: ...
+
+    def gap_questions(self, since: datetime, until: datetime) -> list[GapQuestion]:
+        """Questions handed off for lack of content, or whose answer was marked unhelpful."""
+        ...
 
     def dashboard(self, since: datetime, until: datetime) -> Dashboard:
         """The support team's figures for [since, until), computed by the database

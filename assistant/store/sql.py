@@ -27,6 +27,7 @@ from assistant.store.conversations import SqlConversationStore, required, to_con
 from assistant.store.conversations import _feedback as to_feedback
 from assistant.store.dashboard import Dashboard, DashboardQueries
 from assistant.store.engine import unavailable
+from assistant.store.gaps import GapQuestion, gap_questions
 from assistant.store.models import CaseRow, ConversationRow, FeedbackRow
 from assistant.store.protocol import (
     ACTIVE_STATUSES,
@@ -447,6 +448,10 @@ class SqlCaseStore(SqlConversationStore):
     def ping(self) -> None:
         with self._session() as session:
             session.execute(text("SELECT 1"))
+
+    def gap_questions(self, since: datetime, until: datetime) -> list[GapQuestion]:
+        with self._session() as session:
+            return gap_questions(session, since, until)
 
     def dashboard(self, since: datetime, until: datetime) -> Dashboard:
         try:

@@ -649,3 +649,38 @@ def test_erasing_a_customer_deletes_all_their_conversations_and_nothing_else(
     refused(ErrorCode.NOT_FOUND, lambda: store.case(case))
     assert store.erase_customer(maria.email).conversations == 0
     refused(ErrorCode.INVALID_INPUT, lambda: store.erase_customer("  "), "email")
+
+
+def test_content_gaps_are_the_questions_handed_off_for_lack_of_content_or_marked_unhelpful(
+    store: SqlCaseStore, clock: Clock
+) -> None:
+    since = clock.now
+    unsure = store.create_conversation(CUSTOMER).id
+    store.add_message(
+        unsure, "customer", "Can I export to Quillbox? I'm dana.whitfield@example.com"
+    )
+    intake = {"handoff": {"reasons": ["low_confidence"]}, "reasons": ["missing_information"]}
+    store.add_message(unsure, "assistant", "Which account?", kind="intake", meta=intake)
+    store.add_message(unsure, "customer", "cus_42, since Monday")  # details, not a question
+    store.add_message(unsure, "assistant", "Passed on.", kind="handoff", meta=intake["handoff"])
+    case = store.open_case(unsure, new_case()).id
+    store.claim(case, "ana")
+    store.resolve(case, "ana", "Quillbox export is under Settings → Integrations.")
+
+    angry = store.create_conversation(CUSTOMER).id
+    store.add_message(angry, "customer", "this is useless, get me a human")
+    store.add_message(angry, "assistant", "Passed on.", kind="handoff", meta={"reasons": ["angry"]})
+
+    rated = store.create_conversation(CUSTOMER).id
+    store.add_message(rated, "customer", "how do I add a logo?")
+    answer = store.add_message(rated, "assistant", "Use Templates.", kind="answer")
+    store.add_feedback(rated, helpful=False, message_id=answer.id)
+
+    gaps = store.gap_questions(since, clock.now + timedelta(minutes=1))
+    assert [(g.conversation_id, g.signal) for g in gaps] == [
+        (unsure, "handoff"),
+        (rated, "unhelpful"),
+    ]
+    assert "dana.whitfield@example.com" not in gaps[0].text  # redacted like every export
+    assert gaps[0].resolution.startswith("Quillbox export") and gaps[1].resolution == ""
+    assert store.gap_questions(clock.now + timedelta(days=1), clock.now + timedelta(days=2)) == []

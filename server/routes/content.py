@@ -1,0 +1,144 @@
+"""Content routes (admin key): the questions the knowledge base did not answer, grouped by
+meaning; a draft article for a group; and publishing an article into the knowledge base, which
+starts a re-index so the assistant can cite it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from assistant.backends import language_model
+from assistant.errors import AnswerdeskError, ErrorCode
+from assistant.gaps import EXAMPLES, GapCluster, cluster, draft_article
+from server.articles import publish
+from server.auth import Admin
+from server.dashboard import date_range
+from server.schemas import errors
+from server.state import Desk, RuntimeDep
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=errors(401, 403, 503))
+Since = Annotated[date | None, Query(description="First day, YYYY-MM-DD (UTC).")]
+Until = Annotated[date | None, Query(description="Last day, included.")]
+
+
+class GapOut(BaseModel):
+    id: str
+    conversations: int
+    representative: str
+    examples: list[str]
+    unhelpful: int  # of its questions, marked unhelpful (the rest were handed off)
+    resolved: int  # with an agent's resolution to draft from
+    conversation_ids: list[str]
+
+
+class GapsOut(BaseModel):
+    since: date
+    until: date
+    questions: int
+    gaps: list[GapOut]
+
+
+class DraftIn(BaseModel):
+    conversation_ids: list[str] = Field(min_length=1, max_length=500)
+    since: date | None = None
+    until: date | None = None
+
+
+class DraftOut(BaseModel):
+    title: str
+    body: str
+    sources: int
+    written_by: str
+
+
+class ArticleIn(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, max_length=100_000)
+    product_area: str = ""
+    overwrite: bool = False
+
+
+class ArticleOut(BaseModel):
+    path: str
+    document_id: str
+    job: str | None  # the re-index that makes it citable; None when one was already running
+    message: str
+
+
+def _gap(group: GapCluster) -> GapOut:
+    return GapOut(
+        id=group.id,
+        conversations=group.conversations,
+        representative=group.representative,
+        examples=[q.text for q in group.questions[:EXAMPLES]],
+        unhelpful=sum(q.signal == "unhelpful" for q in group.questions),
+        resolved=len({q.conversation_id for q in group.questions if q.resolution}),
+        conversation_ids=sorted({q.conversation_id for q in group.questions}),
+    )
+
+
+@router.get(
+    "/gaps",
+    summary="Content gaps: unanswered questions grouped by meaning, largest first",
+    description="Questions handed off because the help center does not cover them or the "
+    "assistant was unsure, and answers marked unhelpful, in the customers' own words "
+    "(redacted), clustered by meaning and ranked by conversations. Default: the last 30 days.",
+    responses=errors(400),
+)
+def gaps(admin: Admin, desk: Desk, since: Since = None, until: Until = None) -> GapsOut:
+    start, end = date_range(since, until, datetime.now(UTC).date())
+    questions = desk.store.gap_questions(start, end)
+    groups = cluster(questions, desk.assistant.embedder)
+    last = (end - timedelta(days=1)).date()
+    return GapsOut(
+        since=start.date(), until=last, questions=len(questions), gaps=[_gap(g) for g in groups]
+    )
+
+
+@router.post(
+    "/gaps/draft",
+    summary="A draft article for a content gap",
+    description="Assembled from the agents' resolutions of those conversations (written by the "
+    "language model when one is configured); edit it, then publish it.",
+    responses=errors(400, 404),
+)
+def gap_draft(body: DraftIn, admin: Admin, desk: Desk) -> DraftOut:
+    wanted = set(body.conversation_ids)
+    start, end = date_range(body.since, body.until, datetime.now(UTC).date())
+    questions = [q for q in desk.store.gap_questions(start, end) if q.conversation_id in wanted]
+    if not questions:
+        raise AnswerdeskError(
+            ErrorCode.NOT_FOUND, "None of these conversations is a content gap in that range."
+        )
+    group = cluster(questions, desk.assistant.embedder, distance=2.0)[0]  # one group: all
+    draft = draft_article(group, language_model(desk.assistant.chat_model))
+    return DraftOut(
+        title=draft.title, body=draft.body, sources=draft.sources, written_by=draft.written_by
+    )
+
+
+@router.post(
+    "/articles",
+    status_code=201,
+    summary="Publish an article into the knowledge base and re-index",
+    description="Writes a Markdown file with front matter into the first source folder "
+    "(409 if it exists, unless `overwrite`), then starts a re-index so answers can cite it.",
+    responses=errors(400, 409),
+)
+def publish_article(body: ArticleIn, admin: Admin, runtime: RuntimeDep) -> ArticleOut:
+    published = publish(runtime.settings, body.title, body.body, body.product_area, body.overwrite)
+    job: str | None = None
+    message = "Published; re-indexing so the assistant can cite it."
+    if runtime.reindexer is not None:
+        try:
+            job = runtime.reindexer.start().id
+        except AnswerdeskError as exc:
+            if exc.code != ErrorCode.CONFLICT:
+                raise
+            message = "Published; a re-index is already running: start another when it ends."
+    return ArticleOut(
+        path=str(published.path), document_id=published.document_id, job=job, message=message
+    )
