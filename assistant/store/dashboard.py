@@ -168,7 +168,7 @@ POSTGRES = _Dialect(
 )
 
 
-def _flag(condition: str) -> str:
+def flag(condition: str) -> str:
     return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
 
 
@@ -224,14 +224,14 @@ class DashboardQueries:
     def _conversations(self) -> tuple[list[DayPoint], Rate, Rate, Rate]:
         d = self.d
         customer = d.customer.format(c="c")
-        returned = _flag(
+        returned = flag(
             "s.customer_id IS NOT NULL AND s.customer_id <> '' AND s.next_at IS NOT NULL AND "
             f"{d.seconds.format(a='s.created_at', b='s.next_at')} <= {RETURN_WINDOW_SECONDS}"
         )
-        self_served = _flag(
+        self_served = flag(
             "n_all = 0 AND last_kind = 'answer' AND thumbs_down = 0 AND returned = 0"
         )
-        first_contact = _flag(
+        first_contact = flag(
             f"({self_served}) = 1 OR (n_cases = 1 AND n_resolved = 1 AND returned = 0)"
         )
         sql = f"""
@@ -245,8 +245,8 @@ class DashboardQueries:
         ),
         per_case AS (
             SELECT conversation_id, count(*) AS n_all,
-                   sum({_flag("merged_into IS NULL")}) AS n_cases,
-                   sum({_flag("merged_into IS NULL AND status = 'resolved'")}) AS n_resolved
+                   sum({flag("merged_into IS NULL")}) AS n_cases,
+                   sum({flag("merged_into IS NULL AND status = 'resolved'")}) AS n_resolved
             FROM cases GROUP BY conversation_id
         ),
         unhelpful AS (SELECT DISTINCT conversation_id FROM feedback WHERE helpful = false),
@@ -254,7 +254,7 @@ class DashboardQueries:
             SELECT {d.day.format(x="s.created_at")} AS day, {returned} AS returned,
                    COALESCE(pc.n_all, 0) AS n_all, COALESCE(pc.n_cases, 0) AS n_cases,
                    COALESCE(pc.n_resolved, 0) AS n_resolved,
-                   {_flag("u.conversation_id IS NOT NULL")} AS thumbs_down,
+                   {flag("u.conversation_id IS NOT NULL")} AS thumbs_down,
                    (SELECT m.kind FROM messages m WHERE m.conversation_id = s.id
                         AND m.speaker = 'assistant' ORDER BY m.id DESC LIMIT 1) AS last_kind
             FROM spans s
@@ -264,7 +264,7 @@ class DashboardQueries:
                 SELECT 1 FROM messages m WHERE m.conversation_id = s.id AND m.speaker = 'customer'
             )
         )
-        SELECT day, count(*), sum({self_served}), sum({_flag("n_all > 0")}), sum({first_contact})
+        SELECT day, count(*), sum({self_served}), sum({flag("n_all > 0")}), sum({first_contact})
         FROM conv GROUP BY day ORDER BY day
         """
         rows = self._rows(sql)
@@ -313,9 +313,9 @@ class DashboardQueries:
         sql = f"""
         WITH k AS ({self._case_rows()})
         SELECT {d.weekday.format(x="k.created_at")}, {d.hour.format(x="k.created_at")},
-               count(*), sum({_flag(self._breached())}), sum({_flag("k.status = 'resolved'")}),
-               sum({_flag(reopened)}), sum({_flag(d.missing + " = 0")}),
-               sum({_flag("k.sla_due_at IS NOT NULL")})
+               count(*), sum({flag(self._breached())}), sum({flag("k.status = 'resolved'")}),
+               sum({flag(reopened)}), sum({flag(d.missing + " = 0")}),
+               sum({flag("k.sla_due_at IS NOT NULL")})
         FROM k GROUP BY 1, 2 ORDER BY 1, 2
         """
         rows = [[int(v or 0) for v in row] for row in self._rows(sql)]

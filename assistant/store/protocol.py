@@ -40,6 +40,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from assistant.store.article_use import ArticleUse
 from assistant.store.dashboard import Dashboard
 from assistant.store.gaps import GapQuestion
 from assistant.types import Citation
@@ -314,6 +315,10 @@ class Reporting(Protocol):
 
     def gap_questions(self, since: datetime, until: datetime) -> list[GapQuestion]:
         """Questions handed off for lack of content, or whose answer was marked unhelpful."""
+        ...
+
+    def article_use(self, since: datetime, until: datetime) -> list[ArticleUse]:
+        """Per cited document: citations, thumbs and failed conversations (article_use.py)."""
         ...
 
     def dashboard(self, since: datetime, until: datetime) -> Dashboard:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.store import privacy, retention, review
+from assistant.store.article_use import ArticleUse, article_use
 from assistant.store.conversations import SqlConversationStore, required, to_conversation
 from assistant.store.conversations import _feedback as to_feedback
 from assistant.store.dashboard import Dashboard, DashboardQueries
@@ -452,6 +453,12 @@ class SqlCaseStore(SqlConversationStore):
     def gap_questions(self, since: datetime, until: datetime) -> list[GapQuestion]:
         with self._session() as session:
             return gap_questions(session, since, until)
+
+    def article_use(self, since: datetime, until: datetime) -> list[ArticleUse]:
+        try:
+            return article_use(self.engine, since, until)
+        except (DBAPIError, PoolTimeout) as exc:
+            raise unavailable(self.engine, exc) from exc
 
     def dashboard(self, since: datetime, until: datetime) -> Dashboard:
         try:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from assistant.backends import language_model
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.gaps import EXAMPLES, GapCluster, cluster, draft_article
+from assistant.store.article_use import ArticleUse
 from server.articles import publish
 from server.auth import Admin
 from server.dashboard import date_range
@@ -20,6 +21,7 @@ from server.schemas import errors
 from server.state import Desk, RuntimeDep
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=errors(401, 403, 503))
+STALE_DAYS = 180
 Since = Annotated[date | None, Query(description="First day, YYYY-MM-DD (UTC).")]
 Until = Annotated[date | None, Query(description="Last day, included.")]
 
@@ -59,6 +61,28 @@ class ArticleIn(BaseModel):
     body: str = Field(min_length=1, max_length=100_000)
     product_area: str = ""
     overwrite: bool = False
+
+
+class ArticleUseOut(BaseModel):
+    document_id: str
+    title: str
+    kind: str
+    url: str
+    updated_at: str  # as the source says; "" when it does not
+    citations: int
+    conversations: int
+    helpful: int
+    unhelpful: int
+    failed: int
+    resolution_rate: float | None
+    stale: bool  # not updated for STALE_DAYS and cited by answers that failed
+
+
+class ArticlesUseOut(BaseModel):
+    since: date
+    until: date
+    stale_after_days: int
+    articles: list[ArticleUseOut]
 
 
 class ArticleOut(BaseModel):
@@ -142,3 +166,49 @@ def publish_article(body: ArticleIn, admin: Admin, runtime: RuntimeDep) -> Artic
     return ArticleOut(
         path=str(published.path), document_id=published.document_id, job=job, message=message
     )
+
+
+@router.get(
+    "/articles/usage",
+    summary="How each article and FAQ served customers, stale ones first",
+    description="Per document of the index: answers citing it, their conversations, thumbs up "
+    "and down, conversations that failed anyway (handed off or marked unhelpful) and the "
+    f"resolution rate when cited. Stale: not updated for {STALE_DAYS} days and cited by "
+    "answers that failed; listed first, then by failures. Documents never cited are listed "
+    "last. Default: the last 30 days.",
+    responses=errors(400),
+)
+def articles_usage(
+    admin: Admin, desk: Desk, since: Since = None, until: Until = None
+) -> ArticlesUseOut:
+    today = datetime.now(UTC).date()
+    start, end = date_range(since, until, today)
+    used = {u.document_id: u for u in desk.store.article_use(start, end)}
+    rows = []
+    for document in desk.assistant.index.manifest.documents():
+        if document.kind == "case":
+            continue
+        use = used.get(document.id, ArticleUse(document.id, 0, 0, 0, 0, 0))
+        old = _days_since(document.updated_at, today) >= STALE_DAYS
+        rows.append(
+            ArticleUseOut(
+                document_id=document.id, title=document.title, kind=document.kind,
+                url=document.url, updated_at=document.updated_at, citations=use.citations,
+                conversations=use.conversations, helpful=use.helpful, unhelpful=use.unhelpful,
+                failed=use.failed, resolution_rate=use.resolution_rate,
+                stale=old and use.failed > 0,
+            )
+        )  # fmt: skip
+    rows.sort(key=lambda r: (not r.stale, -r.failed, -r.citations, r.updated_at, r.document_id))
+    last = (end - timedelta(days=1)).date()
+    return ArticlesUseOut(
+        since=start.date(), until=last, stale_after_days=STALE_DAYS, articles=rows
+    )
+
+
+def _days_since(updated: str, today: date) -> int:
+    """Days since an ISO date; a document without one counts as old (nobody knows)."""
+    try:
+        return (today - date.fromisoformat(updated[:10])).days
+    except ValueError:
+        return STALE_DAYS

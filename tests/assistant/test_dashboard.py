@@ -262,3 +262,29 @@ def test_an_empty_range_has_no_rates_rather_than_zero(store: SqlCaseStore) -> No
     assert board.conversations == 0 and board.self_service.rate is None
     assert board.first_response_seconds == Percentiles(0, None, None)
     assert board.trend == [] and board.by_hour == []
+
+
+def test_article_use_equals_the_reference(store: SqlCaseStore, reference: Reference) -> None:
+    cited: dict[str, list[StoredMessage]] = defaultdict(list)
+    for thread in reference.threads.values():
+        for m in thread:
+            if m.speaker == "assistant" and SINCE <= m.created_at < UNTIL:
+                for document in {c.document_id for c in m.citations}:
+                    cited[document].append(m)
+    unhelpful = {f.conversation_id for f in reference.feedback if f.helpful is False}
+    used = {u.document_id: u for u in store.article_use(SINCE, UNTIL)}
+    assert set(used) == set(cited)
+    for document, messages in cited.items():
+        conversations = {m.conversation_id for m in messages}
+        ids = {m.id for m in messages}
+        thumbs = [f.helpful for f in reference.feedback if f.message_id in ids]
+        failed = {c for c in conversations if reference.cases_of[c] or c in unhelpful}
+        assert used[document].citations == len(messages)
+        assert used[document].conversations == len(conversations)
+        assert (used[document].helpful, used[document].unhelpful) == (
+            thumbs.count(True),
+            thumbs.count(False),
+        )
+        assert used[document].failed == len(failed)
+    ranked = list(used.values())
+    assert ranked == sorted(ranked, key=lambda u: (-u.failed, -u.citations, u.document_id))

@@ -55,7 +55,7 @@ def routes(client: TestClient) -> list[tuple[str, str]]:
                 walk(nested.routes)
 
     walk(client.app.routes)  # type: ignore[attr-defined]
-    assert len(found) == 45, found  # the contract's routes, each once
+    assert len(found) == 46, found  # the contract's routes, each once
     return sorted(found)
 
 
