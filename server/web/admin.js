@@ -23,17 +23,24 @@
     el.hidden = !text;
   }
 
+  // The dashboard lives in dashboard.js (loaded first) and uses this file's helpers.
+  const dashboard = window.answerdeskDashboard ? window.answerdeskDashboard({ api, h, show }) : null;
+
   const fixed = (x) => (typeof x === "number" ? x.toFixed(3) : "—");
   const signed = (x) => (typeof x === "number" ? `${x >= 0 ? "+" : ""}${x.toFixed(3)}` : "—");
 
-  async function api(path, method = "GET") {
+  // JSON by default; any other `accept` (a CSV download) resolves to a Blob.
+  async function api(path, method = "GET", accept = "application/json") {
     let res;
     try {
-      res = await fetch(path, { method, headers: { "X-API-Key": key, Accept: "application/json" } });
+      res = await fetch(path, { method, headers: { "X-API-Key": key, Accept: accept } });
     } catch {
       throw new Error("The answerdesk server cannot be reached. Is it running?");
     }
-    if (res.ok) return res.status === 204 ? null : res.json();
+    if (res.ok) {
+      if (res.status === 204) return null;
+      return accept === "application/json" ? res.json() : res.blob();
+    }
     let message = `The server answered ${res.status}.`;
     try {
       const payload = await res.json();
@@ -63,9 +70,10 @@
     $("me-name").textContent = me.name;
     $("who").hidden = false;
     $("login").hidden = true;
+    $("dashboard").hidden = !dashboard;
     $("reindex").hidden = false;
-    await refresh();
-    $("reindex-h").focus();
+    await Promise.all([dashboard ? dashboard.load() : null, refresh()]);
+    $((dashboard ? "dashboard" : "reindex") + "-h").focus();
   }
 
   $("login-form").addEventListener("submit", async (event) => {
