@@ -1,7 +1,8 @@
 """Support statistics over stored conversations, messages, cases and feedback: pure functions.
 
-self-service rate  conversations with an assistant answer and no case
-                   / conversations with at least one customer message
+self-service rate  conversations whose last assistant message is an answer (not a question
+                   left hanging), with no case / conversations with a customer message
+                   (the admin dashboard's stricter figure: assistant/store/dashboard.py)
 hand-off rate      conversations with a case / conversations with a customer message
 hand-offs by reason, each case counted once per reason (from its summary, else from the
                    assistant's hand-off message)
@@ -63,7 +64,7 @@ def desk_stats(
         thread.sort(key=lambda m: (m.created_at, m.id))
 
     engaged = {c for c, thread in by_conversation.items() if _said(thread, "customer")}
-    answered = {c for c, thread in by_conversation.items() if any(map(_is_answer, thread))}
+    answered = {c for c, thread in by_conversation.items() if _ends_answered(thread)}
     handed_off = {case.conversation_id for case in cases}
     scores = [f.csat for f in feedback if f.csat is not None]
     return DeskStats(
@@ -123,6 +124,11 @@ def content_gaps(messages: Iterable[StoredMessage], limit: int = 10) -> list[Con
 
 def _said(thread: Sequence[StoredMessage], speaker: str) -> bool:
     return any(m.speaker == speaker for m in thread)
+
+
+def _ends_answered(thread: Sequence[StoredMessage]) -> bool:
+    said = [m for m in thread if m.speaker == "assistant"]
+    return bool(said) and _is_answer(said[-1])
 
 
 def _is_answer(message: StoredMessage) -> bool:

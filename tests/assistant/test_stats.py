@@ -120,3 +120,11 @@ def test_content_gaps_are_the_articles_shown_when_unsure_most_often_first() -> N
         ContentGap("faq:b", "faq:b", 1),
     ]
     assert len(desk_stats([], messages, [], [], gaps=1).content_gaps) == 1
+
+
+def test_a_chat_left_at_an_intake_question_is_not_self_service() -> None:
+    thread = [
+        msg("c1", "customer", 0), msg("c1", "assistant", 1, "answer"),
+        msg("c1", "customer", 9), msg("c1", "assistant", 10, "intake"),
+    ]  # fmt: skip
+    assert desk_stats([conv("c1")], thread, [], []).self_service_rate == 0.0
