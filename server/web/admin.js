@@ -25,15 +25,18 @@
 
   // The dashboard lives in dashboard.js (loaded first) and uses this file's helpers.
   const dashboard = window.answerdeskDashboard ? window.answerdeskDashboard({ api, h, show }) : null;
+  const content = window.answerdeskContent ? window.answerdeskContent({ api, h, show, reindexed: refresh }) : null;
 
   const fixed = (x) => (typeof x === "number" ? x.toFixed(3) : "—");
   const signed = (x) => (typeof x === "number" ? `${x >= 0 ? "+" : ""}${x.toFixed(3)}` : "—");
 
-  // JSON by default; any other `accept` (a CSV download) resolves to a Blob.
-  async function api(path, method = "GET", accept = "application/json") {
+  // JSON by default; any other `accept` (a CSV download) resolves to a Blob. A `body` goes as JSON.
+  async function api(path, method = "GET", accept = "application/json", body = undefined) {
     let res;
+    const headers = { "X-API-Key": key, Accept: accept };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
     try {
-      res = await fetch(path, { method, headers: { "X-API-Key": key, Accept: accept } });
+      res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch {
       throw new Error("The answerdesk server cannot be reached. Is it running?");
     }
@@ -71,8 +74,9 @@
     $("who").hidden = false;
     $("login").hidden = true;
     $("dashboard").hidden = !dashboard;
+    $("content").hidden = !content;
     $("reindex").hidden = false;
-    await Promise.all([dashboard ? dashboard.load() : null, refresh()]);
+    await Promise.all([dashboard ? dashboard.load() : null, content ? content.load() : null, refresh()]);
     $((dashboard ? "dashboard" : "reindex") + "-h").focus();
   }
 
