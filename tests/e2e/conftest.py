@@ -146,18 +146,8 @@ def live_server(
         found = KEY.search(printed)
         assert found, f"`answerdesk keys create` printed no key: {printed!r}"
         keys[name] = found.group(0)
-    port = free_port()
-    command = [ANSWERDESK, "serve", "--host", "127.0.0.1", "--port", str(port)]
-    servers = serve(tmp_path_factory, "answerdesk-serve", command, f"http://127.0.0.1:{port}",
-                    "/readyz", 120)  # fmt: skip
-    with pytest.MonkeyPatch.context() as patch:  # the process inherits env and cwd at start
-        for name in list(os.environ):
-            if name.startswith("ANSWERDESK_"):
-                patch.delenv(name)
-        for name, value in env.items():
-            patch.setenv(name, value)
-        patch.chdir(home)  # no stray .env file
-        url = next(servers)
+    server = answerdesk_serve(tmp_path_factory, home, env, "answerdesk-serve")
+    url = next(server)
     try:
         yield LiveServer(
             url=url,
@@ -166,6 +156,29 @@ def live_server(
             other_agent="e2e-agent-2",
             other_agent_key=keys["e2e-agent-2"],
         )
+    finally:
+        server.close()
+
+
+def answerdesk_serve(
+    tmp_path_factory: pytest.TempPathFactory, home: Path, env: dict[str, str], name: str
+) -> Iterator[str]:
+    """`answerdesk serve` on a free loopback port with exactly `env` (no other ANSWERDESK_
+    variable) and `home` as its working directory (no stray .env file); yields its URL and
+    stops it when closed."""
+    port = free_port()
+    command = [ANSWERDESK, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    servers = serve(tmp_path_factory, name, command, f"http://127.0.0.1:{port}", "/readyz", 120)
+    with pytest.MonkeyPatch.context() as patch:  # the process inherits env and cwd at start
+        for variable in list(os.environ):
+            if variable.startswith("ANSWERDESK_"):
+                patch.delenv(variable)
+        for variable, value in env.items():
+            patch.setenv(variable, value)
+        patch.chdir(home)
+        url = next(servers)
+    try:
+        yield url
     finally:
         servers.close()
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import shutil
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -22,8 +21,8 @@ from playwright.sync_api import Page, expect
 
 from assistant.store import make_engine, upgrade
 from benchmarks.history import generate
-from tests.conftest import SAMPLE_KB, free_port, serve
-from tests.e2e.conftest import ANSWERDESK, KEY, PHONE, Pages, _answerdesk
+from tests.conftest import SAMPLE_KB
+from tests.e2e.conftest import KEY, PHONE, Pages, _answerdesk, answerdesk_serve
 
 GOLDEN_CASES = 40  # enough to see a help center that lost its articles
 HISTORY = 400  # generated conversations over the 60 days before now
@@ -49,22 +48,8 @@ def _admin_server(
     assert found, printed
     if seed:
         seed(Path(env["ANSWERDESK_DATA_DIR"]) / "answerdesk.sqlite3")
-    port = free_port()
-    command = [ANSWERDESK, "serve", "--host", "127.0.0.1", "--port", str(port)]
-    servers = serve(tmp_path_factory, f"answerdesk-{home.name}", command,
-                    f"http://127.0.0.1:{port}", "/readyz", 120)  # fmt: skip
-    with pytest.MonkeyPatch.context() as patch:  # the process inherits env and cwd at start
-        for name in list(os.environ):
-            if name.startswith("ANSWERDESK_"):
-                patch.delenv(name)
-        for name, value in env.items():
-            patch.setenv(name, value)
-        patch.chdir(home)  # no stray .env file
-        url = next(servers)
-    try:
+    for url in answerdesk_serve(tmp_path_factory, home, env, f"answerdesk-{home.name}"):
         yield url, found.group(0)
-    finally:
-        next(servers, None)  # runs the rest of `serve`: the server stops
 
 
 @pytest.fixture(scope="module")
