@@ -34,7 +34,11 @@ def eval_command(
         str | None, typer.Option(help="extractive | openai | local (default: settings).")
     ] = None,
     report: Annotated[
-        Path | None, typer.Option(help="Write results.json and reports here.")
+        Path | None,
+        typer.Option(
+            help="Write results.json and reports here (default: <data dir>/eval-runs/<run "
+            "id>/); every run is listed in the admin console."
+        ),
     ] = None,
     baseline: Annotated[
         Path | None, typer.Option(help="A results.json to compare with (regression gate).")
@@ -64,11 +68,14 @@ def eval_command(
     """Run the golden questions and report retrieval, answer, hand-off and confidence metrics."""
     from evals.conversations import SAMPLE_GOLDEN, SCRIPTS
     from evals.evaluate import evaluate, evaluate_external
+    from evals.runs import default_report_dir, new_run, record_run
     from ingest.sync import ingest as run_ingest
 
     settings = Settings()
     if backend:
         settings = settings.model_copy(update={"chat_backend": backend})
+    run_id = new_run()
+    report = report or default_report_dir(settings, run_id)  # every run keeps a report
     try:
         with progress_bar(as_json) as bar:
             if corpus or questions:
@@ -104,6 +111,8 @@ def eval_command(
     except AnswerdeskError as error:
         raise fail(error) from error
     results = outcome.results
+    question_set = questions if corpus and questions else golden
+    record_run(settings, run_id, question_set, results, outcome.regressions, report)
     if as_json:
         out.print_json(json.dumps(results, default=str))
     else:

@@ -61,6 +61,20 @@ class DashboardOut(BaseModel):
     agents: list[dict[str, Any]]
 
 
+class EvalRunOut(BaseModel):
+    id: str
+    at: str
+    question_set: str
+    cases: int
+    metrics: dict[str, float | None]
+    regressions: list[str]
+    report_dir: str
+
+
+class EvalRunsOut(BaseModel):
+    runs: list[EvalRunOut]
+
+
 def _share(key: str, label: str, rate: Rate, definition: str, **ref: Any) -> FigureOut:
     return FigureOut(
         key=key, label=label, definition=definition, value=rate.rate, unit="share",

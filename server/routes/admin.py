@@ -8,14 +8,23 @@ from datetime import UTC, date, datetime
 from typing import Annotated, cast
 
 from fastapi import APIRouter, Body, Query
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from pydantic import BaseModel
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.store.protocol import KbStatus
 from evals.gated import held, history
+from evals.runs import eval_runs, report_of
 from server.auth import Admin
-from server.dashboard import DashboardOut, Table, dashboard_out, date_range, table_csv
+from server.dashboard import (
+    DashboardOut,
+    EvalRunOut,
+    EvalRunsOut,
+    Table,
+    dashboard_out,
+    date_range,
+    table_csv,
+)
 from server.exports import Format, Kind, collect_stats, kb_export, kb_jsonl, records, render
 from server.reindex import Job
 from server.routes.agent import CaseId
@@ -109,6 +118,24 @@ def reindex_discard(admin: Admin, runtime: RuntimeDep) -> Response:
 def reindex_history(admin: Admin, runtime: RuntimeDep) -> GateHistoryOut:
     return GateHistoryOut(
         runs=[GateOut.model_validate(r.to_json()) for r in history(runtime.settings)]
+    )
+
+
+@router.get("/evals", summary="Every `answerdesk eval` run, newest first")
+def evals(admin: Admin, runtime: RuntimeDep) -> EvalRunsOut:
+    runs = [EvalRunOut.model_validate(asdict(r)) for r in reversed(eval_runs(runtime.settings))]
+    return EvalRunsOut(runs=runs)
+
+
+@router.get(
+    "/evals/{run}/report",
+    summary="The HTML report of an evaluation run, as a download",
+    responses={200: {"content": {"text/html": {}}}, **errors(404)},
+)
+def eval_report(run: str, admin: Admin, runtime: RuntimeDep) -> FileResponse:
+    path = report_of(runtime.settings, run)
+    return FileResponse(
+        path, media_type="text/html; charset=utf-8", filename=f"answerdesk-eval-{run}.html"
     )
 
 

@@ -97,7 +97,7 @@
   // ------------------------------------------------------------------ re-index
 
   async function refresh() {
-    await Promise.all([showCandidate(), showHistory()]);
+    await Promise.all([showCandidate(), showHistory(), showEvals()]);
   }
 
   async function showCandidate() {
@@ -148,6 +148,46 @@
         ),
       );
     $("history-body").replaceChildren(...rows);
+  }
+
+  async function showEvals() {
+    const { runs } = await api("/v1/admin/evals");
+    const rows = runs.map((run) => {
+      const button = h("button", { type: "button", class: "ghost", text: "Download" });
+      button.setAttribute("aria-label", `Download the report of the run at ${run.at}`);
+      button.addEventListener("click", () => downloadReport(run.id, button));
+      return h(
+        "tr",
+        {},
+        h("td", { text: run.at }),
+        h("td", { text: run.question_set.split("/").slice(-2).join("/") }),
+        h("td", { text: String(run.cases) }),
+        h("td", { text: fixed(run.metrics.self_service_rate) }),
+        h("td", { text: fixed(run.metrics.handoff_recall) }),
+        h("td", { text: fixed(run.metrics.auroc_answerable) }),
+        h("td", { text: run.regressions.join(", ") || "—" }),
+        h("td", {}, button),
+      );
+    });
+    $("evals-body").replaceChildren(...rows);
+  }
+
+  async function downloadReport(run, button) {
+    show($("evals-error"), "");
+    button.disabled = true;
+    try {
+      const blob = await api(`/v1/admin/evals/${run}/report`, "GET", "text/html");
+      const url = URL.createObjectURL(blob);
+      const link = h("a", { href: url, download: `answerdesk-eval-${run}.html`, hidden: "" });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (error) {
+      show($("evals-error"), error.message);
+    } finally {
+      button.disabled = false;
+    }
   }
 
   async function follow(start) {

@@ -19,8 +19,10 @@ import pytest
 import yaml
 from playwright.sync_api import Page, expect
 
+from assistant.settings import Settings
 from assistant.store import make_engine, upgrade
 from benchmarks.history import generate
+from evals.runs import record_run
 from tests.conftest import SAMPLE_KB
 from tests.e2e.conftest import KEY, PHONE, Pages, _answerdesk, answerdesk_serve
 
@@ -93,10 +95,24 @@ def history_server(
         try:
             upgrade(engine)  # `keys create` made it; a no-op
             generate(engine, HISTORY, datetime.now(UTC))
+            _eval_run(database.parent)
         finally:
             engine.dispose()
 
     yield from _admin_server(tmp_path_factory, home, env, seed)
+
+
+REPORT_MARK = "golden run report for the console test"
+
+
+def _eval_run(data_dir: Path) -> None:
+    """One recorded `answerdesk eval` run with its report, as the CLI writes them."""
+    settings = Settings(data_dir=data_dir)
+    report = data_dir / "eval-runs" / "0123456789ab"
+    report.mkdir(parents=True)
+    (report / "report.html").write_text(f"<html><body>{REPORT_MARK}</body></html>")
+    results = {"cases": 40, "metrics": {"self_service_rate": 0.7, "handoff_recall": 0.85}}
+    record_run(settings, "0123456789ab", Path("data/sample/golden.yaml"), results, [], report)
 
 
 def _sign_in(page: Page, admin_key: str) -> None:
@@ -333,3 +349,24 @@ def test_the_dashboard_shows_the_apis_figures_empty_ranges_and_csv_downloads(
     shot(phone, "admin-dashboard-phone")
     phone.locator("#cards > li").nth(3).scroll_into_view_if_needed()
     shot(phone, "admin-dashboard-phone-cards")
+
+
+def test_evaluation_runs_are_listed_with_their_reports(
+    pages: Pages, history_server: tuple[str, str], shot: Callable[[Page, str], Path]
+) -> None:
+    url, admin_key = history_server
+    pages.allow(ALLOWED_404)
+    page = pages.open(f"{url}/admin")
+    _sign_in(page, admin_key)
+    row = page.locator("#evals-body tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("sample/golden.yaml")
+    expect(row).to_contain_text("0.700")
+    expect(row).to_contain_text("0.850")
+    row.scroll_into_view_if_needed()
+    shot(page, "admin-eval-runs")
+    with page.expect_download() as downloading:
+        row.get_by_role("button", name="Download").click()
+    download = downloading.value
+    assert download.suggested_filename == "answerdesk-eval-0123456789ab.html"
+    assert REPORT_MARK in Path(download.path()).read_text()

@@ -147,3 +147,37 @@ def test_a_golden_set_refines_the_calibration_and_the_refinement_is_kept(
     assert shown["version"] == fitted["version"] != report.calibration
     assert shown["source"].startswith("refined on 90 golden cases")
     assert shown["details"]["base"] == report.calibration  # refines the self-calibration
+
+
+def test_every_eval_run_is_recorded_with_its_report_and_served_to_admins(
+    sample_index: tuple[Settings, SyncReport], tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from evals.runs import eval_runs
+    from server.app import create_app
+    from tests.server.helpers import key
+
+    settings = sample_index[0].model_copy(update={"data_dir": tmp_path / "data"})
+    shutil.copytree(sample_index[0].index_dir, settings.index_dir)
+    result = runner.invoke(
+        app, ["eval", str(SAMPLE_KB / "golden.yaml"), "--limit", "8", "--no-sync"],
+        env=env(settings),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (run,) = eval_runs(settings)
+    assert run.cases == 8 and "recall_at_5" in run.metrics and run.regressions == []
+    assert Path(run.report_dir).parent == settings.data_dir / "eval-runs"
+
+    with TestClient(create_app(settings)) as client:
+        admin, agent = key(client, "root", "admin"), key(client, "ana", "agent")
+        listed = client.get("/v1/admin/evals", headers=admin).json()["runs"]
+        assert [r["id"] for r in listed] == [run.id]
+        report = client.get(f"/v1/admin/evals/{run.id}/report", headers=admin)
+        assert report.status_code == 200 and "<html" in report.text.lower()
+        assert "attachment" in report.headers["content-disposition"]
+        assert (
+            client.get("/v1/admin/evals/../../etc/passwd/report", headers=admin).status_code == 404
+        )
+        assert client.get("/v1/admin/evals/0123456789ab/report", headers=admin).status_code == 404
+        assert client.get("/v1/admin/evals", headers=agent).status_code == 403

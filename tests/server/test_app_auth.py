@@ -55,7 +55,7 @@ def routes(client: TestClient) -> list[tuple[str, str]]:
                 walk(nested.routes)
 
     walk(client.app.routes)  # type: ignore[attr-defined]
-    assert len(found) == 46, found  # the contract's routes, each once
+    assert len(found) == 48, found  # the contract's routes, each once
     return sorted(found)
 
 
@@ -85,7 +85,10 @@ def test_every_route_refuses_callers_without_the_right_credentials(
 ) -> None:
     victim, case_id = handed_off(client)
     intruder = start(client)
-    values = {"conversation_id": victim.id, "case_id": str(case_id), "job": "x", "kind": "cases"}
+    values = {
+        "conversation_id": victim.id, "case_id": str(case_id), "job": "x", "kind": "cases",
+        "run": "0123456789ab",
+    }  # fmt: skip
     before = snapshot(client)
     checked = 0
     for method, template in routes(client):
