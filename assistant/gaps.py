@@ -57,21 +57,27 @@ def cluster(
         return []
     vectors = np.asarray(embedder.embed([q.text for q in questions]), dtype=np.float32)
     labels = _labels(vectors, distance)
-    groups: list[GapCluster] = []
-    for label in sorted(set(labels)):
-        members = [i for i, of in enumerate(labels) if of == label]
-        centre = vectors[members].mean(axis=0)
-        typical = sorted(members, key=lambda i: -float(vectors[i] @ centre))
-        chosen = [questions[i] for i in typical]
-        key = ",".join(sorted({q.conversation_id for q in chosen}))
-        groups.append(
-            GapCluster(
-                id=hashlib.sha256(key.encode()).hexdigest()[:12],
-                questions=chosen,
-                conversations=len({q.conversation_id for q in chosen}),
-            )
-        )
+    groups = [
+        _group([q for q, of in zip(questions, labels, strict=True) if of == label],
+               vectors[[i for i, of in enumerate(labels) if of == label]])
+        for label in sorted(set(labels))
+    ]  # fmt: skip
     return sorted(groups, key=lambda g: (-g.conversations, g.representative))
+
+
+def one_group(questions: Sequence[GapQuestion], embedder: Embedder) -> GapCluster:
+    """The questions as one gap (the content owner chose them), most typical first."""
+    vectors = np.asarray(embedder.embed([q.text for q in questions]), dtype=np.float32)
+    return _group(list(questions), vectors)
+
+
+def _group(members: list[GapQuestion], vectors: np.ndarray) -> GapCluster:
+    centre = vectors.mean(axis=0)
+    order = sorted(range(len(members)), key=lambda i: -float(vectors[i] @ centre))
+    chosen = [members[i] for i in order]
+    conversations = {q.conversation_id for q in chosen}
+    key = ",".join(sorted(conversations))
+    return GapCluster(hashlib.sha256(key.encode()).hexdigest()[:12], chosen, len(conversations))
 
 
 def _labels(vectors: np.ndarray, distance: float) -> list[int]:

@@ -170,7 +170,6 @@ def _case(rng: random.Random, batch: _Batch, cid: str, at: datetime, end: dateti
         _message(batch, cid, "agent", reply, "reply", author=agent)
         if status == "resolved":
             row.update(resolved_at=min(end, reply + timedelta(minutes=rng.expovariate(1 / 240))))
-            row["status"] = "resolved"
             if rng.random() < 0.1 and row["resolved_at"] < end:  # came back: a second case
                 again = row["resolved_at"] + timedelta(hours=rng.randint(1, 72))
                 if again < end:

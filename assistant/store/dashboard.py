@@ -279,21 +279,16 @@ class DashboardQueries:
 
     # -- cases -----------------------------------------------------------------------------
 
-    _CASES = """
-        SELECT k.* FROM cases k
-        WHERE k.created_at >= :since AND k.created_at < :until AND k.merged_into IS NULL
+    _IN_RANGE = "k.created_at >= :since AND k.created_at < :until AND k.merged_into IS NULL"
+    _CASES = f"SELECT k.* FROM cases k WHERE {_IN_RANGE}"
+    # The same cases with their first agent reply (a correlated lookup: only where needed).
+    _CASE_ROWS = f"""
+        SELECT k.*, (
+            SELECT min(m.created_at) FROM messages m WHERE m.conversation_id = k.conversation_id
+                AND m.speaker = 'agent' AND m.created_at >= k.created_at
+        ) AS first_reply
+        FROM cases k WHERE {_IN_RANGE}
     """
-
-    def _case_rows(self) -> str:
-        """Cases created in the range (no merged duplicates), with their first agent reply."""
-        return """
-            SELECT k.*, (
-                SELECT min(m.created_at) FROM messages m WHERE m.conversation_id = k.conversation_id
-                    AND m.speaker = 'agent' AND m.created_at >= k.created_at
-            ) AS first_reply
-            FROM cases k
-            WHERE k.created_at >= :since AND k.created_at < :until AND k.merged_into IS NULL
-        """
 
     def _breached(self) -> str:
         return (
@@ -311,7 +306,7 @@ class DashboardQueries:
             "AND later.created_at > k.resolved_at)"
         )
         sql = f"""
-        WITH k AS ({self._case_rows()})
+        WITH k AS ({self._CASE_ROWS})
         SELECT {d.weekday.format(x="k.created_at")}, {d.hour.format(x="k.created_at")},
                count(*), sum({flag(self._breached())}), sum({flag("k.status = 'resolved'")}),
                sum({flag(reopened)}), sum({flag(d.missing + " = 0")}),
@@ -333,7 +328,7 @@ class DashboardQueries:
         """p50 and p90 (nearest rank: the smallest value with at least p of them at or below
         it) of the seconds from a case's creation to `end`, in one pass over the ranked values."""
         took = self.d.seconds.format(a="k.created_at", b=f"k.{end}")
-        cases = self._case_rows() if end == "first_reply" else self._CASES
+        cases = self._CASE_ROWS if end == "first_reply" else self._CASES
         sql = f"""
         WITH k AS ({cases}),
         r AS (
@@ -350,7 +345,7 @@ class DashboardQueries:
     def _reasons(self) -> dict[str, int]:
         sql = f"""
         SELECT value, count(*) FROM cases k, {self.d.reasons}
-        WHERE k.created_at >= :since AND k.created_at < :until AND k.merged_into IS NULL
+        WHERE {self._IN_RANGE}
         GROUP BY value ORDER BY count(*) DESC, value
         """
         return {str(r[0]): int(r[1]) for r in self._rows(sql)}

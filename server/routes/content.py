@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from assistant.backends import language_model
 from assistant.errors import AnswerdeskError, ErrorCode
-from assistant.gaps import EXAMPLES, GapCluster, cluster, draft_article
+from assistant.gaps import EXAMPLES, GapCluster, cluster, draft_article, one_group
 from assistant.store.article_use import ArticleUse
 from server.articles import publish
 from server.auth import Admin
@@ -137,7 +137,7 @@ def gap_draft(body: DraftIn, admin: Admin, desk: Desk) -> DraftOut:
         raise AnswerdeskError(
             ErrorCode.NOT_FOUND, "None of these conversations is a content gap in that range."
         )
-    group = cluster(questions, desk.assistant.embedder, distance=2.0)[0]  # one group: all
+    group = one_group(questions, desk.assistant.embedder)
     draft = draft_article(group, language_model(desk.assistant.chat_model))
     return DraftOut(
         title=draft.title, body=draft.body, sources=draft.sources, written_by=draft.written_by

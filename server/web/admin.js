@@ -23,8 +23,18 @@
     el.hidden = !text;
   }
 
+  // A downloaded Blob saved under `name`, through a temporary link.
+  function save(blob, name) {
+    const url = URL.createObjectURL(blob);
+    const link = h("a", { href: url, download: name, hidden: "" });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+
   // The dashboard lives in dashboard.js (loaded first) and uses this file's helpers.
-  const dashboard = window.answerdeskDashboard ? window.answerdeskDashboard({ api, h, show }) : null;
+  const dashboard = window.answerdeskDashboard ? window.answerdeskDashboard({ api, h, show, save }) : null;
   const content = window.answerdeskContent ? window.answerdeskContent({ api, h, show, reindexed: refresh }) : null;
 
   const fixed = (x) => (typeof x === "number" ? x.toFixed(3) : "—");
@@ -177,12 +187,7 @@
     button.disabled = true;
     try {
       const blob = await api(`/v1/admin/evals/${run}/report`, "GET", "text/html");
-      const url = URL.createObjectURL(blob);
-      const link = h("a", { href: url, download: `answerdesk-eval-${run}.html`, hidden: "" });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      save(blob, `answerdesk-eval-${run}.html`);
     } catch (error) {
       show($("evals-error"), error.message);
     } finally {

@@ -1,5 +1,5 @@
 /* answerdesk admin dashboard: plain JS, no dependencies, no build step. Loaded before admin.js,
-   which calls window.answerdeskDashboard({ api, h, show }) and, after sign-in, .load().
+   which calls window.answerdeskDashboard({ api, h, show, save }) and, after sign-in, .load().
    Server text is only ever set with textContent: never innerHTML. The charts are SVG built with
    createElementNS and shaded with attributes and classes: the page's CSP allows no inline style. */
 (() => {
@@ -70,7 +70,7 @@
     return Math.ceil(m / step) * step;
   }
 
-  window.answerdeskDashboard = ({ api, h, show }) => {
+  window.answerdeskDashboard = ({ api, h, show, save }) => {
     let shown = null; // the range on screen: the CSV downloads are of this one
     let trend = null; // its daily points, drawn again when the page's width changes
     let drawnWidth = 0;
@@ -405,13 +405,7 @@
       button.disabled = true;
       try {
         const blob = await api(`/v1/admin/dashboard.csv?${query}`, "GET", "text/csv");
-        const url = URL.createObjectURL(blob);
-        const name = `answerdesk-${table}-${shown.since}-${shown.until}.csv`;
-        const link = h("a", { href: url, download: name, hidden: "" });
-        document.body.append(link);
-        link.click();
-        link.remove();
-        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+        save(blob, `answerdesk-${table}-${shown.since}-${shown.until}.csv`);
       } catch (error) {
         show($("dashboard-error"), error.message);
       } finally {
