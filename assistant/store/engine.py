@@ -11,6 +11,8 @@ the file lock (up to the busy timeout) instead of failing halfway through.
 from __future__ import annotations
 
 import math
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +88,8 @@ def _sqlite_engine(url: URL, busy_timeout: float) -> Engine:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
+        _switch_to_wal(cursor, busy_timeout)
+        for pragma in ("foreign_keys=ON", "synchronous=NORMAL"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
@@ -96,6 +99,23 @@ def _sqlite_engine(url: URL, busy_timeout: float) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _switch_to_wal(cursor: Any, busy_timeout: float) -> None:
+    """Put the file in WAL mode, waiting out other processes doing the same.
+
+    Switching the journal mode takes the file's exclusive lock without calling SQLite's busy
+    handler, so workers opening a new file together would fail at once; they retry instead.
+    """
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _postgres_engine(url: URL, connect_timeout: float, statement_timeout: float) -> Engine:
