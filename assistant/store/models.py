@@ -6,6 +6,8 @@
           │       └────┘
           └──< feedback                  helpful yes/no, CSAT 1–5, comment
 
+    incidents ──< incident_updates       a known problem on the status page, and its timeline
+
 Schema changes go through a new Alembic revision in `migrations/versions/`; the store runs
 them on start-up. Times are stored in UTC and always come back timezone-aware.
 """
@@ -38,6 +40,7 @@ CASE_STATUSES = ("open", "claimed", "waiting_on_customer", "resolved")
 KB_STATUSES = ("none", "candidate", "approved", "rejected", "exported")
 SPEAKERS = ("customer", "assistant", "agent", "note")
 CONVERSATION_STATUSES = ("active", "handed_off", "resolved")
+INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
 
 # Named constraints, so later migrations (Alembic batch mode on SQLite) can address them.
 NAMING = {
@@ -217,3 +220,37 @@ class ApiKeyRow(Base):
     prefix: Mapped[str] = mapped_column(String(16))  # the key's start, to tell keys apart
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class IncidentRow(Base):
+    """A known problem shown on the status page and in the widget (migration 0006); `status`
+    and `updated_at` repeat its latest update, so listing incidents reads one table."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", INCIDENT_STATUSES), name="status"),
+        Index(None, "resolved_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(200))
+    areas: Mapped[list[str]]  # product areas affected, as the articles' `product_area`
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+
+class IncidentUpdateRow(Base):
+    __tablename__ = "incident_updates"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", INCIDENT_STATUSES), name="status"),
+        Index(None, "incident_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]

@@ -6,6 +6,7 @@ Small capabilities, composed:
     CaseQueue          hand-off cases: open one from a conversation, list by urgency, claim, release
     CaseWork           what an agent does with a claimed case: reply, note, tag, merge, resolve
     KnowledgeReview    a resolved case on its way into the knowledge base: nominate, approve, export
+    IncidentBoard      known problems and their timed updates, for the status page (incidents.py)
 
 Case life cycle (every other move is refused with `AnswerdeskError(CONFLICT)`):
 
@@ -43,6 +44,7 @@ from typing import Any, Literal, Protocol
 from assistant.store.article_use import ArticleUse
 from assistant.store.dashboard import Dashboard
 from assistant.store.gaps import GapQuestion
+from assistant.store.incidents import Incident
 from assistant.types import Citation
 
 Speaker = Literal["customer", "assistant", "agent", "note"]
@@ -355,8 +357,38 @@ class Retention(Protocol):
         ...
 
 
+class IncidentBoard(Protocol):
+    """Known problems, announced by an admin (life cycle in `incidents.py`)."""
+
+    def open_incident(
+        self, title: str, areas: Sequence[str], status: str, message: str, author: str
+    ) -> Incident: ...
+
+    def update_incident(self, incident_id: int, status: str, message: str, author: str) -> Incident:
+        """A timed message, maybe a new status; CONFLICT once the incident is resolved."""
+        ...
+
+    def incident(self, incident_id: int) -> Incident: ...
+
+    def incidents(
+        self, *, resolved_since: datetime | None = None, limit: int = 50
+    ) -> list[Incident]:
+        """Active incidents first, then resolved ones (those resolved since `resolved_since`
+        when given), newest first in each."""
+        ...
+
+    def active_incidents(self) -> list[Incident]: ...
+
+
 class CaseStore(
-    ConversationStore, CaseQueue, CaseWork, KnowledgeReview, Reporting, Retention, Protocol
+    ConversationStore,
+    CaseQueue,
+    CaseWork,
+    KnowledgeReview,
+    Reporting,
+    Retention,
+    IncidentBoard,
+    Protocol,
 ):
     """The whole seam, as the server uses it."""
 

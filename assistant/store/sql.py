@@ -7,7 +7,7 @@ count says whether this caller won; when nothing changed, the current row says w
 loser is told who holds the case. Read-modify-write changes (tags, merges) lock their rows
 first (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite's writers are serialized by
 `BEGIN IMMEDIATE`). Engine, timeouts and migrations live in `engine.py`; conversations,
-messages and feedback in `conversations.py`.
+messages and feedback in `conversations.py`, incidents in `incidents.py`.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.store import privacy, retention, review
 from assistant.store.article_use import ArticleUse, article_use
-from assistant.store.conversations import SqlConversationStore, required, to_conversation
 from assistant.store.conversations import _feedback as to_feedback
+from assistant.store.conversations import required, to_conversation
 from assistant.store.dashboard import Dashboard, DashboardQueries
 from assistant.store.engine import unavailable
 from assistant.store.gaps import GapQuestion, gap_questions
@@ -42,6 +42,7 @@ from assistant.store.protocol import (
     NewCase,
     StoredMessage,
 )
+from assistant.store.sql_incidents import SqlIncidents
 
 _WORKING: tuple[CaseStatus, ...] = ("claimed", "waiting_on_customer")
 
@@ -94,7 +95,7 @@ def _refusal(row: CaseRow | None, case_id: int, action: str, agent: str) -> Answ
     return AnswerdeskError(ErrorCode.CONFLICT, message)
 
 
-class SqlCaseStore(SqlConversationStore):
+class SqlCaseStore(SqlIncidents):
     """Conversations plus the hand-off case queue: the whole `CaseStore` seam."""
 
     def _case_row(self, session: Session, case_id: int, lock: bool = False) -> CaseRow:
