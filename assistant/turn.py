@@ -1,7 +1,7 @@
 """One customer message, top to bottom: load what the turn needs once, decide, write once.
 
 1. `TurnContext.load`: the conversation, the transcript so far, the open case, the pending
-   intake question, a thumbs-down on the last answer — one read each.
+   intake question, a thumbs-down on the last answer, the active incidents — one read each.
 2. `SupportAssistant.respond` triages and answers; `dialogue.classify` says what the message
    is (an answer to our intake question, a new question, a request for a person, anger).
 3. `plan`: a pure choice of what to do, typed (`TurnPlan`) — nothing is written yet:
@@ -11,6 +11,8 @@
    - we asked for details → read them, ask only for what was never asked, or open the case;
    - otherwise `decide()`'s action: answer, clarify, answer and copy a team (a sales
      lead), or hand off (intake first, unless the customer is upset or asked for a person).
+   A message about an active incident (`known_issues`) is told the incident's status first,
+   and a case it opens is tagged with the incident, so the queue groups them.
 4. `commit`: the customer's message, the case (opened or re-assessed) and our reply are
    written together at the end, through one `may_write` guard — a turn abandoned by its
    deadline writes nothing.
@@ -41,8 +43,10 @@ from assistant.handoff.priority import priority_of
 from assistant.handoff.summary import CaseSummary, SummaryInput, summarize
 from assistant.handoff.text import acknowledged, handoff_text, offers_articles, waiting_text
 from assistant.identity import audiences, trusted_plan
+from assistant.known_issues import Evidence, affecting, description, notice, tag_of
 from assistant.retrieval import Filters
 from assistant.service import Reply, SentenceSink, SupportAssistant, validate_question
+from assistant.store.incidents import Incident
 from assistant.store.protocol import Case, CaseStore, Conversation, Feedback, StoredMessage
 from assistant.triage import CustomerContext
 from assistant.types import Answer, Citation, Turn
@@ -61,6 +65,7 @@ class TurnContext:
     case_summary: CaseSummary | None  # its summary, read once
     pending: PendingIntake | None
     feedback: list[Feedback]
+    incidents: list[Incident] = field(default_factory=list)  # active ones
 
     @classmethod
     def load(cls, store: CaseStore, conversation_id: str, token: str, text: str) -> TurnContext:
@@ -76,6 +81,7 @@ class TurnContext:
             summary_of(case) if case is not None else None,
             pending_intake(earlier),
             store.feedback(conversation_id),
+            store.active_incidents(),
         )
 
     @property
@@ -132,6 +138,7 @@ class TurnResult:
     message: StoredMessage | None = None
     customer_message: StoredMessage | None = None
     asks_for: list[str] = field(default_factory=list)  # case details an intake question asks for
+    incident: Incident | None = None  # the active incident the message is about
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,7 @@ class TurnPlan:
     reassess: CaseSummary | None = None  # the active case, re-assessed
     asks_for: list[str] = field(default_factory=list)
     follow_up: bool = False  # an answer that also copied a team asks what they need
+    incident: Incident | None = None  # told first; tags the case
 
 
 @dataclass
@@ -179,9 +187,25 @@ class CustomerTurn:
         )  # fmt: skip
         waiting = ctx.case is not None
         said = classify(text, reply.triage, ctx.pending, ctx.conversation.customer, waiting)
-        return self.commit(ctx, self.plan(ctx, reply, said), may_write)
+        plan = dataclasses.replace(self.plan(ctx, reply, said), incident=self.incident(ctx, reply))
+        return self.commit(ctx, plan, may_write)
 
     # --- deciding (nothing is written here) -------------------------------------------------
+
+    def incident(self, ctx: TurnContext, reply: Reply) -> Incident | None:
+        """The active incident this message is about, if any."""
+        if not ctx.incidents:
+            return None
+        answer = reply.answer
+        vectors = self.assistant.embedder.embed([ctx.text, *map(description, ctx.incidents)])
+        areas = {_kb_area(answer), ctx.conversation.customer.product_area.strip().lower()}
+        evidence = Evidence(
+            ctx.text,
+            frozenset(areas - {""}),
+            [float(vectors[0] @ v) for v in vectors[1:]],
+            float(answer.features.get("dense_top", 0.0)),
+        )
+        return affecting(ctx.incidents, evidence)
 
     def plan(self, ctx: TurnContext, reply: Reply, said: Classified) -> TurnPlan:
         if ctx.case is not None:
@@ -335,12 +359,18 @@ class CustomerTurn:
                 cid, "agent", "", [], None, plan.decision.reasons, plan.decision.explanation,
                 handoff=self.queues.info(case), customer_message=said,
             )  # fmt: skip
+        incident = plan.incident
+        tags = (tag_of(incident),) if incident is not None else ()
         if plan.open_case is not None:
-            case = self.queues.open(cid, plan.open_case, plan.queue, with_sla=plan.with_sla)
+            case = self.queues.open(
+                cid, plan.open_case, plan.queue, with_sla=plan.with_sla, tags=tags
+            )
         elif plan.reassess is not None and case is not None:
             added = [r for r in plan.decision.reasons if r in ("angry", "human_requested")]
             assert ctx.case_summary is not None
             case = self.queues.reassess(case, ctx.case_summary, added, plan.reassess)
+            if tags and tags[0] not in case.tags:
+                case = self.store.tag(case.id, add=tags)
         info = self.queues.info(case) if case is not None else None
         answer = plan.answer
         related = answer.related if answer is not None else []
@@ -358,6 +388,13 @@ class CustomerTurn:
             **plan.meta, "action": plan.kind, "reasons": plan.decision.reasons,
             "related": [dataclasses.asdict(c) for c in related],
         }  # fmt: skip
+        if incident is not None:
+            text = (
+                f"{notice(incident, self.now())}\n\n{text}"
+                if text
+                else notice(incident, self.now())
+            )
+            meta["incident"] = incident.id
         if info is not None and plan.action != "clarify":
             meta["case_id"] = info.case_id
         stored = self.store.add_message(
@@ -371,7 +408,7 @@ class CustomerTurn:
             answer.confidence if answer is not None and shown else None, plan.decision.reasons,
             plan.decision.explanation, related=related,
             handoff=info if plan.action != "clarify" else None, message=stored,
-            customer_message=said, asks_for=plan.asks_for,
+            customer_message=said, asks_for=plan.asks_for, incident=incident,
         )  # fmt: skip
 
 

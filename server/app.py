@@ -45,7 +45,7 @@ from server.logs import install_redaction
 from server.metrics import Metrics, MetricsMiddleware
 from server.recovery import recover
 from server.reindex import Reindexer
-from server.routes import admin, agent, content, customer, health, web
+from server.routes import admin, agent, content, customer, health, status, web
 from server.state import Runtime
 from server.turns import TurnRunner
 
@@ -64,6 +64,7 @@ TAGS = [
     {"name": "customer", "description": "A customer's conversation (conversation token)."},
     {"name": "agent", "description": "The hand-off queue and case work (agent key)."},
     {"name": "admin", "description": "Re-indexing, statistics, exports (admin key)."},
+    {"name": "status", "description": "Known incidents, for the status page (no key)."},
     {"name": "health", "description": "Liveness, readiness, metrics."},
 ]
 
@@ -141,7 +142,10 @@ def create_app(settings: Settings, *, desk: HelpDesk | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    routers = (customer.router, agent.router, admin.router, content.router, health.router)
+    routers = (
+        customer.router, agent.router, admin.router, content.router, status.admin_router,
+        status.router, health.router,
+    )  # fmt: skip
     for router in (*routers, web.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=web.WEB, check_dir=False), name="static")

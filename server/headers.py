@@ -35,7 +35,7 @@ DOCS_CSP = (
     "base-uri 'none'; frame-ancestors 'none'"
 )
 API_CSP = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-PAGES = frozenset({"/", "/agent", "/admin"})
+PAGES = frozenset({"/", "/agent", "/admin", "/status"})
 DOCS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 
 COMMON = (

@@ -125,6 +125,12 @@ class HandoffOut(BaseModel):
     expected_wait: ExpectedWaitOut
 
 
+class IncidentRefOut(BaseModel):
+    id: int
+    title: str
+    status: str
+
+
 class TurnReply(BaseModel):
     message_id: int | None = Field(description="The assistant's stored message; null if silent.")
     action: Action
@@ -138,6 +144,9 @@ class TurnReply(BaseModel):
     confidence: float | None
     decision: DecisionOut
     handoff: HandoffOut | None
+    incident: IncidentRefOut | None = Field(
+        None, description="The known incident the message is about; its status opens `answer`."
+    )
 
 
 class MessageOut(BaseModel):
@@ -407,6 +416,11 @@ def turn_reply(result: TurnResult) -> TurnReply:
             action=result.action, reasons=result.reasons, explanation=result.explanation
         ),
         handoff=handoff(result.handoff),
+        incident=IncidentRefOut(
+            id=result.incident.id, title=result.incident.title, status=result.incident.status
+        )
+        if result.incident
+        else None,
     )
 
 

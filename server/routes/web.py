@@ -1,5 +1,6 @@
-"""The web UIs in server/web: the demo product page with the widget, the widget script, and
-the agent console, the admin console. They are static files calling the JSON API."""
+"""The web UIs in server/web: the demo product page with the widget, the widget script, the
+agent console and the admin console (the status page is served by `status.py`). They are static
+files calling the JSON API."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ WEB = Path(__file__).resolve().parents[1] / "web"
 router = APIRouter(include_in_schema=False)
 
 
-def _file(name: str, media_type: str) -> FileResponse:
+def page(name: str, media_type: str = "text/html") -> FileResponse:
     path = WEB / name
     if not path.is_file():
         raise AnswerdeskError(
@@ -25,19 +26,19 @@ def _file(name: str, media_type: str) -> FileResponse:
 
 @router.get("/")
 def product_page() -> FileResponse:
-    return _file("index.html", "text/html")
+    return page("index.html", "text/html")
 
 
 @router.get("/agent")
 def agent_console() -> FileResponse:
-    return _file("agent.html", "text/html")
+    return page("agent.html", "text/html")
 
 
 @router.get("/admin")
 def admin_console() -> FileResponse:
-    return _file("admin.html", "text/html")
+    return page("admin.html", "text/html")
 
 
 @router.get("/widget.js")
 def widget() -> FileResponse:
-    return _file("widget.js", "text/javascript")
+    return page("widget.js", "text/javascript")

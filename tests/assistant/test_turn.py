@@ -129,3 +129,28 @@ def test_an_unverified_plan_neither_raises_priority_nor_unlocks_paid_articles(
         assert turn.handoff is not None
         priorities.append(sample_desk.agents.case(turn.handoff.case_id).case.priority)
     assert priorities[0] < priorities[1]
+
+
+def test_during_an_incident_its_customers_hear_the_status_first_and_their_cases_carry_it(
+    sample_desk: HelpDesk,
+) -> None:
+    store = sample_desk.store
+    feeds = store.open_incident(
+        "Bank feeds delayed", ["banking"], "identified", "Our bank-data provider is late", "ops"
+    )
+    c = sample_desk.start(Customer(email="owner@shop.example"))
+    turn = sample_desk.send(c.id, c.token, "My bank feed stopped syncing, transactions missing")
+    assert turn.incident == feeds
+    assert turn.text.startswith("Known issue (identified): Bank feeds delayed.")
+    assert "\n\n" in turn.text  # then the reply it would have had
+    assert turn.message is not None and turn.message.meta["incident"] == feeds.id
+    person = sample_desk.send(c.id, c.token, "get me a human, my bank feed is still not syncing")
+    assert person.action == "handoff" and person.handoff is not None
+    assert person.text.startswith("Known issue")
+    assert f"incident:{feeds.id}" in store.case(person.handoff.case_id).tags
+    other = sample_desk.start(Customer())
+    how_to = sample_desk.send(other.id, other.token, HOW_TO)
+    assert how_to.incident is None and not how_to.text.startswith("Known issue")
+    store.update_incident(feeds.id, "resolved", "Feeds are back", "ops")
+    after = sample_desk.send(other.id, other.token, "my bank feed stopped syncing again")
+    assert after.incident is None and "Known issue" not in after.text

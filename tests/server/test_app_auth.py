@@ -13,8 +13,10 @@ from sqlalchemy import text
 
 from tests.server.helpers import Chat, Headers, handed_off, key, runtime, say, start, store
 
-# Open to anyone: starting a conversation, health, the OpenAPI docs, the web UI.
+# Open to anyone: starting a conversation, health, the status, the OpenAPI docs, the web UI.
 PUBLIC = {
+    ("GET", "/v1/status"),
+    ("GET", "/status"),
     ("POST", "/v1/conversations"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
@@ -38,6 +40,8 @@ BODIES: dict[str, dict[str, Any]] = {  # valid bodies: a refusal is not a valida
     "reopen": {"reason": "Again."},
     "approve": {"resolution": "Reconnect the bank in Settings, then wait for the next sync."},
     "reject": {"reason": "Too specific."},
+    "incidents": {"title": "Exports slow", "message": "Looking into it."},
+    "updates": {"status": "resolved", "message": "Fixed."},
 }
 
 
@@ -55,7 +59,7 @@ def routes(client: TestClient) -> list[tuple[str, str]]:
                 walk(nested.routes)
 
     walk(client.app.routes)  # type: ignore[attr-defined]
-    assert len(found) == 48, found  # the contract's routes, each once
+    assert len(found) == 53, found  # the contract's routes, each once
     return sorted(found)
 
 
@@ -72,7 +76,15 @@ def snapshot(client: TestClient) -> dict[str, Any]:
     with store(client).engine.connect() as connection:
         counts = {
             table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
-            for table in ("conversations", "messages", "cases", "feedback", "api_keys")
+            for table in (
+                "conversations",
+                "messages",
+                "cases",
+                "feedback",
+                "api_keys",
+                "incidents",
+                "incident_updates",
+            )
         }
     cases = [(c.id, c.status, c.claimed_by, c.tags) for c in store(client).list_all_cases()]
     reindexer = runtime(client).reindexer
@@ -87,7 +99,7 @@ def test_every_route_refuses_callers_without_the_right_credentials(
     intruder = start(client)
     values = {
         "conversation_id": victim.id, "case_id": str(case_id), "job": "x", "kind": "cases",
-        "run": "0123456789ab",
+        "run": "0123456789ab", "incident_id": "1",
     }  # fmt: skip
     before = snapshot(client)
     checked = 0
