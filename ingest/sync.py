@@ -32,6 +32,7 @@ from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.manifest import Manifest, ManifestEntry
 from assistant.ports import Embedder, VectorIndex, Vectors
 from assistant.safety import looks_like_injection, strip_injections
+from assistant.selfcal import META_KEY
 from assistant.settings import Settings
 from assistant.text import RESOLUTION_FIELD
 from assistant.types import Chunk, Document
@@ -43,6 +44,9 @@ from ingest.redact import redact
 Progress = Callable[[int, int], None]
 EMBED_BATCH = 256  # chunks per embed+upsert step: progress granularity, bounded memory
 ADD_BATCH = 2000  # already-embedded chunks per upsert: no model pass to interleave with
+# The calibration is fitted again once this share of the documents changed since its fit.
+REFIT_DRIFT = 0.1
+DRIFT_KEY = "calibration_drift"  # manifest meta: that share so far
 REDACTED_KINDS = frozenset({"case"})  # customer data; articles and FAQs are our own text
 
 
@@ -74,6 +78,8 @@ class SyncReport:
     plan: SyncPlan | None = None
     calibration: str | None = None  # version of the self-calibration fitted after the sync
     calibration_seconds: float = 0.0
+    # Share of documents changed since the calibration in use was fitted, when it was kept.
+    calibration_drift: float | None = None
 
     @property
     def failed(self) -> int:
@@ -93,6 +99,7 @@ class SyncReport:
             "rebuilt": self.rebuilt,
             "calibration": self.calibration,
             "calibration_seconds": round(self.calibration_seconds, 3),
+            "calibration_drift": self.calibration_drift,
             "errors": [{"path": e.path, "line": e.line, "reason": e.reason} for e in self.errors],
         }
 
@@ -240,15 +247,32 @@ class Indexer:
                 )
             elif meta.get("pending_cleanup") == "1":
                 self._clean_up(self.manifest.meta())
-            stale = plan.changes or rebuild or "calibration" not in self.manifest.meta()
-            if self.settings.self_calibrate and stale and self.manifest.chunk_count():
-                calibrating = time.perf_counter()
-                calibration = self.calibrate(calibration_progress)
-                report.calibration = calibration.version if calibration else None
-                report.calibration_seconds = time.perf_counter() - calibrating
+            if self.settings.self_calibrate and self.manifest.chunk_count():
+                self._keep_calibrated(report, plan, rebuild, calibration_progress)
         report.chunks = self.manifest.chunk_count() if not dry_run else 0
         report.seconds = time.perf_counter() - started
         return report
+
+    def _keep_calibrated(
+        self, report: SyncReport, plan: SyncPlan, rebuild: bool, progress: Progress | None
+    ) -> None:
+        """Fit the calibration again once the content has drifted from the one it was fitted
+        on: a rebuild, or REFIT_DRIFT of the documents changed since. Publishing one article
+        into a large help center keeps the calibration (and is citable in seconds, not after
+        minutes of probes)."""
+        meta = self.manifest.meta()
+        changed = len(plan.added) + len(plan.updated) + len(plan.deleted)
+        documents = max(1, len(self.manifest.entries()))
+        drift = float(meta.get(DRIFT_KEY, "0")) + changed / documents
+        if not rebuild and META_KEY in meta and drift < REFIT_DRIFT:
+            if changed:
+                self.manifest.commit([], [], {DRIFT_KEY: f"{drift:.6f}"})
+            report.calibration_drift = round(drift, 4)
+            return
+        calibrating = time.perf_counter()
+        calibration = self.calibrate(progress)
+        report.calibration = calibration.version if calibration else None
+        report.calibration_seconds = time.perf_counter() - calibrating
 
     def calibrate(self, progress: Progress | None = None) -> Calibration | None:
         """Fit the index's own confidence calibration from probes and keep it in the manifest.
@@ -272,6 +296,7 @@ class Indexer:
             index.close()
         if calibration is not None:
             store(self.manifest, calibration)
+        self.manifest.commit([], [], {DRIFT_KEY: "0"})
         return calibration
 
     def _apply(

@@ -97,6 +97,13 @@ def ingest(
                 f"self-calibrated: calibration {report.calibration} "
                 f"({report.calibration_seconds:.1f} s; `answerdesk calibrate --show` explains it)"
             )
+        elif report.calibration_drift is not None:
+            from ingest.sync import REFIT_DRIFT
+
+            out.print(
+                f"calibration kept: {report.calibration_drift:.0%} of the documents changed since "
+                f"it was fitted (fitted again at {REFIT_DRIFT:.0%}; `answerdesk calibrate` now)"
+            )
         for problem in report.errors:
             console.print(f"[yellow]skipped[/yellow] {problem}")
     if strict and report.errors:

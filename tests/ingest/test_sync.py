@@ -11,8 +11,9 @@ from assistant.backends.bm25_index import Bm25Index
 from assistant.backends.chroma_index import ChromaIndex
 from assistant.manifest import Manifest, ManifestEntry
 from assistant.ports import Embedder
+from assistant.selfcal import META_KEY
 from assistant.settings import Settings
-from ingest.sync import Indexer, plan_sync
+from ingest.sync import DRIFT_KEY, Indexer, plan_sync
 from tests.conftest import WriteFiles
 
 ARTICLES = {
@@ -220,3 +221,26 @@ def test_sync_works_the_same_against_a_chroma_server(
     listed, stored = live_state(remote)
     assert listed == stored and len(listed) == 3
     assert not (settings.index_dir / "chroma").exists()  # nothing was written locally
+
+
+def test_the_calibration_is_fitted_again_only_once_the_content_drifted_from_it(
+    indexer: Indexer, write: WriteFiles, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fits: list[int] = []
+
+    def calibrate(progress: object = None) -> None:  # the probes' fit is test_selfcal's
+        fits.append(len(indexer.manifest.entries()))
+        indexer.manifest.commit([], [], {META_KEY: "{}", DRIFT_KEY: "0"})
+
+    monkeypatch.setattr(indexer, "calibrate", calibrate)
+    for i in range(10):
+        write(f"guides/g{i}.md", f"# Guide {i}\n\nStep {i}: open Settings and press Save.\n")
+    assert indexer.sync().calibration_drift is None and fits == [10]
+    write("guides/new.md", "# A new guide\n\nPress Export.\n")  # one article published
+    kept = indexer.sync()
+    assert fits == [10] and kept.calibration_drift == pytest.approx(1 / 11, abs=1e-3)
+    assert indexer.sync().calibration_drift == kept.calibration_drift  # nothing changed
+    write("guides/g0.md", "# Guide 0\n\nStep 0 moved to Preferences.\n")
+    refit = indexer.sync()  # 1/11 + 1/11 of the documents changed: past REFIT_DRIFT
+    assert fits == [10, 11] and refit.calibration_drift is None
+    assert float(indexer.manifest.meta()[DRIFT_KEY]) == 0.0
