@@ -36,6 +36,7 @@
   // The dashboard lives in dashboard.js (loaded first) and uses this file's helpers.
   const dashboard = window.answerdeskDashboard ? window.answerdeskDashboard({ api, h, show, save }) : null;
   const content = window.answerdeskContent ? window.answerdeskContent({ api, h, show, reindexed: refresh }) : null;
+  const incidents = window.answerdeskIncidents ? window.answerdeskIncidents({ api, h, show }) : null;
 
   const fixed = (x) => (typeof x === "number" ? x.toFixed(3) : "—");
   const signed = (x) => (typeof x === "number" ? `${x >= 0 ? "+" : ""}${x.toFixed(3)}` : "—");
@@ -85,8 +86,14 @@
     $("login").hidden = true;
     $("dashboard").hidden = !dashboard;
     $("content").hidden = !content;
+    $("incidents").hidden = !incidents;
     $("reindex").hidden = false;
-    await Promise.all([dashboard ? dashboard.load() : null, content ? content.load() : null, refresh()]);
+    await Promise.all([
+      dashboard ? dashboard.load() : null,
+      content ? content.load() : null,
+      incidents ? incidents.load() : null,
+      refresh(),
+    ]);
     $((dashboard ? "dashboard" : "reindex") + "-h").focus();
   }
 

@@ -247,12 +247,15 @@
   async function loadQueue() {
     const status = $("status-filter").value || ACTIVE;
     try {
-      const data = await api(`/v1/agent/cases?status=${encodeURIComponent(status)}&sort=priority&limit=200`);
+      const [data, incidents] = await Promise.all([
+        api(`/v1/agent/cases?status=${encodeURIComponent(status)}&sort=priority&limit=200`),
+        knownIncidents(),
+      ]);
       const cases = [...data.cases].sort(
         (a, b) => (b.priority ?? 0) - (a.priority ?? 0) || (b.waiting_seconds ?? 0) - (a.waiting_seconds ?? 0),
       );
       const body = $("queue-body");
-      body.replaceChildren(...cases.map(queueRow));
+      body.replaceChildren(...queueRows(cases, incidents));
       $("queue-empty").hidden = cases.length > 0;
       show($("queue-error"), "");
       $("queue-updated").textContent = `Updated ${new Date().toLocaleTimeString()}`;
@@ -282,6 +285,56 @@
       h("td", {}, h("span", { class: `pill s-${String(row.status).split("_")[0]}`, text: pretty(row.status) })),
       h("td", { text: row.claimed_by || "—" }),
     );
+  }
+
+  // Cases handed off during an incident carry the tag `incident:<id>`: they come first, under a
+  // header per incident (open ones first), the other cases after them as before.
+  const INCIDENT_TAG = /^incident:(\d+)$/;
+
+  /** Incidents by id from the public status (open and resolved in the last 7 days); none when
+   * it cannot be read: the queue shows regardless, the groups titled by number. */
+  async function knownIncidents() {
+    try {
+      const res = await fetch("/v1/status", { headers: { Accept: "application/json" } });
+      const data = res.ok ? await res.json() : {};
+      return new Map([...(data.incidents || []), ...(data.resolved || [])].map((i) => [String(i.id), i]));
+    } catch {
+      return new Map();
+    }
+  }
+
+  function queueRows(cases, incidents) {
+    const groups = new Map();
+    const others = [];
+    for (const row of cases) {
+      const tag = (row.tags || []).map((t) => INCIDENT_TAG.exec(t)).find(Boolean);
+      if (!tag) others.push(row);
+      else groups.set(tag[1], [...(groups.get(tag[1]) || []), row]);
+    }
+    if (!groups.size) return others.map(queueRow);
+    const open = (id) => (incidents.has(id) && incidents.get(id).status !== "resolved" ? 0 : 1);
+    const order = [...groups.keys()].sort((a, b) => open(a) - open(b) || Number(b) - Number(a));
+    const rows = [];
+    for (const id of order) {
+      const incident = incidents.get(id);
+      const label = incident
+        ? ["Incident: ", h("strong", { text: incident.title }), ` · ${pretty(incident.status)} · `]
+        : [h("strong", { text: `Incident #${id}` }), " · "];
+      rows.push(...groupRows(id, label, groups.get(id)));
+    }
+    if (others.length) rows.push(...groupRows(null, [h("strong", { text: "Other cases" }), " · "], others));
+    return rows;
+  }
+
+  /** A header row over `cases` (of one incident, or the others), then their rows. */
+  function groupRows(incident, label, cases) {
+    const count = `${cases.length} case${cases.length === 1 ? "" : "s"}`;
+    const head = h(
+      "tr",
+      { class: incident ? "group-head" : "group-head others", "data-incident": incident },
+      h("th", { scope: "colgroup", colspan: "7" }, label, count),
+    );
+    return [head, ...cases.map(queueRow)];
   }
 
   $("refresh").addEventListener("click", loadQueue);

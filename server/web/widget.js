@@ -22,6 +22,7 @@
   const options = script.dataset;
   const STORE_KEY = `answerdesk:${API}:conversation`;
   const POLL_MS = Math.max(1000, Number(options.pollMs) || 4000);
+  const STATUS_MS = 60_000; // the incident banner is checked again this often while open
   const UNSURE_BELOW = 0.5;
   const SVG = "http://www.w3.org/2000/svg";
 
@@ -63,6 +64,7 @@
     up: ["M7 22H4V11h3zM7 11l4-9a3 3 0 0 1 3 3v4h5.5a2 2 0 0 1 2 2.3l-1.3 8A2 2 0 0 1 18.2 22H7"],
     down: ["M17 2h3v11h-3zM17 13l-4 9a3 3 0 0 1-3-3v-4H4.5a2 2 0 0 1-2-2.3l1.3-8A2 2 0 0 1 5.8 2H17"],
     person: ["M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21a8 8 0 0 1 16 0"],
+    alert: ["M12 3l10 18H2zM12 10v5M12 18v.01"],
   };
 
   function safeUrl(url) {
@@ -244,6 +246,7 @@
   const seen = new Set(); // message ids already in the thread
   let busy = false;
   let pollTimer = null;
+  let statusTimer = null;
   let unread = 0;
   let statusCard = null;
   let closePrompted = false;
@@ -280,6 +283,8 @@
   );
   const setLauncherIcon = (name) => launcher.firstChild.replaceWith(icon(ICONS[name], 26));
   const notice = h("div", { class: "notice", role: "alert", hidden: true });
+  // Always in the page (empty when all is well), so a banner that appears is announced.
+  const incidentBar = h("div", { class: "incidents", role: "status", "aria-live": "polite" });
   const log = h("div", {
     class: "log",
     role: "log",
@@ -337,6 +342,7 @@
       ),
       closeButton,
     ),
+    incidentBar,
     log,
     notice,
     form,
@@ -389,9 +395,14 @@
     }
     scrollDown();
     input.focus();
+    checkStatus();
+    clearInterval(statusTimer);
+    statusTimer = setInterval(checkStatus, STATUS_MS);
   }
 
   function closePanel() {
+    clearInterval(statusTimer);
+    statusTimer = null;
     panel.hidden = true;
     panel.classList.remove("is-open");
     setLauncherIcon("chat");
@@ -452,6 +463,84 @@
       return error.message;
     }
     return "We couldn't reach the support service. Check your connection and try again.";
+  }
+
+  // ---------------------------------------------------------------- incident banner
+
+  // The public status (GET /v1/status), asked on open and every minute while open. A failed
+  // check shows no banner and never gets in the way of the chat.
+  let checks = 0;
+  let checking = false;
+  let shownIncidents = "";
+  async function checkStatus() {
+    if (checking || document.hidden) return;
+    checking = true;
+    let incidents = [];
+    try {
+      const res = await fetch(`${API}/v1/status`, { headers: { Accept: "application/json" } });
+      const body = res.ok ? await res.json() : null;
+      if (body && Array.isArray(body.incidents)) incidents = body.incidents;
+    } catch {
+      /* no status: no banner */
+    }
+    try {
+      showIncidents(incidents);
+    } catch {
+      showIncidents([]); // an answer of an unexpected shape
+    }
+    checking = false;
+    checks += 1;
+    incidentBar.dataset.checks = String(checks); // lets tests and hosts wait on a check
+  }
+
+  function shortTime(iso) {
+    const date = new Date(iso);
+    if (!iso || Number.isNaN(date.getTime())) return "";
+    const today = date.toDateString() === new Date().toDateString();
+    const clock = { hour: "2-digit", minute: "2-digit" };
+    return date.toLocaleString([], today ? clock : { day: "numeric", month: "short", ...clock });
+  }
+
+  function showIncidents(incidents) {
+    const [newest] = incidents;
+    const latest = newest && Array.isArray(newest.updates) ? newest.updates[0] : null;
+    // Drawn again only when something changed: the live region announces each change once.
+    const state = newest ? JSON.stringify([incidents.length, newest.id, newest.status, newest.updated_at]) : "";
+    if (state === shownIncidents) return;
+    shownIncidents = state;
+    if (!newest) {
+      incidentBar.replaceChildren();
+      return;
+    }
+    const status = String(newest.status || "");
+    const more = incidents.length - 1;
+    const when = latest ? shortTime(latest.created_at) : "";
+    incidentBar.replaceChildren(
+      h(
+        "div",
+        { class: "incident", "data-incident": newest.id },
+        h("span", { class: "incident-icon" }, icon(ICONS.alert, 18)),
+        h(
+          "div",
+          { class: "incident-body" },
+          h(
+            "p",
+            { class: "incident-title" },
+            h("strong", { text: `${status.charAt(0).toUpperCase()}${status.slice(1)}: ` }),
+            String(newest.title || ""),
+            more > 0 ? h("span", { class: "more", text: ` and ${more} more` }) : null,
+          ),
+          latest ? h("p", { class: "incident-update", text: String(latest.message || "") }) : null,
+          h(
+            "p",
+            { class: "incident-meta" },
+            when ? `Updated ${when} · ` : "",
+            h("a", { href: `${API}/status`, target: "_blank", rel: "noopener noreferrer", text: "Status page" }),
+            h("span", { class: "sr-only", text: " (opens in a new tab)" }),
+          ),
+        ),
+      ),
+    );
   }
 
   // ---------------------------------------------------------------- thread rendering
@@ -663,6 +752,9 @@
     } else {
       const { item, body } = bubble;
       renderMessage(body, reply.html, reply.answer, reply.citations || []);
+      // A known incident comes first in the answer: its paragraph is shown as a notice.
+      const first = body.firstElementChild;
+      if (reply.incident && first && first.tagName === "P") first.classList.add("known-issue");
       if (action === "clarify") item.classList.add("clarify");
       if (reply.citations && reply.citations.length) {
         item.append(
@@ -1024,6 +1116,16 @@ a.cite:hover { text-decoration: underline; }
 .star[aria-pressed="true"] { background: #1b5e4a; border-color: #1b5e4a; color: #fff; opacity: 1; }
 .link { margin-top: 8px; border: 0; background: none; color: #1a56b8; text-decoration: underline; padding: 4px 0; }
 .csat .thanks { margin: 6px 0 0; font-weight: 400; }
+.incidents:empty { display: none; }
+.incident { display: flex; gap: 10px; padding: 10px 14px; background: #fff4d6; border-bottom: 1px solid #e6b94a; font-size: 13.5px; }
+.incident-icon svg { fill: none; stroke: #8a5a00; stroke-width: 2.2; stroke-linecap: round; stroke-linejoin: round; margin-top: 2px; }
+.incident-body { min-width: 0; }
+.incident p { margin: 0; overflow-wrap: anywhere; }
+.incident-title { font-weight: 600; }
+.incident-update { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3; overflow: hidden; margin-top: 2px; }
+.incident-meta { margin-top: 2px; font-size: 12.5px; color: #5a4a1f; }
+.incident-meta a { color: #1a56b8; font-weight: 600; }
+.md p.known-issue { padding: 6px 8px; border-left: 3px solid #e0a100; border-radius: 4px; background: #fff4d6; }
 .notice { margin: 0; padding: 10px 14px; background: #fdecea; color: #8a1c1c; border-top: 1px solid #f3b8b3; font-size: 14px; }
 .composer { display: grid; grid-template-columns: 1fr auto; gap: 8px; padding: 10px 12px 6px; border-top: 1px solid #e2e5ea; background: #fff; }
 .input { resize: none; min-height: 44px; max-height: 140px; padding: 10px 12px; border: 1px solid #b8c0cb; border-radius: 10px;
