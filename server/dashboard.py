@@ -13,9 +13,12 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from assistant.errors import AnswerdeskError, ErrorCode
+from assistant.handoff.wait import SupportHours
 from assistant.store.dashboard import REFERENCES, Dashboard, Rate
 
 MAX_DAYS = 366
+OPEN_AFTER = timedelta(days=92)
+HOURS_NOTE = ", counting support hours only (the wall-clock time is beside it)."
 DEFAULT_DAYS = 30
 Table = Literal[
     "headline", "trend", "reasons", "by_hour", "csat_by_queue", "csat_by_article", "agents"
@@ -36,6 +39,14 @@ def date_range(since: date | None, until: date | None, today: date) -> tuple[dat
     return start, datetime.combine(until + timedelta(days=1), time(), UTC)
 
 
+def open_hours(
+    hours: SupportHours, since: datetime, until: datetime, now: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The support team's open intervals the range's waits can span: from its start until
+    now, or OPEN_AFTER past its end (a wait still running then counts support time to there)."""
+    return hours.open_between(since, min(now, until + OPEN_AFTER))
+
+
 class FigureOut(BaseModel):
     key: str
     label: str
@@ -46,6 +57,7 @@ class FigureOut(BaseModel):
     total: int | None = None
     reference: float | None = None  # the published reference point, same unit
     reference_label: str = ""
+    wall_clock: float | None = None  # a time within support hours: the same on the clock
 
 
 class DashboardOut(BaseModel):
@@ -117,14 +129,18 @@ def headline(board: Dashboard) -> list[FigureOut]:
         ),
         *(
             FigureOut(
-                key=f"{key}_{p}", label=f"{label} ({p})", definition=definition,
-                value=getattr(seconds, p), unit="seconds", count=seconds.n,
+                key=f"{key}_{p}", label=f"{label} ({p})",
+                definition=definition + (HOURS_NOTE if support else "."),
+                value=getattr(support or seconds, p), unit="seconds", count=seconds.n,
+                wall_clock=getattr(seconds, p) if support else None,
             )
-            for key, label, seconds, definition in (
+            for key, label, seconds, support, definition in (
                 ("first_response", "First human response", board.first_response_seconds,
-                 "From the case opening to the first agent message, nearest rank."),
+                 board.first_response_support_seconds,
+                 "From the case opening to the first agent message, nearest rank"),
                 ("resolution", "Time to resolution", board.resolution_seconds,
-                 "From the case opening to its resolution, nearest rank."),
+                 board.resolution_support_seconds,
+                 "From the case opening to its resolution, nearest rank"),
             )
             for p in ("p50", "p90")
         ),

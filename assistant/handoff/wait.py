@@ -10,7 +10,7 @@ import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from assistant.errors import AnswerdeskError, ErrorCode
@@ -62,6 +62,23 @@ class SupportHours:
             if day.weekday() in self.days and opening > local:
                 return opening
         raise AnswerdeskError(ErrorCode.CONFIGURATION, "support hours never open")
+
+    def open_between(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        """The open intervals within [start, end], in UTC, in order (daylight saving time
+        moves them as the zone does)."""
+        first = start.astimezone(self.zone).date() - timedelta(days=1)
+        last = end.astimezone(self.zone).date()
+        intervals = []
+        for n in range((last - first).days + 1):
+            day = first + timedelta(days=n)
+            if day.weekday() not in self.days:
+                continue
+            opens = datetime.combine(day, self.opens, self.zone).astimezone(UTC)
+            closes = datetime.combine(day, self.closes, self.zone).astimezone(UTC)
+            opens, closes = max(opens, start), min(closes, end)
+            if opens < closes:
+                intervals.append((opens, closes))
+        return intervals
 
     def describe(self) -> str:
         days = sorted(self.days)

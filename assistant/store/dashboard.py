@@ -14,7 +14,9 @@ of messages: no row is loaded into Python. The definitions, strictly:
   resolved, and no return.
 - **first human response** / **time to resolution**: seconds from a case's creation to the
   first agent message / to its resolution, p50 and p90 (nearest rank), for cases created in
-  the range; merged duplicates are not cases of their own.
+  the range; merged duplicates are not cases of their own. Counted twice: on the wall clock
+  (what the customer lived) and within support hours (what the team controls: a case opened
+  on Friday evening and answered Monday at opening waited no support time).
 - **reopen rate**: resolved cases whose conversation later needed another case.
 - **CSAT** by queue (of the conversation's latest case; "self-service" without one) and by
   cited article (conversations whose answers cited it), for feedback given in the range.
@@ -26,7 +28,10 @@ of messages: no row is loaded into Python. The definitions, strictly:
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -115,6 +120,9 @@ class Dashboard:
     by_hour: list[HourCell]
     agents: list[AgentLoad]
     trend: list[DayPoint]
+    # Within support hours; None when the dashboard was asked without them.
+    first_response_support_seconds: Percentiles | None = None
+    resolution_support_seconds: Percentiles | None = None
 
     @property
     def conversations(self) -> int:
@@ -135,6 +143,10 @@ class _Dialect:
     citations: str  # a table `j` of the citations of message row m
     cited: str  # the document id of citation j
     materialized: str  # computes a CTE once, however often it is read
+    joined_once: str  # computes a CTE once before a join would re-run its subqueries per row
+    latest: str  # the later of {a} and {b}
+    earliest: str
+    stamp: str  # a bound time {p} as a time value (PostgreSQL types a VALUES list by it)
     setup: tuple[str, ...] = ()  # per dashboard transaction
 
 
@@ -149,6 +161,10 @@ SQLITE = _Dialect(
     citations="json_each(m.citations) AS j",
     cited="json_extract(j.value, '$.document_id')",
     materialized="",  # SQLite computes a CTE read twice once already
+    joined_once="MATERIALIZED" if sqlite3.sqlite_version_info >= (3, 35) else "",
+    latest="max({a}, {b})",
+    earliest="min({a}, {b})",
+    stamp="{p}",
 )
 POSTGRES = _Dialect(
     seconds="EXTRACT(EPOCH FROM ({b} - {a}))::float",
@@ -162,6 +178,10 @@ POSTGRES = _Dialect(
     citations="jsonb_array_elements(m.citations) AS j",
     cited="(j ->> 'document_id')",
     materialized="MATERIALIZED",
+    joined_once="MATERIALIZED",
+    latest="GREATEST({a}, {b})",
+    earliest="LEAST({a}, {b})",
+    stamp="CAST({p} AS timestamptz)",
     # Compiling these plans (estimated costly for their correlated subqueries) takes longer
     # than running them: ~70 ms of each call on 10,000 conversations.
     setup=("SET LOCAL jit = off",),
@@ -178,13 +198,27 @@ class DashboardQueries:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.d = POSTGRES if engine.dialect.name == "postgresql" else SQLITE
+        self._open: int | None = None  # open intervals bound as :s0, :e0, …; None: no hours
 
-    def compute(self, since: datetime, until: datetime, now: datetime) -> Dashboard:
+    def compute(
+        self,
+        since: datetime,
+        until: datetime,
+        now: datetime,
+        open_hours: Sequence[tuple[datetime, datetime]] | None = None,
+    ) -> Dashboard:
+        """`open_hours`: the support team's open intervals from `since` to `now`, for the
+        support-hours times (left out without them)."""
         with self.engine.connect() as connection, connection.begin():
             for statement in self.d.setup:
                 connection.execute(text(statement))
             self._c = connection
             self._times = {"since": since, "until": until, "now": now}
+            for i, (start, end) in enumerate(open_hours or ()):
+                self._times |= {f"s{i}": start, f"e{i}": end}
+            self._open = len(open_hours or ()) if open_hours is not None else None
+            first_response, first_response_support = self._percentiles("first_reply")
+            resolution, resolution_support = self._percentiles("resolved_at")
             trend, self_service, handoff, fcr = self._conversations()
             cases, by_hour = self._cases()
             return Dashboard(
@@ -194,8 +228,10 @@ class DashboardQueries:
                 handoff=handoff,
                 handoff_by_reason=self._reasons(),
                 first_contact_resolution=fcr,
-                first_response_seconds=self._percentiles("first_reply"),
-                resolution_seconds=self._percentiles("resolved_at"),
+                first_response_seconds=first_response,
+                resolution_seconds=resolution,
+                first_response_support_seconds=first_response_support,
+                resolution_support_seconds=resolution_support,
                 reopen=cases["reopen"],
                 complete_at_handoff=cases["complete"],
                 sla_breaches=cases["breached"],
@@ -212,7 +248,7 @@ class DashboardQueries:
     # -- running ---------------------------------------------------------------------------
 
     def _rows(self, sql: str) -> list[Any]:
-        names = [n for n in ("since", "until", "now") if f":{n}" in sql]
+        names = sorted(set(re.findall(r":(\w+)", sql)) & self._times.keys())
         statement = text(sql).bindparams(*(bindparam(n, type_=UtcDateTime()) for n in names))
         return list(self._c.execute(statement, {n: self._times[n] for n in names}))
 
@@ -324,23 +360,54 @@ class DashboardQueries:
         }
         return rates, [HourCell(*row[:4]) for row in rows]
 
-    def _percentiles(self, end: str) -> Percentiles:
+    def _percentiles(self, end: str) -> tuple[Percentiles, Percentiles | None]:
         """p50 and p90 (nearest rank: the smallest value with at least p of them at or below
-        it) of the seconds from a case's creation to `end`, in one pass over the ranked values."""
-        took = self.d.seconds.format(a="k.created_at", b=f"k.{end}")
+        it) of the seconds from a case's creation to `end`, on the wall clock and, given the
+        open hours, within them (the overlap of the wait with each open interval)."""
+        d = self.d
+        took = d.seconds.format(a="k.created_at", b=f"k.{end}")
         cases = self._CASE_ROWS if end == "first_reply" else self._CASES
-        sql = f"""
-        WITH k AS ({cases}),
-        r AS (
-            SELECT x, row_number() OVER (ORDER BY x) AS rn, count(*) OVER () AS n
-            FROM (SELECT {took} AS x FROM k WHERE k.{end} IS NOT NULL) AS v
+        if self._open is None:
+            sql = f"""
+            WITH k AS ({cases}),
+            v AS (SELECT {took} AS x, 0 AS y FROM k WHERE k.{end} IS NOT NULL),
+            {self._RANKED}
+            """
+            return _percentiles(self._rows(sql)[0])[0], None
+        stamp = d.stamp.format
+        # A VALUES list: SQLite caps a compound SELECT at 500 terms, not VALUES rows.
+        rows = [f"({stamp(p=f':s{i}')}, {stamp(p=f':e{i}')})" for i in range(self._open)]
+        overlap = d.seconds.format(
+            a=d.latest.format(a="k.created_at", b="iv.s"),
+            b=d.earliest.format(a=f"k.{end}", b="iv.e"),
         )
-        SELECT count(*), min(CASE WHEN rn >= 0.5 * n THEN x END),
-               min(CASE WHEN rn >= 0.9 * n THEN x END)
+        none = f"SELECT {stamp(p='NULL')}, {stamp(p='NULL')} WHERE 1 = 0"  # closed all along
+        # No interval overlaps: a wait of 0 (PostgreSQL's LEAST and GREATEST skip NULLs).
+        sql = f"""
+        WITH k AS {d.joined_once} ({cases}),
+        iv(s, e) AS ({f"VALUES {', '.join(rows)}" if rows else none}),
+        v AS (
+            SELECT max({took}) AS x,
+                   sum(CASE WHEN iv.s IS NULL THEN 0 ELSE {overlap} END) AS y
+            FROM k LEFT JOIN iv ON iv.e > k.created_at AND iv.s < k.{end}
+            WHERE k.{end} IS NOT NULL GROUP BY k.id
+        ),
+        {self._RANKED}
+        """
+        return _percentiles(self._rows(sql)[0])
+
+    # Both orders ranked in one pass over v(x, y): count, then p50 and p90 of x, then of y.
+    _RANKED = """
+        r AS (
+            SELECT x, y, row_number() OVER (ORDER BY x) AS rx,
+                   row_number() OVER (ORDER BY y) AS ry, count(*) OVER () AS n
+            FROM v
+        )
+        SELECT count(*), min(CASE WHEN rx >= 0.5 * n THEN x END),
+               min(CASE WHEN rx >= 0.9 * n THEN x END), min(CASE WHEN ry >= 0.5 * n THEN y END),
+               min(CASE WHEN ry >= 0.9 * n THEN y END)
         FROM r
         """
-        n, p50, p90 = self._rows(sql)[0]
-        return Percentiles(int(n), _float(p50), _float(p90))
 
     def _reasons(self) -> dict[str, int]:
         sql = f"""
@@ -403,6 +470,13 @@ class DashboardQueries:
             AgentLoad(agent, *values)
             for agent, values in sorted(counts.items(), key=lambda item: (-sum(item[1]), item[0]))
         ]
+
+
+def _percentiles(row: Sequence[Any]) -> tuple[Percentiles, Percentiles]:
+    n = int(row[0])
+    return Percentiles(n, _float(row[1]), _float(row[2])), Percentiles(
+        n, _float(row[3]), _float(row[4])
+    )
 
 
 def _float(value: Any) -> float | None:

@@ -323,9 +323,15 @@ class Reporting(Protocol):
         """Per cited document: citations, thumbs and failed conversations (article_use.py)."""
         ...
 
-    def dashboard(self, since: datetime, until: datetime) -> Dashboard:
+    def dashboard(
+        self,
+        since: datetime,
+        until: datetime,
+        open_hours: Sequence[tuple[datetime, datetime]] | None = None,
+    ) -> Dashboard:
         """The support team's figures for [since, until), computed by the database
-        (definitions in `assistant/store/dashboard.py`)."""
+        (definitions in `assistant/store/dashboard.py`); the response times also within
+        `open_hours`, the support team's open intervals from `since` to now."""
         ...
 
     def ping(self) -> None:

@@ -461,9 +461,14 @@ class SqlCaseStore(SqlIncidents):
         except (DBAPIError, PoolTimeout) as exc:
             raise unavailable(self.engine, exc) from exc
 
-    def dashboard(self, since: datetime, until: datetime) -> Dashboard:
+    def dashboard(
+        self,
+        since: datetime,
+        until: datetime,
+        open_hours: Sequence[tuple[datetime, datetime]] | None = None,
+    ) -> Dashboard:
         try:
-            return DashboardQueries(self.engine).compute(since, until, self._now())
+            return DashboardQueries(self.engine).compute(since, until, self._now(), open_hours)
         except (DBAPIError, PoolTimeout) as exc:
             raise unavailable(self.engine, exc) from exc
 

@@ -23,6 +23,7 @@ from server.dashboard import (
     Table,
     dashboard_out,
     date_range,
+    open_hours,
     table_csv,
 )
 from server.exports import Format, Kind, collect_stats, kb_export, kb_jsonl, records, render
@@ -146,8 +147,10 @@ def reindex_job(job: str, admin: Admin, runtime: RuntimeDep) -> ReindexJobOut:
 
 
 def _board(desk: Desk, since: date | None, until: date | None) -> DashboardOut:
-    start, end = date_range(since, until, datetime.now(UTC).date())
-    return dashboard_out(desk.store.dashboard(start, end))
+    now = datetime.now(UTC)
+    start, end = date_range(since, until, now.date())
+    hours = open_hours(desk.queues.hours, start, end, now)  # response times in support hours
+    return dashboard_out(desk.store.dashboard(start, end, hours))
 
 
 @router.get(

@@ -156,10 +156,14 @@
         h("p", { class: "stat-label", text: f.label }),
         h("p", { class: "stat-value", text: formatValue(f.unit, f.value) }),
         basis ? h("p", { class: "stat-basis muted small", text: basis }) : [],
+        known(f.wall_clock) ? h("p", { class: "stat-clock muted small", text: clock(f) }) : [],
         known(f.reference) ? reference(f) : [],
         h("p", { class: "stat-def small", text: f.definition }),
       );
     }
+
+    // A time counted within support hours shows its wall-clock twin: what the customer lived.
+    const clock = (f) => `${formatValue(f.unit, f.wall_clock)} on the clock`;
 
     function reference(f) {
       const label = f.reference_label || formatValue(f.unit, f.reference);

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 import pytest
 
+from assistant.handoff.wait import SupportHours
 from assistant.store.dashboard import Percentiles, Rate
 from assistant.store.protocol import Case, Conversation, Feedback, StoredMessage
 from assistant.store.sql import SqlCaseStore
@@ -206,6 +207,37 @@ def test_case_figures_equal_the_reference(store: SqlCaseStore, reference: Refere
     assert board.backlog == sum(
         k.status != "resolved" and k.merged_into is None for k in reference.cases
     )
+
+
+def test_response_times_within_support_hours_equal_the_reference(
+    store: SqlCaseStore, reference: Reference
+) -> None:
+    hours = SupportHours.parse("Mon-Fri 08:30-18:00", "America/New_York")
+    open_hours = hours.open_between(SINCE, END)
+    board = store.dashboard(SINCE, UNTIL, open_hours)
+
+    def support_seconds(start: datetime, end: datetime) -> float:
+        return sum(max(0.0, (min(end, e) - max(start, s)).total_seconds()) for s, e in open_hours)
+
+    cases = reference.cases_in_range()
+    replies = [(k, reference.first_reply(k)) for k in cases]
+    first = nearest_rank([support_seconds(k.created_at, r) for k, r in replies if r])
+    assert board.first_response_support_seconds is not None
+    assert same(board.first_response_support_seconds, first)
+    resolved = [k for k in cases if k.resolved_at]
+    took = nearest_rank([support_seconds(k.created_at, k.resolved_at) for k in resolved])  # type: ignore[arg-type]
+    assert board.resolution_support_seconds is not None
+    assert same(board.resolution_support_seconds, took)
+    # Waits that span nights and weekends count less support time than clock time.
+    assert first.p90 is not None and board.first_response_seconds.p90 is not None
+    assert first.p90 < board.first_response_seconds.p90
+    assert board.first_response_seconds == store.dashboard(SINCE, UNTIL).first_response_seconds
+    years = hours.open_between(SINCE - timedelta(days=1000), END)  # hundreds of intervals
+    assert len(years) > 700
+    longer = store.dashboard(SINCE, UNTIL, years)
+    assert longer.first_response_support_seconds == board.first_response_support_seconds
+    closed = store.dashboard(SINCE, UNTIL, []).first_response_support_seconds
+    assert closed == Percentiles(first.n, 0.0, 0.0)  # never open: no support time passed
 
 
 def test_satisfaction_and_workload_equal_the_reference(

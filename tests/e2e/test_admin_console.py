@@ -223,6 +223,11 @@ def _check_headline(page: Page, board: dict[str, Any]) -> None:
             expect(card.locator(".stat-basis")).to_have_count(0)
         else:
             expect(card.locator(".stat-basis")).to_have_text(basis)
+        if figure["wall_clock"] is None:
+            expect(card.locator(".stat-clock")).to_have_count(0)
+        else:  # a time within support hours, and the same on the wall clock
+            clock = f"{_shown('seconds', figure['wall_clock'])} on the clock"
+            expect(card.locator(".stat-clock")).to_have_text(clock)
         if figure["reference"] is None:
             expect(card.locator(".stat-ref")).to_have_count(0)
         else:

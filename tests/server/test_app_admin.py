@@ -180,7 +180,9 @@ def test_the_dashboard_counts_todays_conversations_with_definitions_and_referenc
     assert board["conversations"] == 2
     assert (figures["self_service"]["count"], figures["self_service"]["total"]) == (1, 2)
     assert figures["handoff"]["value"] == 0.5 and figures["handoff"]["reference"] == 0.47
-    assert figures["first_response_p50"]["count"] == 1
+    first = figures["first_response_p50"]
+    assert first["count"] == 1 and "support hours" in first["definition"]
+    assert first["wall_clock"] is not None and first["value"] <= first["wall_clock"]
     assert all(f["definition"] for f in figures.values())
     assert board["handoff_by_reason"] == {"human_requested": 1}
     assert [a["replies"] for a in board["agents"]] == [1]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -27,6 +27,26 @@ def test_support_hours_in_another_time_zone() -> None:
     berlin = SupportHours.parse("Mon-Sat 09:00-17:00", "Europe/Berlin")
     assert berlin.is_open(SATURDAY_10)  # 11:00 in Berlin
     assert not berlin.is_open(datetime(2026, 11, 29, 10, 0, tzinfo=UTC))  # Sunday
+
+
+def test_open_intervals_cover_only_the_open_hours_clipped_to_the_range() -> None:
+    end = MONDAY_10 + timedelta(days=14)  # Monday 7 December, 10:00
+    got = HOURS.open_between(FRIDAY_19_50, end)
+    assert got[0] == (FRIDAY_19_50, FRIDAY_19_50.replace(hour=20, minute=0))
+    assert got[1] == (datetime(2026, 11, 30, 8, tzinfo=UTC), datetime(2026, 11, 30, 20, tzinfo=UTC))
+    assert got[-1] == (datetime(2026, 12, 7, 8, tzinfo=UTC), end)
+    assert len(got) == 7 and all(a.weekday() < 5 and a < b for a, b in got)
+    assert HOURS.open_between(SATURDAY_10, SATURDAY_10 + timedelta(hours=30)) == []
+
+
+def test_open_intervals_follow_daylight_saving_time() -> None:
+    berlin = SupportHours.parse("Mon-Fri 09:00-17:00", "Europe/Berlin")
+    # Clocks go back on Sunday 25 October 2026: 09:00 in Berlin is 07:00 UTC, then 08:00.
+    friday, monday = berlin.open_between(
+        datetime(2026, 10, 23, tzinfo=UTC), datetime(2026, 10, 27, tzinfo=UTC)
+    )
+    assert friday[0] == datetime(2026, 10, 23, 7, tzinfo=UTC)
+    assert monday == (datetime(2026, 10, 26, 8, tzinfo=UTC), datetime(2026, 10, 26, 16, tzinfo=UTC))
 
 
 @pytest.mark.parametrize("text", ["weekdays 9-5", "Mon-Fri 25:00-26:00", "Mon-Fri 08:00"])
