@@ -159,6 +159,7 @@ class MessageOut(BaseModel):
     citations: list[CitationOut]
     confidence: float | None
     kind: str
+    incident: int | None = Field(None, description="The known incident it told of first.")
 
 
 class ConversationOut(BaseModel):
@@ -435,6 +436,7 @@ def message(m: StoredMessage) -> MessageOut:
         citations=[citation(c) for c in m.citations],
         confidence=m.confidence,
         kind=m.kind,
+        incident=m.meta.get("incident") if isinstance(m.meta.get("incident"), int) else None,
     )
 
 

@@ -743,6 +743,12 @@
     return reply.action !== "answer" || (reply.confidence ?? 1) < UNSURE_BELOW;
   }
 
+  /** A known incident comes first in an answer: its paragraph is shown as a notice. */
+  function markKnownIssue(body) {
+    const first = body.firstElementChild;
+    if (first && first.tagName === "P") first.classList.add("known-issue");
+  }
+
   function renderReply(reply, bubble) {
     bubble.done();
     const action = reply.action;
@@ -752,9 +758,7 @@
     } else {
       const { item, body } = bubble;
       renderMessage(body, reply.html, reply.answer, reply.citations || []);
-      // A known incident comes first in the answer: its paragraph is shown as a notice.
-      const first = body.firstElementChild;
-      if (reply.incident && first && first.tagName === "P") first.classList.add("known-issue");
+      if (reply.incident) markKnownIssue(body);
       if (action === "clarify") item.classList.add("clarify");
       if (reply.citations && reply.citations.length) {
         item.append(
@@ -947,6 +951,7 @@
         const body = item.querySelector(".text");
         if (message.speaker === "customer") renderText(body, message.text, []);
         else renderMessage(body, message.html, message.text, message.citations || []);
+        if (message.incident) markKnownIssue(body);
         if (message.citations && message.citations.length && message.speaker === "assistant") {
           item.append(
             h("div", { class: "sources" }, h("p", { class: "label", text: "Sources" }), articleLinks(message.citations, "cites")),

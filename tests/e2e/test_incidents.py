@@ -214,6 +214,9 @@ def test_an_incident_is_announced_answered_first_grouped_and_resolved(
     open_widget(shop)
     expect(_checked_banner(shop).locator(".incident")).to_have_count(0)
     expect(shop.locator(".msg.customer", has_text=QUESTION)).to_be_visible()  # the thread stays
+    told = shop.locator(".msg.assistant .text p.known-issue")  # what it was told, as it was
+    expect(told).to_have_count(1)
+    expect(told).to_contain_text(FIRST)
     status.reload()
     expect(status.get_by_role("status")).to_have_text("All systems operational")
     expect(status.locator("#active")).to_be_hidden()

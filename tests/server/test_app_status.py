@@ -96,6 +96,8 @@ def test_customers_reporting_the_incident_hear_its_status_first(
     }  # fmt: skip
     assert reply["answer"].startswith("Known issue (identified): Bank feeds delayed.")
     assert "Known issue" in reply["html"]
+    stored = client.get(chat.url(), headers=chat.headers).json()["messages"]
+    assert [m["incident"] for m in stored] == [None, incident["id"]]  # read back as told
     other = say(client, start(client), "How do I export a report to CSV?")
     assert other["incident"] is None and "Known issue" not in (other["answer"] or "")
 
