@@ -181,30 +181,43 @@ class CustomerTurn:
         ctx = TurnContext.load(self.store, conversation_id, token, text)
         if ctx.case is not None and ctx.case.status != "open":
             return self.commit(ctx, self.silent(ctx), may_write)
+        similarity = self.similarity(ctx)
+        if on_sentence is not None:  # a streamed reply tells of a reported incident first
+            reported = self.incident(ctx, similarity)
+            if reported is not None:
+                on_sentence(notice(reported, self.now()))  # retracted if the reply is not it
         reply = self.assistant.respond(
             text, ctx.history, ctx.filters, context=ctx.customer, thumbs_down=ctx.thumbs_down,
             on_sentence=on_sentence,
         )  # fmt: skip
         waiting = ctx.case is not None
         said = classify(text, reply.triage, ctx.pending, ctx.conversation.customer, waiting)
-        plan = dataclasses.replace(self.plan(ctx, reply, said), incident=self.incident(ctx, reply))
+        incident = self.incident(ctx, similarity, reply.answer)
+        plan = dataclasses.replace(self.plan(ctx, reply, said), incident=incident)
         return self.commit(ctx, plan, may_write)
 
     # --- deciding (nothing is written here) -------------------------------------------------
 
-    def incident(self, ctx: TurnContext, reply: Reply) -> Incident | None:
-        """The active incident this message is about, if any."""
+    def similarity(self, ctx: TurnContext) -> list[float]:
+        """The message's similarity to each active incident's description."""
+        if not ctx.incidents:
+            return []
+        vectors = self.assistant.embedder.embed([ctx.text, *map(description, ctx.incidents)])
+        return [float(vectors[0] @ v) for v in vectors[1:]]
+
+    def incident(
+        self, ctx: TurnContext, similarity: list[float], answer: Answer | None = None
+    ) -> Incident | None:
+        """The active incident this message is about, if any. Before the `answer` exists (to
+        stream the notice first) only a reported problem counts, in the page's area or like
+        the incident; the answer adds its article's area and how near it came."""
         if not ctx.incidents:
             return None
-        answer = reply.answer
-        vectors = self.assistant.embedder.embed([ctx.text, *map(description, ctx.incidents)])
-        areas = {_kb_area(answer), ctx.conversation.customer.product_area.strip().lower()}
-        evidence = Evidence(
-            ctx.text,
-            frozenset(areas - {""}),
-            [float(vectors[0] @ v) for v in vectors[1:]],
-            float(answer.features.get("dense_top", 0.0)),
-        )
+        areas = {ctx.conversation.customer.product_area.strip().lower()}
+        if answer is not None:
+            areas.add(_kb_area(answer))
+        best = float(answer.features.get("dense_top", 0.0)) if answer is not None else 1.0
+        evidence = Evidence(ctx.text, frozenset(areas - {""}), similarity, best)
         return affecting(ctx.incidents, evidence)
 
     def plan(self, ctx: TurnContext, reply: Reply, said: Classified) -> TurnPlan:

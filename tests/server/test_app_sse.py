@@ -34,7 +34,7 @@ from server.app import create_app
 from server.metrics import Metrics
 from server.turns import TurnRunner
 from tests.conftest import free_port
-from tests.server.helpers import ANSWERABLE, HUMAN, Chat, MakeClient, run_async, start
+from tests.server.helpers import ANSWERABLE, HUMAN, Chat, MakeClient, run_async, start, store
 
 STREAM = {"Accept": "text/event-stream"}
 Events = list[tuple[str, Any]]
@@ -128,6 +128,19 @@ def test_a_handoff_streams_the_case(client: TestClient) -> None:
     stream = dict(events(client, chat, HUMAN))
     assert set(stream) == {"reply", "done"}
     assert stream["reply"]["action"] == "handoff" and stream["reply"]["handoff"]["case_id"]
+
+
+def test_a_reported_incident_streams_first_and_a_how_to_never_hears_of_it(
+    client: TestClient,
+) -> None:
+    store(client).open_incident("Bank feeds delayed", ["banking"], "identified", "Late.", "ops")
+    stream = events(client, start(client), "My bank feed stopped syncing since this morning")
+    assert [name for name, _ in stream] == ["sentence", "reply", "done"]  # nothing retracted
+    told, reply = stream[0][1]["text"], stream[1][1]
+    assert told.startswith("Known issue (identified): Bank feeds delayed.")
+    assert reply["incident"]["title"] == "Bank feeds delayed" and reply["answer"].startswith(told)
+    how_to = events(client, start(client), ANSWERABLE)
+    assert [name for name, _ in how_to] == ["reply", "done"] and how_to[0][1]["incident"] is None
 
 
 def test_a_refusal_is_a_plain_json_error_not_a_stream(client: TestClient) -> None:
