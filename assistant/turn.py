@@ -402,11 +402,8 @@ class CustomerTurn:
             "related": [dataclasses.asdict(c) for c in related],
         }  # fmt: skip
         if incident is not None:
-            text = (
-                f"{notice(incident, self.now())}\n\n{text}"
-                if text
-                else notice(incident, self.now())
-            )
+            told = notice(incident, self.now())
+            text = f"{told}\n\n{text}" if text else told
             meta["incident"] = incident.id
         if info is not None and plan.action != "clarify":
             meta["case_id"] = info.case_id

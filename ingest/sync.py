@@ -262,7 +262,7 @@ class Indexer:
         minutes of probes)."""
         meta = self.manifest.meta()
         changed = len(plan.added) + len(plan.updated) + len(plan.deleted)
-        documents = max(1, len(self.manifest.entries()))
+        documents = max(1, sum(self.manifest.counts().values()))
         drift = float(meta.get(DRIFT_KEY, "0")) + changed / documents
         if not rebuild and META_KEY in meta and drift < REFIT_DRIFT:
             if changed:

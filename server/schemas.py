@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from assistant.handoff.case import HandoffInfo
 from assistant.handoff.replies import SavedReply
+from assistant.store.incidents import IncidentStatus
 from assistant.store.protocol import Case, KbStatus, StoredMessage, priority_label
 from assistant.store.review import MAX_PROBLEM_CHARS, problem_statement
 from assistant.turn import TurnResult
@@ -128,7 +129,7 @@ class HandoffOut(BaseModel):
 class IncidentRefOut(BaseModel):
     id: int
     title: str
-    status: str
+    status: IncidentStatus
 
 
 class TurnReply(BaseModel):
@@ -417,9 +418,7 @@ def turn_reply(result: TurnResult) -> TurnReply:
             action=result.action, reasons=result.reasons, explanation=result.explanation
         ),
         handoff=handoff(result.handoff),
-        incident=IncidentRefOut(
-            id=result.incident.id, title=result.incident.title, status=result.incident.status
-        )
+        incident=IncidentRefOut.model_validate(result.incident, from_attributes=True)
         if result.incident
         else None,
     )

@@ -362,21 +362,15 @@ class DashboardQueries:
 
     def _percentiles(self, end: str) -> tuple[Percentiles, Percentiles | None]:
         """p50 and p90 (nearest rank: the smallest value with at least p of them at or below
-        it) of the seconds from a case's creation to `end`, on the wall clock and, given the
-        open hours, within them (the overlap of the wait with each open interval)."""
+        it) of the seconds from a case's creation to `end`, on the wall clock (x) and, given
+        the open hours, within them (y: the overlap of the wait with each open interval), both
+        ranked in one pass."""
         d = self.d
         took = d.seconds.format(a="k.created_at", b=f"k.{end}")
         cases = self._CASE_ROWS if end == "first_reply" else self._CASES
-        if self._open is None:
-            sql = f"""
-            WITH k AS ({cases}),
-            v AS (SELECT {took} AS x, 0 AS y FROM k WHERE k.{end} IS NOT NULL),
-            {self._RANKED}
-            """
-            return _percentiles(self._rows(sql)[0])[0], None
         stamp = d.stamp.format
         # A VALUES list: SQLite caps a compound SELECT at 500 terms, not VALUES rows.
-        rows = [f"({stamp(p=f':s{i}')}, {stamp(p=f':e{i}')})" for i in range(self._open)]
+        rows = [f"({stamp(p=f':s{i}')}, {stamp(p=f':e{i}')})" for i in range(self._open or 0)]
         overlap = d.seconds.format(
             a=d.latest.format(a="k.created_at", b="iv.s"),
             b=d.earliest.format(a=f"k.{end}", b="iv.e"),
@@ -392,12 +386,6 @@ class DashboardQueries:
             FROM k LEFT JOIN iv ON iv.e > k.created_at AND iv.s < k.{end}
             WHERE k.{end} IS NOT NULL GROUP BY k.id
         ),
-        {self._RANKED}
-        """
-        return _percentiles(self._rows(sql)[0])
-
-    # Both orders ranked in one pass over v(x, y): count, then p50 and p90 of x, then of y.
-    _RANKED = """
         r AS (
             SELECT x, y, row_number() OVER (ORDER BY x) AS rx,
                    row_number() OVER (ORDER BY y) AS ry, count(*) OVER () AS n
@@ -408,6 +396,8 @@ class DashboardQueries:
                min(CASE WHEN ry >= 0.9 * n THEN y END)
         FROM r
         """
+        wall, support = _percentiles(self._rows(sql)[0])
+        return wall, support if self._open is not None else None
 
     def _reasons(self) -> dict[str, int]:
         sql = f"""

@@ -12,7 +12,13 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from assistant.store.incidents import MAX_AREAS, MAX_MESSAGE, MAX_TITLE, Incident
+from assistant.store.incidents import (
+    MAX_AREAS,
+    MAX_MESSAGE,
+    MAX_TITLE,
+    Incident,
+    IncidentStatus,
+)
 from server.auth import Admin
 from server.routes.web import page
 from server.schemas import errors
@@ -21,12 +27,11 @@ from server.state import Desk
 admin_router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=errors(401, 403, 503))
 router = APIRouter(tags=["status"], responses=errors(503))
 RECENT = timedelta(days=7)  # resolved incidents the status page still lists
-Status = Literal["investigating", "identified", "monitoring", "resolved"]
 IncidentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class PublicUpdateOut(BaseModel):
-    status: Status
+    status: IncidentStatus
     message: str
     created_at: datetime
 
@@ -39,7 +44,7 @@ class PublicIncidentOut(BaseModel):
     id: int
     title: str
     areas: list[str]
-    status: Status
+    status: IncidentStatus
     started_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
@@ -69,25 +74,17 @@ class IncidentIn(BaseModel):
 
 
 class UpdateIn(BaseModel):
-    status: Status
+    status: IncidentStatus
     message: str = Field(min_length=1, max_length=MAX_MESSAGE)
 
 
 def incident_out(incident: Incident) -> IncidentOut:
-    return IncidentOut(
-        id=incident.id,
-        title=incident.title,
-        areas=list(incident.areas),
-        status=incident.status,
-        started_at=incident.started_at,
-        updated_at=incident.updated_at,
-        resolved_at=incident.resolved_at,
-        updates=[UpdateOut(**vars(u)) for u in incident.updates],
-    )
+    return IncidentOut.model_validate(incident, from_attributes=True)
 
 
 def public(incident: Incident) -> PublicIncidentOut:
-    return PublicIncidentOut.model_validate(incident_out(incident).model_dump(), strict=False)
+    """As the status page shows it: its updates without their authors."""
+    return PublicIncidentOut.model_validate(incident, from_attributes=True)
 
 
 @router.get(
