@@ -177,6 +177,33 @@ class Settings(BaseSettings):
         8, ge=1, le=64, description="Threads per worker that compute answers."
     )
 
+    public_url: str | None = Field(
+        None,
+        description="Where people reach this server (e.g. https://support.example.com), for "
+        "links in webhooks and emails.",
+    )
+
+    # Webhooks (assistant/webhooks/)
+    webhook_delivery: bool = Field(
+        True,
+        description="Send webhooks from this server's processes; off when `answerdesk webhooks "
+        "deliver` runs elsewhere.",
+    )
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    webhook_max_attempts: int = Field(10, ge=1, le=50)
+    webhook_backoff_seconds: float = Field(
+        10.0, gt=0, description="The first retry's wait; it doubles with each failed attempt."
+    )
+    webhook_backoff_cap_seconds: float = Field(3600.0, gt=0)
+    webhook_pause_after: int = Field(
+        20, ge=1, description="Failed attempts in a row that pause a subscription."
+    )
+    webhook_poll_seconds: float = Field(1.0, gt=0, le=60)
+    webhook_allow_private: bool = Field(
+        False,
+        description="Deliver to addresses in private, loopback or link-local networks.",
+    )
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap_tokens >= self.chunk_max_tokens:

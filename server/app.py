@@ -11,7 +11,7 @@ and never answers, does not stop or hang start-up (every wait on the database or
 is bounded by its timeout setting): the server starts, `/readyz` says what is down, requests
 that need the database answer 503 store_unavailable until it is back, and turns that need the
 index are handed off. Once serving, `server/recovery.py` hands off any customer message a crash
-left unanswered.
+left unanswered, and a thread delivers webhooks (`assistant/webhooks/worker.py`).
 
 Middleware, outermost first: security headers (server/headers.py: CSP, framing, nosniff, on
 every response), CORS (so even refusals carry the headers a page on another origin needs),
@@ -38,6 +38,7 @@ from assistant.store.conversations import SqlConversationStore
 from assistant.store.engine import database_url, make_engine, timeouts, upgrade
 from assistant.store.keys import ApiKeys
 from assistant.store.sql import SqlCaseStore
+from assistant.webhooks.worker import DeliveryWorker
 from server.errors import install_error_handlers
 from server.headers import SecurityHeadersMiddleware
 from server.limits import BodyLimitMiddleware, HeaderLimitMiddleware, RateLimiter
@@ -45,7 +46,7 @@ from server.logs import install_redaction
 from server.metrics import Metrics, MetricsMiddleware
 from server.recovery import recover
 from server.reindex import Reindexer
-from server.routes import admin, agent, content, customer, health, status, web
+from server.routes import admin, agent, content, customer, health, status, web, webhooks
 from server.state import Runtime
 from server.turns import TurnRunner
 
@@ -122,10 +123,16 @@ def create_app(settings: Settings, *, desk: HelpDesk | None = None) -> FastAPI:
 
         runtime.reindexer = Reindexer(settings, lambda: live.embedder, serve_new_index)
         recovery = asyncio.create_task(recover(runtime.desk, settings.turn_timeout_seconds))
+        delivery = None
+        if settings.webhook_delivery:
+            delivery = DeliveryWorker.from_settings(settings, runtime.desk.store)
+            delivery.start(settings.webhook_poll_seconds)
         try:
             yield
         finally:
             recovery.cancel()
+            if delivery is not None:
+                delivery.close()
             runtime.turns.close()
             runtime.index_probe.close()
             runtime.store_probe.close()
@@ -144,7 +151,7 @@ def create_app(settings: Settings, *, desk: HelpDesk | None = None) -> FastAPI:
     install_error_handlers(app)
     routers = (
         customer.router, agent.router, admin.router, content.router, status.admin_router,
-        status.router, health.router,
+        webhooks.router, status.router, health.router,
     )  # fmt: skip
     for router in (*routers, web.router):
         app.include_router(router)

@@ -24,6 +24,7 @@ from server.cli_gate import (
     run_gated,
 )
 from server.cli_retention import erase_command, purge_command
+from server.cli_webhooks import webhooks_app
 
 if TYPE_CHECKING:
     from assistant.store.keys import ApiKeys
@@ -321,6 +322,7 @@ app.command("calibrate")(calibrate_command)
 app.command("purge")(purge_command)
 app.command("erase")(erase_command)
 app.add_typer(cases_app, name="cases")
+app.add_typer(webhooks_app, name="webhooks")
 index_app.command("candidate")(candidate_command)
 index_app.command("promote")(promote_command)
 index_app.command("discard")(discard_command)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.settings import Settings
-from assistant.store import privacy
+from assistant.store import outbox, privacy
 from assistant.store.engine import (
     WRITE,
     database_url,
@@ -165,6 +165,10 @@ class SqlConversationStore:
         )
         session.add(row)
         session.flush()
+        outbox.record(
+            session, row.created_at, "message.created", conversation_id,
+            outbox.case_of(session, conversation_id), outbox.message_data(row),
+        )  # fmt: skip
         return to_message(row)
 
     def _messages(
@@ -287,6 +291,10 @@ class SqlConversationStore:
             )
             session.add(row)
             session.flush()
+            outbox.record(
+                session, row.created_at, "feedback.created", conversation_id,
+                outbox.case_of(session, conversation_id), outbox.feedback_data(row),
+            )  # fmt: skip
             return _feedback(row)
 
     def feedback(self, conversation_id: str) -> list[Feedback]:

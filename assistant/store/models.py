@@ -8,6 +8,11 @@
 
     incidents ──< incident_updates       a known problem on the status page, and its timeline
 
+    events ──< webhook_deliveries >── webhooks
+                                         what happened to cases, messages and feedback (written
+                                         in the transaction that made it happen: an outbox), and
+                                         its delivery to each webhook subscribed to it
+
 Schema changes go through a new Alembic revision in `migrations/versions/`; the store runs
 them on start-up. Times are stored in UTC and always come back timezone-aware.
 """
@@ -41,6 +46,7 @@ KB_STATUSES = ("none", "candidate", "approved", "rejected", "exported")
 SPEAKERS = ("customer", "assistant", "agent", "note")
 CONVERSATION_STATUSES = ("active", "handed_off", "resolved")
 INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
 
 # Named constraints, so later migrations (Alembic batch mode on SQLite) can address them.
 NAMING = {
@@ -254,3 +260,62 @@ class IncidentUpdateRow(Base):
     message: Mapped[str] = mapped_column(Text)
     author: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+
+class EventRow(Base):
+    """Something that happened to a case, a message or feedback (migration 0007), written in
+    the same transaction as the change: no change without its event, no event without it."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index(None, "conversation_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)  # evt_…: receivers dedupe by it
+    type: Mapped[str] = mapped_column(String(32))
+    conversation_id: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class WebhookRow(Base):
+    """A webhook subscription. The signing secret is kept as given (an HMAC needs it), shown
+    once when the subscription is made; `failures` counts failed attempts in a row."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list[str]]
+    format: Mapped[str] = mapped_column(String(16))  # json | slack
+    priorities: Mapped[list[str]]  # case events only at these priorities; empty: all
+    secret: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    paused_at: Mapped[datetime | None]
+    paused_reason: Mapped[str] = mapped_column(String(500), default="")
+    removed_at: Mapped[datetime | None]
+
+
+class DeliveryRow(Base):
+    """One event on its way to one subscription: the delivery log. A worker leases a due
+    delivery before sending it, so a worker that dies mid-delivery only delays it."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", DELIVERY_STATUSES), name="status"),
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "webhook_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    last_status: Mapped[int | None] = mapped_column(Integer)  # the receiver's HTTP status
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    delivered_at: Mapped[datetime | None]

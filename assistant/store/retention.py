@@ -1,10 +1,10 @@
 """Deleting conversations for good: the retention purge and one customer's erasure.
 
-Both pick conversations, then delete each whole (feedback, messages, cases, the conversation),
-in one transaction, so a conversation is never left half deleted. Ids are read first and deleted
-in batches, so the choice does not shift while rows go. A case kept elsewhere that was merged
-into a deleted one loses its pointer (the survivor is gone; its own resolution says it was a
-duplicate).
+Both pick conversations, then delete each whole (events and their deliveries, feedback,
+messages, cases, the conversation), in one transaction, so a conversation is never left half
+deleted. Ids are read first and deleted in batches, so the choice does not shift while rows go.
+A case kept elsewhere that was merged into a deleted one loses its pointer (the survivor is
+gone; its own resolution says it was a duplicate).
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ from sqlalchemy import CursorResult, Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from assistant.errors import AnswerdeskError, ErrorCode
-from assistant.store.models import CaseRow, ConversationRow, FeedbackRow, MessageRow
+from assistant.store.models import (
+    CaseRow,
+    ConversationRow,
+    DeliveryRow,
+    EventRow,
+    FeedbackRow,
+    MessageRow,
+)
 from assistant.store.protocol import Erased
 
 BATCH = 500  # ids per statement: well under SQLite's and PostgreSQL's parameter limits
@@ -83,6 +90,11 @@ def delete_conversations(session: Session, which: Select[str], dry_run: bool) ->
                 .values(merged_into=None)
                 .execution_options(synchronize_session=False)
             )
+            # Their events go too, with deliveries still waiting: an erased customer's words
+            # must not leave afterwards.
+            events = select(EventRow.id).where(EventRow.conversation_id.in_(batch))
+            session.execute(delete(DeliveryRow).where(DeliveryRow.event_id.in_(events)))
+            session.execute(delete(EventRow).where(EventRow.conversation_id.in_(batch)))
             feedback = _deleted(
                 session, delete(FeedbackRow).where(FeedbackRow.conversation_id.in_(batch))
             )

@@ -7,7 +7,8 @@ count says whether this caller won; when nothing changed, the current row says w
 loser is told who holds the case. Read-modify-write changes (tags, merges) lock their rows
 first (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite's writers are serialized by
 `BEGIN IMMEDIATE`). Engine, timeouts and migrations live in `engine.py`; conversations,
-messages and feedback in `conversations.py`, incidents in `incidents.py`.
+messages and feedback in `conversations.py`, incidents in `incidents.py`, webhooks in
+`sql_webhooks.py`; each change writes its event in its transaction (`outbox.py`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from assistant.errors import AnswerdeskError, ErrorCode
-from assistant.store import privacy, retention, review
+from assistant.store import outbox, privacy, retention, review
 from assistant.store.article_use import ArticleUse, article_use
 from assistant.store.conversations import _feedback as to_feedback
 from assistant.store.conversations import required, to_conversation
@@ -182,6 +183,7 @@ class SqlCaseStore(SqlIncidents):
             session.add(row)
             session.flush()
             self._set_conversation_status(session, [conversation_id], "handed_off")
+            outbox.case_event(session, self._now(), "case.created", row)
             return to_case(row)
 
     def case(self, case_id: int) -> Case:
@@ -228,6 +230,7 @@ class SqlCaseStore(SqlIncidents):
                 session, case_id, "claim", agent, [CaseRow.status == "open"],
                 status="claimed", claimed_by=agent, claimed_at=self._now(),
             )  # fmt: skip
+            outbox.case_event(session, self._now(), "case.claimed", row)
             return to_case(row)
 
     def release(self, case_id: int, agent: str) -> Case:
@@ -237,6 +240,7 @@ class SqlCaseStore(SqlIncidents):
                 [CaseRow.status.in_(_WORKING), CaseRow.claimed_by == agent],
                 status="open", claimed_by=None, claimed_at=None,
             )  # fmt: skip
+            outbox.case_event(session, self._now(), "case.updated", row, "released")
             return to_case(row)
 
     # Working a case
@@ -267,7 +271,7 @@ class SqlCaseStore(SqlIncidents):
         with self._session(write=True) as session:
             row = self._case_row(session, case_id, lock=True)
             row.tags = _tags(set(row.tags).union(_tags(add)).difference(_tags(remove)))
-            session.flush()
+            outbox.case_event(session, self._now(), "case.updated", row, "tags")
             return to_case(row)
 
     def update_summary(
@@ -286,7 +290,7 @@ class SqlCaseStore(SqlIncidents):
                 row.priority = priority
             if reasons is not None:
                 row.priority_reasons = list(reasons)
-            session.flush()
+            outbox.case_event(session, self._now(), "case.updated", row, "summary")
             return to_case(row)
 
     def merge(self, case_id: int, into: int, agent: str) -> Case:
@@ -320,6 +324,8 @@ class SqlCaseStore(SqlIncidents):
                 f"case by {agent}; its messages appear in this case's transcript.",
                 author=agent, own_words=True,
             )  # fmt: skip
+            outbox.case_event(session, self._now(), "case.resolved", duplicate, "merged")
+            outbox.case_event(session, self._now(), "case.updated", survivor, "merged")
             return to_case(survivor)
 
     def resolve(self, case_id: int, agent: str, resolution: str) -> Case:
@@ -333,6 +339,7 @@ class SqlCaseStore(SqlIncidents):
             )  # fmt: skip
             family = [r.conversation_id for r in self._merged_family(session, row.id)]
             self._set_conversation_status(session, family, "resolved")
+            outbox.case_event(session, self._now(), "case.resolved", row)
             return to_case(row)
 
     def reopen(self, case_id: int, agent: str, reason: str = "") -> Case:
@@ -351,6 +358,7 @@ class SqlCaseStore(SqlIncidents):
             self._insert_message(
                 session, row.conversation_id, "note", note, author=agent, own_words=True
             )
+            outbox.case_event(session, self._now(), "case.updated", row, "reopened")
             return to_case(row)
 
     def case_transcript(self, case_id: int) -> list[StoredMessage]:

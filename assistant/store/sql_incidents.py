@@ -12,7 +12,6 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from assistant.errors import AnswerdeskError, ErrorCode
-from assistant.store.conversations import SqlConversationStore
 from assistant.store.incidents import (
     MAX_MESSAGE,
     MAX_TITLE,
@@ -23,9 +22,10 @@ from assistant.store.incidents import (
     to_incident,
 )
 from assistant.store.models import IncidentRow, IncidentUpdateRow
+from assistant.store.sql_webhooks import SqlWebhooks
 
 
-class SqlIncidents(SqlConversationStore):
+class SqlIncidents(SqlWebhooks):
     """The `IncidentBoard` on the conversation store's engine (`SqlCaseStore` builds on it)."""
 
     def open_incident(

@@ -42,6 +42,7 @@ BODIES: dict[str, dict[str, Any]] = {  # valid bodies: a refusal is not a valida
     "reject": {"reason": "Too specific."},
     "incidents": {"title": "Exports slow", "message": "Looking into it."},
     "updates": {"status": "resolved", "message": "Fixed."},
+    "webhooks": {"url": "https://hooks.example.com/x", "events": ["case.created"]},
 }
 
 
@@ -59,7 +60,7 @@ def routes(client: TestClient) -> list[tuple[str, str]]:
                 walk(nested.routes)
 
     walk(client.app.routes)  # type: ignore[attr-defined]
-    assert len(found) == 53, found  # the contract's routes, each once
+    assert len(found) == 60, found  # the contract's routes, each once
     return sorted(found)
 
 
@@ -84,6 +85,9 @@ def snapshot(client: TestClient) -> dict[str, Any]:
                 "api_keys",
                 "incidents",
                 "incident_updates",
+                "events",
+                "webhooks",
+                "webhook_deliveries",
             )
         }
     cases = [(c.id, c.status, c.claimed_by, c.tags) for c in store(client).list_all_cases()]
@@ -99,7 +103,7 @@ def test_every_route_refuses_callers_without_the_right_credentials(
     intruder = start(client)
     values = {
         "conversation_id": victim.id, "case_id": str(case_id), "job": "x", "kind": "cases",
-        "run": "0123456789ab", "incident_id": "1",
+        "run": "0123456789ab", "incident_id": "1", "webhook_id": "1", "delivery_id": "1",
     }  # fmt: skip
     before = snapshot(client)
     checked = 0
