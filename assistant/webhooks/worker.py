@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from assistant.store.protocol import WebhookOutbox
 
 log = logging.getLogger("answerdesk.webhooks")
-LEASE_MARGIN = timedelta(seconds=30)  # beyond the send timeout: a lease outlives its attempt
+LEASE_MARGIN = timedelta(seconds=5)  # beyond twice the send timeout: a lease outlives its attempt
 
 
 def retry_delay(failed: int, base: float, cap: float, rng: random.Random) -> float:
@@ -80,7 +80,7 @@ class DeliveryWorker:
 
     def run_once(self) -> int:
         """Send what is due now (one batch); the number of attempts made."""
-        lease = timedelta(seconds=self.policy.timeout) + LEASE_MARGIN
+        lease = timedelta(seconds=2 * self.policy.timeout) + LEASE_MARGIN
         batch = self.store.lease_deliveries(self.policy.batch, lease)
         for delivery, target in batch:
             sent = self.sender.send(target, delivery.event)

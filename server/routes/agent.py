@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.store.protocol import CaseSort, CaseStatus
 from server.auth import Agent
+from server.live import tail
 from server.schemas import (
     MAX_ID,
     MAX_TAGS_PER_CASE,
@@ -30,7 +33,7 @@ from server.schemas import (
     message,
     saved_reply,
 )
-from server.state import Agents
+from server.state import Agents, Desk
 
 router = APIRouter(prefix="/v1/agent", tags=["agent"], responses=errors(401, 403, 503))
 
@@ -182,4 +185,36 @@ def propose(case_id: CaseId, agent: Agent, agents: Agents) -> CaseRowOut:
 def saved_replies(case_id: CaseId, agent: Agent, agents: Agents) -> SavedRepliesOut:
     return SavedRepliesOut(
         replies=[saved_reply(r) for r in agents.saved_replies(case_id, agent.name)]
+    )
+
+
+@router.get(
+    "/events",
+    summary="Live events for the console (server-sent events)",
+    description="Every case, message and feedback event as it happens (`case.created`, "
+    "`case.claimed`, `case.updated`, `case.resolved`, `message.created`, `feedback.created`), "
+    "each with its outbox id as the SSE `id`. Starts after the latest event, or after "
+    "`Last-Event-ID` (or `after`) to resume without a gap.",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def events(
+    agent: Agent,
+    desk: Desk,
+    request: Request,
+    last_event_id: Annotated[str | None, Header()] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
+) -> StreamingResponse:
+    store = desk.store
+    resume = last_event_id.strip() if last_event_id else ""
+    if resume.isdigit() and len(resume) < 19:
+        start = int(resume)
+    elif after is not None:
+        start = after
+    else:
+        start = await run_in_threadpool(store.last_event_id)
+    return StreamingResponse(
+        tail(store, start, request.is_disconnected),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -1,0 +1,148 @@
+"""No webhook delivery is lost when a server dies mid-delivery: real `answerdesk serve`
+processes over one database, the first killed (SIGKILL) while a receiver holds a delivery, the
+second delivering everything after it; the receiver, deduplicating by event id as receivers
+are told to, has each event exactly once."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.settings import Settings
+from assistant.store import SqlCaseStore
+from ingest.sync import SyncReport
+from tests.conftest import free_port
+from tests.webhook_receiver import Receiver, Script
+
+ANSWERDESK = str(Path(sys.executable).parent / "answerdesk")
+SECRET = "whsec_restart-test-secret-000001"
+
+
+class Node:
+    """One `answerdesk serve` process."""
+
+    def __init__(self, env: dict[str, str], home: Path, name: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = home / f"{name}.log"
+        command = [ANSWERDESK, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(
+                command, env=env, cwd=home, stdout=out, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{self.url}/readyz", timeout=1).close()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    pytest.fail(f"{name} did not start: {self.log.read_text()[-2000:]}")
+                time.sleep(0.2)
+
+    def call(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
+        request = urllib.request.Request(
+            f"{self.url}{path}",
+            data=None if body is None else json.dumps(body).encode(),
+            method=method,
+            headers={"Content-Type": "application/json", **headers},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read() or b"null")
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def home(sample_index: tuple[Settings, SyncReport], tmp_path: Path) -> Path:
+    settings, _ = sample_index
+    shutil.copytree(settings.data_dir, tmp_path / "data")
+    return tmp_path
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    receiver = Receiver(SECRET)
+    receiver.start()
+    yield receiver
+    receiver.stop()
+
+
+def test_a_server_killed_mid_delivery_loses_no_event(home: Path, receiver: Receiver) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ANSWERDESK_")}
+    env = clean | {
+        "ANSWERDESK_DATA_DIR": str(home / "data"),
+        "ANSWERDESK_WEBHOOK_ALLOW_PRIVATE": "true",
+        "ANSWERDESK_WEBHOOK_POLL_SECONDS": "0.1",
+        "ANSWERDESK_WEBHOOK_TIMEOUT_SECONDS": "1",  # a lease of 7 s
+        "ANSWERDESK_WEBHOOK_BACKOFF_SECONDS": "0.5",
+    }
+    created = subprocess.run(
+        [ANSWERDESK, "keys", "create", "ops", "--role", "admin"],
+        env=env, cwd=home, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    admin = re.search(r"\badk_[A-Za-z0-9_\-]+", created.stdout)
+    assert admin, created.stdout
+    stall = threading.Event()
+    receiver.script = Script(stall=stall)  # every request waits: one is in flight at the kill
+
+    first = Node(env, home, "first")
+    try:
+        url = f"http://127.0.0.1:{receiver.server.server_address[1]}/hook"
+        hook = {"url": url, "events": ["case.created", "message.created"], "secret": SECRET}
+        first.call("POST", "/v1/admin/webhooks", hook, **{"X-API-Key": admin.group(0)})
+        for n in range(4):
+            chat = first.call("POST", "/v1/conversations", {})
+            bearer = {"Authorization": f"Bearer {chat['token']}"}
+            path = f"/v1/conversations/{chat['id']}/messages"
+            text = "get me a human please" if n % 2 else f"how do I reconnect my bank {n}"
+            first.call("POST", path, {"text": text}, **bearer)
+        deadline = time.monotonic() + 20
+        while receiver.requests == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert receiver.requests >= 1, "no delivery started"
+        first.kill()  # mid-delivery: the receiver still holds the request
+    finally:
+        first.stop()
+    stall.set()
+    receiver.script = Script()
+
+    store = SqlCaseStore.from_settings(Settings(data_dir=home / "data"))
+    try:
+        expected = {d.event.key for d in store.deliveries(limit=1000)}
+        assert len(expected) >= 10  # 4 chats: their messages, and 2 cases
+        assert any(d.status == "pending" for d in store.deliveries(limit=1000))
+        second = Node(env, home, "second")
+        try:
+            receiver.wait_for(len(expected), timeout=60)
+        finally:
+            second.stop()
+        assert set(receiver.received) == expected  # every event, each once after dedupe
+        assert receiver.rejected == []
+        assert {d.status for d in store.deliveries(limit=1000)} == {"delivered"}
+    finally:
+        store.close()
