@@ -60,7 +60,7 @@ def routes(client: TestClient) -> list[tuple[str, str]]:
                 walk(nested.routes)
 
     walk(client.app.routes)  # type: ignore[attr-defined]
-    assert len(found) == 60, found  # the contract's routes, each once
+    assert len(found) == 61, found  # the contract's routes, each once
     return sorted(found)
 
 
