@@ -108,6 +108,7 @@ bench: $(STAMP) ## Benchmarks: figures and ratios against baselines (not tests)
 	$(BIN)/python -m benchmarks.retrieval
 	$(BIN)/python -m benchmarks.load
 	$(BIN)/python -m benchmarks.dashboard
+	$(BIN)/python -m benchmarks.console_push
 	$(BIN)/python -m benchmarks.streaming
 
 clean: ## Remove the local index and caches (keeps .venv)
