@@ -204,6 +204,33 @@ class Settings(BaseSettings):
         description="Deliver to addresses in private, loopback or link-local networks.",
     )
 
+    # Email follow-up (assistant/mail/): off until an SMTP server is set
+    smtp_host: str | None = Field(None, description="SMTP server for emails to customers.")
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    mail_from: str = Field("Support <support@example.com>", description="The From of emails.")
+    mail_reply_to: str | None = Field(
+        None,
+        description="An address whose mail reaches POST /v1/inbound/email; replies go to its "
+        "plus address (support+<token>@…), so they land in their case.",
+    )
+    mail_unseen_minutes: float = Field(
+        5.0, ge=0, description="An agent's reply unseen in the widget this long is emailed."
+    )
+    mail_max_attempts: int = Field(8, ge=1, le=50)
+    mail_link_days: int = Field(14, ge=1, le=365, description="How long email links work.")
+    mail_link_url: str | None = Field(
+        None, description="The page with the widget that email links open (default: public_url)."
+    )
+    link_secret: SecretStr | None = Field(
+        None, description="Signs email links and reply tokens (default: a key in data_dir)."
+    )
+    inbound_secret: SecretStr | None = Field(
+        None, description="The `secret` your mail provider's inbound hook sends; unset: off."
+    )
+
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap_tokens >= self.chunk_max_tokens:

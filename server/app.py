@@ -11,7 +11,8 @@ and never answers, does not stop or hang start-up (every wait on the database or
 is bounded by its timeout setting): the server starts, `/readyz` says what is down, requests
 that need the database answer 503 store_unavailable until it is back, and turns that need the
 index are handed off. Once serving, `server/recovery.py` hands off any customer message a crash
-left unanswered, and a thread delivers webhooks (`assistant/webhooks/worker.py`).
+left unanswered, and threads deliver webhooks and emails (`assistant/webhooks/`,
+`assistant/mail/`).
 
 Middleware, outermost first: security headers (server/headers.py: CSP, framing, nosniff, on
 every response), CORS (so even refusals carry the headers a page on another origin needs),
@@ -33,6 +34,8 @@ from fastapi_offline import FastAPIOffline
 
 from assistant.desk import HelpDesk
 from assistant.errors import AnswerdeskError, ErrorCode
+from assistant.mail.inbound import MAX_BYTES as MAX_EMAIL_BYTES
+from assistant.mail.worker import MailWorker
 from assistant.settings import Settings
 from assistant.store.conversations import SqlConversationStore
 from assistant.store.engine import database_url, make_engine, timeouts, upgrade
@@ -46,7 +49,7 @@ from server.logs import install_redaction
 from server.metrics import Metrics, MetricsMiddleware
 from server.recovery import recover
 from server.reindex import Reindexer
-from server.routes import admin, agent, content, customer, health, status, web, webhooks
+from server.routes import admin, agent, content, customer, health, inbound, status, web, webhooks
 from server.state import Runtime
 from server.turns import TurnRunner
 
@@ -123,16 +126,20 @@ def create_app(settings: Settings, *, desk: HelpDesk | None = None) -> FastAPI:
 
         runtime.reindexer = Reindexer(settings, lambda: live.embedder, serve_new_index)
         recovery = asyncio.create_task(recover(runtime.desk, settings.turn_timeout_seconds))
-        delivery = None
+        delivery = mail = None
         if settings.webhook_delivery:
             delivery = DeliveryWorker.from_settings(settings, runtime.desk.store)
             delivery.start(settings.webhook_poll_seconds)
+        if settings.smtp_host:
+            mail = MailWorker.from_settings(settings, runtime.desk.store)
+            mail.start(settings.webhook_poll_seconds)
         try:
             yield
         finally:
             recovery.cancel()
-            if delivery is not None:
-                delivery.close()
+            for worker in (delivery, mail):
+                if worker is not None:
+                    worker.close()
             runtime.turns.close()
             runtime.index_probe.close()
             runtime.store_probe.close()
@@ -151,14 +158,18 @@ def create_app(settings: Settings, *, desk: HelpDesk | None = None) -> FastAPI:
     install_error_handlers(app)
     routers = (
         customer.router, agent.router, admin.router, content.router, status.admin_router,
-        webhooks.router, status.router, health.router,
+        webhooks.router, inbound.router, status.router, health.router,
     )  # fmt: skip
     for router in (*routers, web.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=web.WEB, check_dir=False), name="static")
 
     # add_middleware wraps what is there: the last one added runs first.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        paths={"/v1/inbound/email": MAX_EMAIL_BYTES},
+    )
     app.add_middleware(MetricsMiddleware, metrics=runtime.metrics)
     app.add_middleware(HeaderLimitMiddleware)
     if settings.cors_origins:

@@ -23,6 +23,7 @@ from server.cli_gate import (
     promote_command,
     run_gated,
 )
+from server.cli_mail import mail_app
 from server.cli_retention import erase_command, purge_command
 from server.cli_webhooks import webhooks_app
 
@@ -323,6 +324,7 @@ app.command("purge")(purge_command)
 app.command("erase")(erase_command)
 app.add_typer(cases_app, name="cases")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(mail_app, name="mail")
 index_app.command("candidate")(candidate_command)
 index_app.command("promote")(promote_command)
 index_app.command("discard")(discard_command)

@@ -56,19 +56,22 @@ def too_large_message(limit: int) -> str:
 
 
 class BodyLimitMiddleware:
-    """Refuse request bodies over `max_bytes` with 413, never reading more than the limit."""
+    """Refuse request bodies over `max_bytes` with 413, never reading more than the limit;
+    `paths` may allow some routes more (an inbound email with its quoted history)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, paths: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.paths = paths or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.paths.get(scope.get("path", ""), self.max_bytes)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            response = error_response(413, "too_large", too_large_message(self.max_bytes))
+        if declared is not None and declared > limit:
+            response = error_response(413, "too_large", too_large_message(limit))
             await response(scope, receive, send)
             return
         received = 0
@@ -78,10 +81,10 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     # An HTTPException passes through FastAPI's body reading unchanged, so the
                     # error handlers answer it in the one error shape.
-                    raise HTTPException(413, too_large_message(self.max_bytes))
+                    raise HTTPException(413, too_large_message(limit))
             return message
 
         await self.app(scope, limited, send)

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.errors import AnswerdeskError
 from assistant.store.events import Event
-from assistant.store.protocol import WebhookOutbox
+from assistant.store.webhooks import WebhookOutbox
 
 POLL_SECONDS = 0.25
 HEARTBEAT_SECONDS = 15.0

@@ -85,6 +85,14 @@ class NewConversationIn(BaseModel):
     )
 
 
+class FollowUpIn(Body):
+    email: str = Field(min_length=3, max_length=320)
+
+
+class ResumeIn(Body):
+    link: str = Field(min_length=10, max_length=500)
+
+
 class NewConversationOut(BaseModel):
     id: str
     token: str = Field(description="Secret: send it as `Authorization: Bearer <token>`.")

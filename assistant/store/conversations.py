@@ -205,6 +205,14 @@ class SqlConversationStore:
                 )
             return to_conversation(row)
 
+    def new_token(self, conversation_id: str) -> str:
+        """Replace the conversation's token (an email link reopens it on another device): the
+        old one opens it no more."""
+        token = secrets.token_urlsafe(32)
+        with self._session(write=True) as session:
+            self._conversation_row(session, conversation_id).token_hash = _token_hash(token)
+        return token
+
     def add_message(
         self,
         conversation_id: str,

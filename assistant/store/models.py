@@ -8,6 +8,7 @@
 
     incidents ──< incident_updates       a known problem on the status page, and its timeline
 
+    events ──< mails                     an email to the customer about an event (mail/)
     events ──< webhook_deliveries >── webhooks
                                          what happened to cases, messages and feedback (written
                                          in the transaction that made it happen: an outbox), and
@@ -47,6 +48,8 @@ SPEAKERS = ("customer", "assistant", "agent", "note")
 CONVERSATION_STATUSES = ("active", "handed_off", "resolved")
 INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
+MAIL_STATUSES = ("pending", "sent", "skipped", "failed")
+MAIL_KINDS = ("acknowledgement", "reply", "resolution")
 
 # Named constraints, so later migrations (Alembic batch mode on SQLite) can address them.
 NAMING = {
@@ -104,6 +107,10 @@ class ConversationRow(Base):
     customer: Mapped[dict[str, Any]]  # id, email, plan, product_area, locale, page_url
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime]
+    # Where to follow up by email, as the customer typed it in the widget (migration 0008)…
+    follow_up_email: Mapped[str | None] = mapped_column(String(320))
+    # …and when their widget last had the conversation open: a reply they saw is not emailed.
+    last_seen_at: Mapped[datetime | None]
 
 
 class MessageRow(Base):
@@ -319,3 +326,29 @@ class DeliveryRow(Base):
     last_status: Mapped[int | None] = mapped_column(Integer)  # the receiver's HTTP status
     last_error: Mapped[str] = mapped_column(String(500), default="")
     delivered_at: Mapped[datetime | None]
+
+
+class MailRow(Base):
+    """An email to a customer about an event (acknowledgement, agent reply, resolution),
+    queued with the event (migration 0008) and sent by the mail worker, leased like a webhook
+    delivery; a reply the customer saw in the widget first is skipped."""
+
+    __tablename__ = "mails"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", MAIL_STATUSES), name="status"),
+        CheckConstraint(_one_of("kind", MAIL_KINDS), name="kind"),
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    conversation_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    to_address: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    sent_at: Mapped[datetime | None]

@@ -1,5 +1,6 @@
 """The outbox: each change to a case, a message or feedback writes its event in the same
-transaction, and one pending delivery for every webhook subscribed to it.
+transaction, one pending delivery for every webhook subscribed to it, and the email the
+customer is owed about it, if any (`mail.py`).
 
 So an event exists exactly when its change was committed (a crash between the two is
 impossible), and a delivery cannot be lost to a restart: it waits in the table until a worker
@@ -17,11 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.store.events import CASE_EVENTS, EventType, when
+from assistant.store.mail import address_of, mail_kind
 from assistant.store.models import (
     CaseRow,
+    ConversationRow,
     DeliveryRow,
     EventRow,
     FeedbackRow,
+    MailRow,
     MessageRow,
     WebhookRow,
 )
@@ -109,6 +113,7 @@ def record(
     )
     session.add(event)
     session.flush()
+    _queue_mail(session, event)
     label = data["case"]["priority_label"] if type_ in CASE_EVENTS else None
     for hook in session.scalars(select(WebhookRow).where(WebhookRow.removed_at.is_(None))):
         if type_ not in hook.events:
@@ -117,6 +122,22 @@ def record(
             continue  # a subscription to urgent cases only (e.g. a Slack channel)
         session.add(DeliveryRow(webhook_id=hook.id, event_id=event.id, next_attempt_at=now))
     return event
+
+
+def _queue_mail(session: Session, event: EventRow) -> None:
+    kind = mail_kind(event.type, event.data)
+    conversation = session.get(ConversationRow, event.conversation_id) if kind else None
+    address = address_of(conversation) if conversation is not None else None
+    if kind and address:
+        session.add(
+            MailRow(
+                event_id=event.id,
+                conversation_id=event.conversation_id,
+                kind=kind,
+                to_address=address,
+                next_attempt_at=event.created_at,
+            )
+        )
 
 
 def case_event(

@@ -9,6 +9,8 @@ Small capabilities, composed:
     IncidentBoard      known problems and their timed updates, for the status page (incidents.py)
     WebhookOutbox      the events every change writes, webhook subscriptions and their
                        delivery log (events.py, webhooks.py)
+    MailQueue          emails owed to customers about those events, and whether they looked
+                       (mail.py)
 
 Case life cycle (every other move is refused with `AnswerdeskError(CONFLICT)`):
 
@@ -45,10 +47,10 @@ from typing import Any, Literal, Protocol
 
 from assistant.store.article_use import ArticleUse
 from assistant.store.dashboard import Dashboard
-from assistant.store.events import Event
 from assistant.store.gaps import GapQuestion
 from assistant.store.incidents import Incident
-from assistant.store.webhooks import Delivery, DeliveryStatus, NewWebhook, Target, Webhook
+from assistant.store.mail import MailQueue
+from assistant.store.webhooks import WebhookOutbox
 from assistant.types import Citation
 
 Speaker = Literal["customer", "assistant", "agent", "note"]
@@ -390,55 +392,6 @@ class IncidentBoard(Protocol):
     def active_incidents(self) -> list[Incident]: ...
 
 
-class WebhookOutbox(Protocol):
-    def add_webhook(
-        self,
-        url: str,
-        events: Sequence[str],
-        *,
-        format: str = "json",
-        priorities: Sequence[str] = (),
-        description: str = "",
-        secret: str | None = None,
-    ) -> NewWebhook: ...
-
-    def webhooks(self) -> list[Webhook]: ...
-
-    def webhook(self, webhook_id: int) -> Webhook: ...
-
-    def webhook_target(self, webhook_id: int) -> Target: ...
-
-    def remove_webhook(self, webhook_id: int) -> Webhook: ...
-
-    def resume_webhook(self, webhook_id: int) -> Webhook: ...
-
-    def lease_deliveries(self, limit: int, lease: timedelta) -> list[tuple[Delivery, Target]]: ...
-
-    def finish_delivery(
-        self,
-        delivery_id: int,
-        *,
-        status: int | None,
-        error: str = "",
-        retry_at: datetime | None = None,
-        pause_after: int = 0,
-    ) -> Delivery: ...
-
-    def deliveries(
-        self,
-        *,
-        webhook_id: int | None = None,
-        status: DeliveryStatus | None = None,
-        limit: int = 100,
-    ) -> list[Delivery]: ...
-
-    def replay_delivery(self, delivery_id: int) -> Delivery: ...
-
-    def events_after(self, after: int, limit: int = 100) -> list[Event]: ...
-
-    def last_event_id(self) -> int: ...
-
-
 class CaseStore(
     ConversationStore,
     CaseQueue,
@@ -448,6 +401,7 @@ class CaseStore(
     Retention,
     IncidentBoard,
     WebhookOutbox,
+    MailQueue,
     Protocol,
 ):
     """The whole seam, as the server uses it."""

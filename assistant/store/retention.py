@@ -1,6 +1,6 @@
 """Deleting conversations for good: the retention purge and one customer's erasure.
 
-Both pick conversations, then delete each whole (events and their deliveries, feedback,
+Both pick conversations, then delete each whole (events, their deliveries and emails, feedback,
 messages, cases, the conversation), in one transaction, so a conversation is never left half
 deleted. Ids are read first and deleted in batches, so the choice does not shift while rows go.
 A case kept elsewhere that was merged into a deleted one loses its pointer (the survivor is
@@ -23,6 +23,7 @@ from assistant.store.models import (
     DeliveryRow,
     EventRow,
     FeedbackRow,
+    MailRow,
     MessageRow,
 )
 from assistant.store.protocol import Erased
@@ -94,6 +95,7 @@ def delete_conversations(session: Session, which: Select[str], dry_run: bool) ->
             # must not leave afterwards.
             events = select(EventRow.id).where(EventRow.conversation_id.in_(batch))
             session.execute(delete(DeliveryRow).where(DeliveryRow.event_id.in_(events)))
+            session.execute(delete(MailRow).where(MailRow.event_id.in_(events)))
             session.execute(delete(EventRow).where(EventRow.conversation_id.in_(batch)))
             feedback = _deleted(
                 session, delete(FeedbackRow).where(FeedbackRow.conversation_id.in_(batch))

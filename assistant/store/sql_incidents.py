@@ -22,10 +22,10 @@ from assistant.store.incidents import (
     to_incident,
 )
 from assistant.store.models import IncidentRow, IncidentUpdateRow
-from assistant.store.sql_webhooks import SqlWebhooks
+from assistant.store.sql_mail import SqlMail
 
 
-class SqlIncidents(SqlWebhooks):
+class SqlIncidents(SqlMail):
     """The `IncidentBoard` on the conversation store's engine (`SqlCaseStore` builds on it)."""
 
     def open_incident(

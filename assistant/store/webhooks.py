@@ -18,8 +18,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Literal, cast
+from datetime import datetime, timedelta
+from typing import Literal, Protocol, cast
 from urllib.parse import urlsplit
 
 from assistant.errors import AnswerdeskError, ErrorCode
@@ -163,3 +163,52 @@ def description_of(value: str) -> str:
     if len(value) > MAX_DESCRIPTION:
         raise _invalid(f"A description is at most {MAX_DESCRIPTION} characters.")
     return value.strip()
+
+
+class WebhookOutbox(Protocol):
+    def add_webhook(
+        self,
+        url: str,
+        events: Sequence[str],
+        *,
+        format: str = "json",
+        priorities: Sequence[str] = (),
+        description: str = "",
+        secret: str | None = None,
+    ) -> NewWebhook: ...
+
+    def webhooks(self) -> list[Webhook]: ...
+
+    def webhook(self, webhook_id: int) -> Webhook: ...
+
+    def webhook_target(self, webhook_id: int) -> Target: ...
+
+    def remove_webhook(self, webhook_id: int) -> Webhook: ...
+
+    def resume_webhook(self, webhook_id: int) -> Webhook: ...
+
+    def lease_deliveries(self, limit: int, lease: timedelta) -> list[tuple[Delivery, Target]]: ...
+
+    def finish_delivery(
+        self,
+        delivery_id: int,
+        *,
+        status: int | None,
+        error: str = "",
+        retry_at: datetime | None = None,
+        pause_after: int = 0,
+    ) -> Delivery: ...
+
+    def deliveries(
+        self,
+        *,
+        webhook_id: int | None = None,
+        status: DeliveryStatus | None = None,
+        limit: int = 100,
+    ) -> list[Delivery]: ...
+
+    def replay_delivery(self, delivery_id: int) -> Delivery: ...
+
+    def events_after(self, after: int, limit: int = 100) -> list[Event]: ...
+
+    def last_event_id(self) -> int: ...

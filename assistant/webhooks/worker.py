@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from assistant.errors import AnswerdeskError
+from assistant.polling import Poller
 from assistant.webhooks.sender import Sender
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
-    from assistant.store.protocol import WebhookOutbox
+    from assistant.store.webhooks import WebhookOutbox
 
 log = logging.getLogger("answerdesk.webhooks")
 LEASE_MARGIN = timedelta(seconds=5)  # beyond twice the send timeout: a lease outlives its attempt
@@ -66,8 +65,7 @@ class DeliveryWorker:
         self.sender = sender
         self.policy = policy
         self._rng = rng or random.Random()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._poller: Poller | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, store: WebhookOutbox) -> DeliveryWorker:
@@ -107,23 +105,14 @@ class DeliveryWorker:
 
     def run(self, poll_seconds: float = 1.0) -> None:
         """Deliver until stopped: at once while there is work, else every `poll_seconds`."""
-        while not self._stop.is_set():
-            try:
-                busy = self.run_once() > 0
-            except AnswerdeskError as error:  # the database is down: try again later
-                log.error("webhook delivery paused: %s", error.message)
-                busy = False
-            if not busy:
-                self._stop.wait(poll_seconds)
+        self._poller = Poller("webhook-delivery", self.run_once, poll_seconds)
+        self._poller.run()
 
     def start(self, poll_seconds: float = 1.0) -> None:
-        self._thread = threading.Thread(
-            target=self.run, args=(poll_seconds,), name="webhook-delivery", daemon=True
-        )
-        self._thread.start()
+        self._poller = Poller("webhook-delivery", self.run_once, poll_seconds)
+        self._poller.start()
 
     def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self.policy.timeout + 5)
+        if self._poller is not None:
+            self._poller.stop(timeout=self.policy.timeout + 5)
         self.sender.close()

@@ -8,12 +8,15 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request, Response
 from fastapi.responses import StreamingResponse
 
+from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.identity import verify
+from assistant.mail.links import link_key, open_link
 from assistant.store.protocol import Customer
 from server import inbox
 from server.auth import CustomerToken
@@ -21,10 +24,12 @@ from server.limits import check_message_length, client_ip
 from server.schemas import (
     ConversationOut,
     FeedbackIn,
+    FollowUpIn,
     MessageIn,
     NewConversationIn,
     NewConversationOut,
     OkOut,
+    ResumeIn,
     TurnReply,
     errors,
     handoff,
@@ -194,6 +199,7 @@ def _event(name: str, data: str) -> str:
 )
 def view(conversation_id: str, token: CustomerToken, desk: Desk) -> ConversationOut:
     seen = desk.view(conversation_id, token)
+    desk.store.mark_seen(conversation_id)  # an agent's reply read here is not emailed
     return ConversationOut(
         id=seen.conversation.id,
         status=seen.conversation.status,
@@ -227,3 +233,46 @@ def feedback(
         message_id=body.message_id,
     )
     return OkOut()
+
+
+@router.post(
+    "/{conversation_id}/email",
+    summary="Follow up by email: where to write when the customer is not in the chat",
+    description="The acknowledgement of a hand-off, the agents' replies the customer has not "
+    "seen in the chat and the resolution go to this address (when the server sends email).",
+    responses=errors(400, 401, 404, 429, 503),
+)
+def follow_up(
+    conversation_id: str,
+    body: FollowUpIn,
+    token: CustomerToken,
+    runtime: RuntimeDep,
+    desk: Desk,
+    request: Request,
+) -> OkOut:
+    runtime.limiter.admit(("ip", client_ip(request), runtime.settings.rate_limit_ip_per_minute))
+    desk.store.conversation(conversation_id, token)
+    desk.store.follow_up(conversation_id, body.email)
+    return OkOut()
+
+
+@router.post(
+    "/{conversation_id}/resume",
+    summary="Reopen a conversation from an email's link",
+    description="The signed link from an email (`answerdesk_resume=…`) gives the conversation a "
+    "new token: the conversation continues on this device. Expired or forged links are 404.",
+    responses=errors(400, 404, 429, 503),
+)
+def resume(
+    conversation_id: str, body: ResumeIn, runtime: RuntimeDep, desk: Desk, request: Request
+) -> NewConversationOut:
+    settings = runtime.settings
+    runtime.limiter.admit(("ip", client_ip(request), settings.rate_limit_ip_per_minute))
+    key = link_key(
+        settings.link_secret.get_secret_value() if settings.link_secret else None,
+        settings.data_dir,
+    )
+    if open_link(key, body.link, datetime.now(UTC)) != conversation_id:
+        raise AnswerdeskError(ErrorCode.NOT_FOUND, "This link is for another conversation.")
+    desk.store.conversation(conversation_id)
+    return NewConversationOut(id=conversation_id, token=desk.store.new_token(conversation_id))

@@ -18,6 +18,7 @@ PUBLIC = {
     ("GET", "/v1/status"),
     ("GET", "/status"),
     ("POST", "/v1/conversations"),
+    ("POST", "/v1/conversations/{conversation_id}/resume"),  # the email's signed link is its key
     ("GET", "/healthz"),
     ("GET", "/readyz"),
     ("GET", "/metrics"),
@@ -43,6 +44,7 @@ BODIES: dict[str, dict[str, Any]] = {  # valid bodies: a refusal is not a valida
     "incidents": {"title": "Exports slow", "message": "Looking into it."},
     "updates": {"status": "resolved", "message": "Fixed."},
     "webhooks": {"url": "https://hooks.example.com/x", "events": ["case.created"]},
+    "email": {"email": "kim@example.com"},
 }
 
 
@@ -60,7 +62,7 @@ def routes(client: TestClient) -> list[tuple[str, str]]:
                 walk(nested.routes)
 
     walk(client.app.routes)  # type: ignore[attr-defined]
-    assert len(found) == 61, found  # the contract's routes, each once
+    assert len(found) == 64, found  # the contract's routes, each once
     return sorted(found)
 
 
@@ -88,6 +90,7 @@ def snapshot(client: TestClient) -> dict[str, Any]:
                 "events",
                 "webhooks",
                 "webhook_deliveries",
+                "mails",
             )
         }
     cases = [(c.id, c.status, c.claimed_by, c.tags) for c in store(client).list_all_cases()]
