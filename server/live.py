@@ -3,8 +3,10 @@
 Each console tails the outbox (`assistant/store/outbox.py`) from where it was: the events table
 is shared by every server process, so a case opened through one worker reaches a console held
 open by another. A reconnecting console sends `Last-Event-ID` and misses nothing in between.
-The tail reads the table every `POLL_SECONDS` on the server (one indexed query), never the
-browser; a comment line every `HEARTBEAT_SECONDS` keeps proxies from closing an idle stream.
+The first frame, `ready`, carries the id the stream starts after, so even a console that saw no
+event yet resumes without a gap. The tail reads the table every `POLL_SECONDS` on the server
+(one indexed query), never the browser; a comment line every `HEARTBEAT_SECONDS` keeps proxies
+from closing an idle stream.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ async def tail(
     cursor = after
     quiet_since = time.monotonic()
     yield "retry: 2000\n\n"  # how soon a browser's EventSource reconnects
+    # Where this stream starts, as an id: a console dropped before any event resumes from it.
+    yield f'id: {after}\nevent: ready\ndata: {{"after":{after}}}\n\n'
     while True:
         if await disconnected():
             return

@@ -5,7 +5,9 @@
 (() => {
   "use strict";
   const KEY_STORE = "answerdesk:agent-key";
-  const REFRESH_MS = 8000;
+  const VIEW_STORE = "answerdesk:agent-view";
+  const REFRESH_MS = 8000; // polling, only while the live stream is down
+  const DEBOUNCE_MS = 150; // a burst of events (a hand-off writes several) makes one reload
   const ACTIVE = "open,claimed,waiting_on_customer";
   const PLACEHOLDER = /\{\{\s*[^{}]*?\s*\}\}/g;
 
@@ -14,7 +16,25 @@
   let me = null;
   let current = null; // the case shown: CaseRow + summary + transcript
   let timer = null;
+  let polling = null; // what the fallback timer refreshes: the queue or the open case
   let view = 0; // bumped on every navigation: a slow load for an old view does nothing
+  let listed = { cases: [], incidents: new Map() }; // the queue as last loaded, before the view filter
+  let viewName = localStorage.getItem(VIEW_STORE) || "all";
+  let selected = null; // the queue row j/k point at (a case id)
+  const claimedByMe = new Set(); // case ids: a customer's reply on one of them alerts me
+
+  const live = window.answerdeskLive({
+    key: () => key,
+    onEvent: liveEvent,
+    onState: liveState,
+    onDenied: () => signOut("Your key is no longer accepted: sign in again."),
+  });
+  const alerts = window.answerdeskAlerts({
+    sound: $("sound-toggle"),
+    notify: $("notify-toggle"),
+    note: (text) => show($("alert-note"), text),
+    onOpen: (id) => (location.hash = `#case-${id}`),
+  });
 
   // ------------------------------------------------------------------ helpers
 
@@ -180,13 +200,17 @@
     $("who").hidden = false;
     $("login").hidden = true;
     route();
+    live.start();
   }
 
   function signOut(reason) {
     sessionStorage.removeItem(KEY_STORE);
     key = "";
     me = null;
-    clearInterval(timer);
+    poll(null);
+    live.stop();
+    alerts.clear();
+    claimedByMe.clear();
     $("who").hidden = true;
     $("queue").hidden = true;
     $("case").hidden = true;
@@ -223,7 +247,7 @@
 
   function route() {
     if (!me) return;
-    clearInterval(timer);
+    poll(null);
     const match = /^#case-(\d+)$/.exec(location.hash);
     if (match) openCase(Number(match[1]));
     else showQueue();
@@ -240,8 +264,7 @@
     await loadQueue();
     if (mine !== view) return;
     $("queue-h").focus({ preventScroll: true });
-    clearInterval(timer);
-    timer = setInterval(loadQueue, REFRESH_MS);
+    poll(loadQueue);
   }
 
   async function loadQueue() {
@@ -254,9 +277,9 @@
       const cases = [...data.cases].sort(
         (a, b) => (b.priority ?? 0) - (a.priority ?? 0) || (b.waiting_seconds ?? 0) - (a.waiting_seconds ?? 0),
       );
-      const body = $("queue-body");
-      body.replaceChildren(...queueRows(cases, incidents));
-      $("queue-empty").hidden = cases.length > 0;
+      for (const row of cases) noteClaim(row);
+      listed = { cases, incidents };
+      renderQueue();
       show($("queue-error"), "");
       $("queue-updated").textContent = `Updated ${new Date().toLocaleTimeString()}`;
     } catch (error) {
@@ -340,6 +363,117 @@
   $("refresh").addEventListener("click", loadQueue);
   $("status-filter").addEventListener("change", loadQueue);
 
+  // ------------------------------------------------------------------ views and selection
+
+  // Filters over the rows the status filter loaded: switching costs no request.
+  const VIEWS = {
+    mine: (row) => Boolean(me) && row.claimed_by === me.name,
+    unassigned: (row) => row.status === "open",
+    all: () => true,
+  };
+  if (!VIEWS[viewName]) viewName = "all";
+
+  function renderQueue() {
+    for (const button of document.querySelectorAll("#views button")) {
+      const name = button.dataset.view;
+      button.setAttribute("aria-pressed", String(name === viewName));
+      button.querySelector(".count").textContent = String(listed.cases.filter(VIEWS[name]).length);
+    }
+    const shown = listed.cases.filter(VIEWS[viewName]);
+    // A live refresh redraws the rows: keyboard focus on a row stays on that case.
+    const focused = $("queue-body").contains(document.activeElement);
+    $("queue-body").replaceChildren(...queueRows(shown, listed.incidents));
+    $("queue-empty").hidden = shown.length > 0;
+    const row = markSelected();
+    if (focused && row) row.querySelector("a").focus({ preventScroll: true });
+  }
+
+  function chooseView(name) {
+    viewName = name;
+    localStorage.setItem(VIEW_STORE, name);
+    if (current) location.hash = "#queue";
+    else renderQueue();
+  }
+
+  $("views").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-view]");
+    if (button) chooseView(button.dataset.view);
+  });
+
+  /** Marks the selected case's row; returns it (null when it is not listed). */
+  function markSelected() {
+    const rows = [...$("queue-body").querySelectorAll("tr[data-case]")];
+    for (const row of rows) row.setAttribute("aria-current", String(Number(row.dataset.case) === selected));
+    return rows.find((row) => Number(row.dataset.case) === selected) || null;
+  }
+
+  function moveSelection(step) {
+    const rows = [...$("queue-body").querySelectorAll("tr[data-case]")];
+    if (!rows.length) return;
+    const at = rows.findIndex((row) => Number(row.dataset.case) === selected);
+    const next = at < 0 ? (step > 0 ? 0 : rows.length - 1) : Math.min(rows.length - 1, Math.max(0, at + step));
+    selected = Number(rows[next].dataset.case);
+    markSelected();
+    // The row's link takes the focus: a screen reader reads it, and Enter follows it.
+    rows[next].querySelector("a").focus();
+  }
+
+  // ------------------------------------------------------------------ live
+
+  /** Polls `fn` every REFRESH_MS, but only while the live stream is down: while it is up, its
+   * events trigger the reloads. `null` stops polling. */
+  function poll(fn) {
+    polling = fn;
+    clearInterval(timer);
+    timer = fn && !live.isLive() ? setInterval(fn, REFRESH_MS) : null;
+  }
+
+  function liveState(state, lastId) {
+    const badge = $("live");
+    badge.hidden = state === "off";
+    badge.dataset.state = state;
+    $("live-text").textContent = state === "live" ? "Live" : "Reconnecting…";
+    badge.title = state === "live" ? "New cases and messages appear as they happen." : `Reconnecting: meanwhile the console refreshes every ${REFRESH_MS / 1000} s.`;
+    poll(polling);
+    // A fresh stream starts at the latest event: what happened before it is loaded once.
+    if (state === "live" && !lastId) reloadSoon(true);
+  }
+
+  const soon = { queue: null, case: null };
+
+  /** Reloads the queue (`queue`) and/or the open case (`open`) after a short pause. */
+  function reloadSoon(queue, open = queue) {
+    if (queue && !$("queue").hidden) {
+      clearTimeout(soon.queue);
+      soon.queue = setTimeout(loadQueue, DEBOUNCE_MS);
+    }
+    if (open && current) {
+      const id = current.id;
+      clearTimeout(soon.case);
+      soon.case = setTimeout(() => current && current.id === id && loadCase(id, false).catch(() => {}), DEBOUNCE_MS);
+    }
+  }
+
+  function noteClaim(row) {
+    if (me && row.claimed_by === me.name) claimedByMe.add(row.id);
+    else claimedByMe.delete(row.id);
+  }
+
+  function liveEvent(event) {
+    $("live").dataset.lastEvent = event.id;
+    const row = event.data.case;
+    const caseId = row ? row.id : event.data.case_id;
+    if (row) noteClaim(row);
+    reloadSoon(Boolean(row), Boolean(current) && caseId === current.id);
+    const message = event.data.message;
+    if (event.type === "case.created") {
+      const issue = (row.summary && row.summary.issue) || "";
+      alerts.notice({ title: `New case #${row.id}`, body: issue || `Queue: ${row.queue || "support"}`, caseId: row.id });
+    } else if (event.type === "message.created" && message && message.speaker === "customer" && claimedByMe.has(caseId)) {
+      alerts.notice({ title: `Case #${caseId}: the customer replied`, body: String(message.text || "").slice(0, 160), caseId });
+    }
+  }
+
   // ------------------------------------------------------------------ case view
 
   async function openCase(id) {
@@ -360,13 +494,13 @@
       $("case-title").focus({ preventScroll: false });
       loadSavedReplies(id);
     }
-    clearInterval(timer);
-    timer = setInterval(() => loadCase(id, false).catch(() => {}), REFRESH_MS);
+    poll(() => loadCase(id, false).catch(() => {}));
   }
 
   async function loadCase(id, fresh) {
     const data = await api(`/v1/agent/cases/${id}`);
     current = data;
+    noteClaim(data);
     renderCase(data);
     if (fresh) {
       const draft = (data.summary && data.summary.draft_reply) || "";
@@ -727,6 +861,43 @@
       "Proposed for the help center.",
     );
     if (row) await loadCase(current.id, false);
+  });
+
+  // ------------------------------------------------------------------ keyboard
+
+  const VIEW_KEYS = { m: "mine", u: "unassigned", a: "all", 1: "mine", 2: "unassigned", 3: "all" };
+  let gAt = 0; // when `g` was pressed: a view letter may follow
+
+  const toggleHelp = () => ($("help").open ? $("help").close() : $("help").showModal());
+  $("help-open").addEventListener("click", toggleHelp);
+  $("help-close").addEventListener("click", () => $("help").close());
+
+  document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    const typing = target.isContentEditable || /^(TEXTAREA|SELECT)$/.test(target.tagName) ||
+      (target.tagName === "INPUT" && !/^(checkbox|radio|button|submit)$/.test(target.type));
+    if (event.key === "Escape") {
+      if (typing) target.blur(); // leaves the box; an open dialog closes itself on Escape
+      return;
+    }
+    if (typing) return; // every other key is the agent's text
+    const onQueue = Boolean(me) && !$("queue").hidden;
+    const onCase = Boolean(me) && Boolean(current) && !$("case").hidden;
+    const afterG = Date.now() - gAt < 1500;
+    gAt = 0;
+    let done = true;
+    if (event.key === "?") toggleHelp();
+    else if ($("help").open || !me) done = false;
+    else if (event.key === "g") gAt = Date.now();
+    else if ((afterG && /^[mua]$/.test(event.key)) || /^[123]$/.test(event.key)) chooseView(VIEW_KEYS[event.key]);
+    else if (onQueue && (event.key === "j" || event.key === "k")) moveSelection(event.key === "j" ? 1 : -1);
+    else if (onQueue && event.key === "Enter" && markSelected() && !target.closest("a, button, summary")) {
+      location.hash = `#case-${selected}`;
+    } else if (onCase && event.key === "c" && !$("claim").disabled) $("claim").click();
+    else if (onCase && event.key === "r") $("reply-text").focus();
+    else done = false;
+    if (done) event.preventDefault(); // `r` would otherwise type an r into the reply it focused
   });
 
   // ------------------------------------------------------------------ start

@@ -50,14 +50,14 @@ def live(app_settings: Settings) -> Iterator[Live]:
 
 
 def frames(response: httpx.Response) -> Iterator[tuple[int, str, dict[str, Any]]]:
-    """(id, event type, payload) of each event frame; comments and `retry` are skipped."""
+    """(id, event type, payload) of each event frame; comments, `retry` and `ready` skipped."""
     buffer = ""
     for chunk in response.iter_text():
         buffer += chunk
         while "\n\n" in buffer:
             block, buffer = buffer.split("\n\n", 1)
             fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-            if "event" in fields:
+            if "event" in fields and fields["event"] != "ready":
                 yield int(fields["id"]), fields["event"], json.loads(fields["data"])
 
 
@@ -145,16 +145,16 @@ def test_tail_sends_each_event_once_in_order_until_the_client_leaves(tmp_path: P
         got: list[str] = []
         async for frame in tail(store, 0, disconnected, poll_seconds=0.01):
             got.append(frame)
-            if len(got) == 2:  # the retry hint, the message: now a case is opened
+            if len(got) == 3:  # the retry hint, ready, the message: now a case is opened
                 store.open_case(conversation, NewCase({"issue": "Exports hang"}, 0.5, "reports"))
-            if len(got) == 3:
+            if len(got) == 4:
                 gone["now"] = True
         return got
 
     got = asyncio.run(asyncio.wait_for(read(), 10))
     store.close()
-    assert got[0].startswith("retry: ")
-    assert "event: message.created" in got[1] and "event: case.created" in got[2]
-    assert len(got) == 3  # stopped when the client left
+    assert got[0].startswith("retry: ") and got[1].startswith("id: 0\nevent: ready\n")
+    assert "event: message.created" in got[2] and "event: case.created" in got[3]
+    assert len(got) == 4  # stopped when the client left
     ids = [int(f.split("\n")[0].removeprefix("id: ")) for f in got[1:]]
-    assert ids == sorted(ids) and len(set(ids)) == 2
+    assert ids == sorted(ids) and len(set(ids)) == 3
