@@ -10,7 +10,7 @@ statement and resolution: the review loop is drawn in `assistant/store/protocol.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +41,7 @@ class CaseView:
     conversation: Conversation
     transcript: list[StoredMessage]  # notes included
     summary: dict[str, Any]  # the stored `CaseSummary`, as JSON
+    earlier: list[Case] = field(default_factory=list)  # a verified customer's other cases
 
 
 @dataclass
@@ -72,7 +73,11 @@ class AgentDesk:
             self.store.conversation(case.conversation_id),
             self.store.case_transcript(case_id),
             case.summary,
+            self.store.earlier_cases(case_id),
         )
+
+    def search(self, query: str, limit: int = 50) -> list[Case]:
+        return self.store.search_cases(query, limit)
 
     def claim(self, case_id: int, agent: str) -> Case:
         return self.store.claim(case_id, agent)

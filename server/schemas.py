@@ -231,6 +231,10 @@ class CasesOut(BaseModel):
 class CaseOut(CaseRowOut):
     summary: dict[str, Any]
     transcript: list[MessageOut] = Field(description="Notes included (speaker `note`).")
+    earlier_cases: list[CaseRowOut] = Field(
+        default_factory=list,
+        description="The customer's other cases, newest first (a verified customer only).",
+    )
 
 
 class ReplyIn(Body):

@@ -224,6 +224,14 @@ class CaseQueue(Protocol):
         first; `sla`: earliest SLA due first (cases without one last)."""
         ...
 
+    def search_cases(self, query: str, limit: int = 50) -> list[Case]:
+        """By words said, the customer's email or account id, the issue, the case number."""
+        ...
+
+    def earlier_cases(self, case_id: int, limit: int = 20) -> list[Case]:
+        """The same verified customer's other cases (none for an unverified one)."""
+        ...
+
     def claim(self, case_id: int, agent: str) -> Case:
         """Exactly one of several agents claiming at once wins; the others get CONFLICT."""
         ...

@@ -23,8 +23,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from assistant.errors import AnswerdeskError, ErrorCode
-from assistant.store import outbox, privacy, retention, review
+from assistant.store import outbox, privacy, retention, review, search
 from assistant.store.article_use import ArticleUse, article_use
+from assistant.store.case_rows import refusal, tags_of, to_case
 from assistant.store.conversations import _feedback as to_feedback
 from assistant.store.conversations import required, to_conversation
 from assistant.store.dashboard import Dashboard, DashboardQueries
@@ -46,54 +47,6 @@ from assistant.store.protocol import (
 from assistant.store.sql_incidents import SqlIncidents
 
 _WORKING: tuple[CaseStatus, ...] = ("claimed", "waiting_on_customer")
-
-
-def _tags(values: Iterable[str]) -> list[str]:
-    return sorted({v.strip().lower() for v in values if v and v.strip()})
-
-
-def to_case(row: CaseRow) -> Case:
-    return Case(
-        id=row.id,
-        conversation_id=row.conversation_id,
-        status=cast(CaseStatus, row.status),
-        priority=row.priority,
-        priority_reasons=tuple(row.priority_reasons),
-        category=row.category,
-        queue=row.queue,
-        summary=row.summary,
-        tags=tuple(row.tags),
-        created_at=row.created_at,
-        sla_due_at=row.sla_due_at,
-        claimed_by=row.claimed_by,
-        claimed_at=row.claimed_at,
-        resolution=row.resolution,
-        merged_into=row.merged_into,
-        resolved_at=row.resolved_at,
-        kb=review.to_review(row),
-    )
-
-
-def _refusal(row: CaseRow | None, case_id: int, action: str, agent: str) -> AnswerdeskError:
-    """Why a conditional update changed nothing, in words the agent can act on."""
-    if row is None:
-        return AnswerdeskError(ErrorCode.NOT_FOUND, f"No case {case_id}.")
-    if row.merged_into is not None:
-        message = f"Case {case_id} was merged into case {row.merged_into}; work on that case."
-    elif row.status == "resolved":
-        message = f"Case {case_id} is already resolved; reopen it first to {action} it."
-    elif action == "reopen":
-        message = f"Case {case_id} is {row.status}, not resolved: there is nothing to reopen."
-    elif action == "claim":
-        message = f"Case {case_id} is already claimed by {row.claimed_by}; pick another case."
-    elif row.status == "open":
-        message = f"Case {case_id} is not claimed; claim it before you {action} it."
-    else:
-        message = (
-            f"Case {case_id} is claimed by {row.claimed_by}, not {agent}; only they can "
-            f"{action} it (until they release it)."
-        )
-    return AnswerdeskError(ErrorCode.CONFLICT, message)
 
 
 class SqlCaseStore(SqlIncidents):
@@ -125,7 +78,7 @@ class SqlCaseStore(SqlIncidents):
         result = cast(CursorResult[Any], session.execute(statement))
         row = session.get(CaseRow, case_id, populate_existing=True)
         if result.rowcount != 1 or row is None:
-            raise _refusal(row, case_id, action, agent)
+            raise refusal(row, case_id, action, agent)
         return row
 
     def _set_conversation_status(self, session: Session, ids: Sequence[str], status: str) -> None:
@@ -177,7 +130,7 @@ class SqlCaseStore(SqlIncidents):
                 queue=required(new.queue, "The case queue"),
                 sla_due_at=new.sla_due_at,
                 summary=privacy.summary(new.summary),
-                tags=_tags(new.tags),
+                tags=tags_of(new.tags),
                 created_at=self._now(),
             )
             session.add(row)
@@ -222,6 +175,16 @@ class SqlCaseStore(SqlIncidents):
         with self._session() as session:
             rows = session.scalars(query.order_by(*orders[sort]).limit(limit))
             return [to_case(row) for row in rows]
+
+    def search_cases(self, query: str, limit: int = 50) -> list[Case]:
+        if not 1 <= limit <= 200:
+            raise AnswerdeskError(ErrorCode.INVALID_INPUT, "limit is 1 to 200.")
+        with self._session() as session:
+            return [to_case(row) for row in search.search_cases(session, query, limit)]
+
+    def earlier_cases(self, case_id: int, limit: int = 20) -> list[Case]:
+        with self._session() as session:
+            return [to_case(row) for row in search.earlier_cases(session, case_id, limit)]
 
     def claim(self, case_id: int, agent: str) -> Case:
         agent = required(agent, "The agent")
@@ -270,7 +233,7 @@ class SqlCaseStore(SqlIncidents):
     def tag(self, case_id: int, add: Iterable[str] = (), remove: Iterable[str] = ()) -> Case:
         with self._session(write=True) as session:
             row = self._case_row(session, case_id, lock=True)
-            row.tags = _tags(set(row.tags).union(_tags(add)).difference(_tags(remove)))
+            row.tags = tags_of(set(row.tags).union(tags_of(add)).difference(tags_of(remove)))
             outbox.case_event(session, self._now(), "case.updated", row, "tags")
             return to_case(row)
 
@@ -308,15 +271,15 @@ class SqlCaseStore(SqlIncidents):
             rows = {row.id: row for row in locked}
             duplicate, survivor = rows.get(case_id), rows.get(into)
             if duplicate is None or duplicate.status == "resolved":
-                raise _refusal(duplicate, case_id, "merge", agent)
+                raise refusal(duplicate, case_id, "merge", agent)
             if duplicate.claimed_by not in (None, agent):
-                raise _refusal(duplicate, case_id, "merge", agent)
+                raise refusal(duplicate, case_id, "merge", agent)
             if survivor is None or survivor.status == "resolved":
-                raise _refusal(survivor, into, "merge into", agent)
+                raise refusal(survivor, into, "merge into", agent)
             duplicate.status, duplicate.merged_into = "resolved", into
             duplicate.resolution = f"Merged into case {into} as a duplicate."
             duplicate.resolved_at = self._now()
-            survivor.tags = _tags([*survivor.tags, *duplicate.tags])
+            survivor.tags = tags_of([*survivor.tags, *duplicate.tags])
             session.flush()
             self._insert_message(
                 session, survivor.conversation_id, "note",

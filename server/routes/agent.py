@@ -88,14 +88,33 @@ def cases(
     return CasesOut(cases=[case_row(c, now) for c in found])
 
 
+@router.get(
+    "/cases/search",
+    summary="Search cases",
+    description="Every word in one message of the conversation (full-text), the customer's "
+    "email or account id, the case's issue, or its number (`#12`); newest first.",
+    responses=errors(400),
+)
+def search(
+    agent: Agent,
+    agents: Agents,
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> CasesOut:
+    now = _now()
+    return CasesOut(cases=[case_row(c, now) for c in agents.search(q, limit)])
+
+
 @router.get("/cases/{case_id}", summary="One case: summary and transcript", responses=CASE)
 def case(case_id: CaseId, agent: Agent, agents: Agents) -> CaseOut:
     view = agents.case(case_id)
-    row = case_row(view.case, _now())
+    now = _now()
+    row = case_row(view.case, now)
     return CaseOut(
         **row.model_dump(),
         summary=view.summary,
         transcript=[message(m) for m in view.transcript],
+        earlier_cases=[case_row(c, now) for c in view.earlier],
     )
 
 

@@ -9,8 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.settings import Settings
+from assistant.store import Customer, NewCase
 from tests.conftest import postgres_schema
-from tests.server.helpers import Headers, MakeClient, handed_off, key, say
+from tests.server.helpers import Headers, MakeClient, handed_off, key, say, store
 
 CASE_ROW = {
     "id", "conversation_id", "status", "priority", "priority_label", "priority_reasons",
@@ -155,3 +156,22 @@ def test_the_same_flow_on_postgresql(
 ) -> None:
     client = make_client(database_url=postgres_url)
     work_a_case(client, key(client, "alice"))
+
+
+def test_agents_search_cases_and_see_a_verified_customers_earlier_ones(
+    client: TestClient, agent: Headers
+) -> None:
+    customer = Customer(id="u-9", email="noa@example.com", verified=True)
+    cases = []
+    for text in ("Exports hang at 90 percent", "Exports hang again, BANK-205 too"):
+        conversation = store(client).create_conversation(customer).id
+        store(client).add_message(conversation, "customer", text)
+        cases.append(store(client).open_case(conversation, NewCase({"issue": text}, 0.5, "x")).id)
+    found = client.get("/v1/agent/cases/search", params={"q": "bank-205"}, headers=agent)
+    assert found.status_code == 200 and [c["id"] for c in found.json()["cases"]] == [cases[1]]
+    by_email = client.get("/v1/agent/cases/search", params={"q": "noa@example.com"}, headers=agent)
+    assert [c["id"] for c in by_email.json()["cases"]] == [cases[1], cases[0]]
+    view = client.get(f"/v1/agent/cases/{cases[1]}", headers=agent).json()
+    assert [c["id"] for c in view["earlier_cases"]] == [cases[0]]
+    empty = client.get("/v1/agent/cases/search", params={"q": ""}, headers=agent)
+    assert empty.status_code == 400 and empty.json()["error"]["code"] == "invalid_input"
