@@ -132,6 +132,7 @@ class HandoffOut(BaseModel):
     queue: str
     status: str
     expected_wait: ExpectedWaitOut
+    agent_typing: bool = Field(False, description="An agent is typing a reply right now.")
 
 
 class IncidentRefOut(BaseModel):
@@ -405,7 +406,7 @@ def citation(c: Citation) -> CitationOut:
     return CitationOut(**asdict(c))
 
 
-def handoff(info: HandoffInfo | None) -> HandoffOut | None:
+def handoff(info: HandoffInfo | None, typing: bool = False) -> HandoffOut | None:
     if info is None:
         return None
     return HandoffOut(
@@ -413,6 +414,7 @@ def handoff(info: HandoffInfo | None) -> HandoffOut | None:
         queue=info.queue,
         status=info.status,
         expected_wait=ExpectedWaitOut(**asdict(info.expected_wait)),
+        agent_typing=typing and info.status == "claimed",
     )
 
 

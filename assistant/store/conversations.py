@@ -82,7 +82,7 @@ def to_conversation(row: ConversationRow) -> Conversation:
         **{k: str(v) for k, v in values.items() if k != "verified"},
         verified=values.get("verified") is True,
     )
-    return Conversation(row.id, customer, status, row.created_at)
+    return Conversation(row.id, customer, status, row.created_at, row.agent_typing_at)
 
 
 def _feedback(row: FeedbackRow) -> Feedback:

@@ -111,6 +111,8 @@ class ConversationRow(Base):
     follow_up_email: Mapped[str | None] = mapped_column(String(320))
     # …and when their widget last had the conversation open: a reply they saw is not emailed.
     last_seen_at: Mapped[datetime | None]
+    # When an agent last typed a reply to it: the widget shows "typing…" (migration 0010).
+    agent_typing_at: Mapped[datetime | None]
 
 
 class MessageRow(Base):

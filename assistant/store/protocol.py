@@ -91,6 +91,7 @@ class Conversation:
     customer: Customer
     status: ConversationStatus
     created_at: datetime
+    agent_typing_at: datetime | None = None  # an agent's last keystroke in a reply to it
 
 
 @dataclass(frozen=True)

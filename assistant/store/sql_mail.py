@@ -11,7 +11,7 @@ from sqlalchemy import or_, select, update
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.store.events import to_event
 from assistant.store.mail import Mail, MailStatus, email_of, to_mail
-from assistant.store.models import ConversationRow, EventRow, MailRow
+from assistant.store.models import CaseRow, ConversationRow, EventRow, MailRow
 from assistant.store.sql_webhooks import MAX_ERROR, SqlWebhooks
 
 SEEN_EVERY = timedelta(seconds=10)  # how stale `last_seen_at` may get: one write per 10 s
@@ -21,9 +21,36 @@ class SqlMail(SqlWebhooks):
     """The `MailQueue` on the conversation store's engine (`SqlCaseStore` builds on it)."""
 
     def follow_up(self, conversation_id: str, email: str) -> None:
+        """Write to this address from now on. Given while a case is open (the widget offers it
+        after the hand-off), it also gets the case's acknowledgement, once."""
         address = email_of(email)
         with self._session(write=True) as session:
             self._conversation_row(session, conversation_id).follow_up_email = address
+            opened = session.scalars(
+                select(EventRow)
+                .join(CaseRow, CaseRow.id == EventRow.case_id)
+                .where(
+                    EventRow.conversation_id == conversation_id,
+                    EventRow.type == "case.created",
+                    CaseRow.status != "resolved",
+                )
+                .order_by(EventRow.id.desc())
+            ).first()
+            if opened is None:
+                return
+            told = select(MailRow.id).where(
+                MailRow.event_id == opened.id, MailRow.kind == "acknowledgement"
+            )
+            if session.execute(told).first() is None:
+                session.add(
+                    MailRow(
+                        event_id=opened.id,
+                        conversation_id=conversation_id,
+                        kind="acknowledgement",
+                        to_address=address,
+                        next_attempt_at=self._now(),
+                    )
+                )
 
     def mark_seen(self, conversation_id: str) -> None:
         """The customer's widget has the conversation open now (written at most every 10 s: a
@@ -48,6 +75,16 @@ class SqlMail(SqlWebhooks):
                 .values(last_seen_at=now)
                 .execution_options(synchronize_session=False)
             )
+
+    def agent_typing(self, case_id: int, agent: str) -> None:
+        """The agent who holds the case is typing a reply (the widget shows it a few seconds)."""
+        with self._session(write=True) as session:
+            case = session.get(CaseRow, case_id)
+            if case is None or case.claimed_by != agent or case.status == "resolved":
+                raise AnswerdeskError(
+                    ErrorCode.CONFLICT, f"Case {case_id} is not claimed by {agent}."
+                )
+            session.get_one(ConversationRow, case.conversation_id).agent_typing_at = self._now()
 
     def lease_mails(self, limit: int, lease: timedelta) -> list[Mail]:
         now = self._now()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -237,3 +237,16 @@ async def events(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
+
+
+@router.post(
+    "/cases/{case_id}/typing",
+    status_code=204,
+    summary="The agent is typing a reply: the customer's chat shows it for a few seconds",
+    description="Send it every few seconds while typing (the console does). Only the agent "
+    "who claimed the case.",
+    responses=CASE,
+)
+def typing(case_id: CaseId, agent: Agent, agents: Agents) -> Response:
+    agents.store.agent_typing(case_id, agent.name)
+    return Response(status_code=204)

@@ -8,7 +8,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request, Response
@@ -205,8 +205,15 @@ def view(conversation_id: str, token: CustomerToken, desk: Desk) -> Conversation
         status=seen.conversation.status,
         customer=asdict(seen.conversation.customer),
         messages=[message(m) for m in seen.messages if m.speaker != "note"],
-        handoff=handoff(seen.handoff),
+        handoff=handoff(seen.handoff, typing=typing(seen.conversation.agent_typing_at)),
     )
+
+
+TYPING_SHOWN = timedelta(seconds=6)  # an agent's keystroke pings every few seconds
+
+
+def typing(at: datetime | None) -> bool:
+    return at is not None and datetime.now(UTC) - at < TYPING_SHOWN
 
 
 @router.post(

@@ -22,7 +22,7 @@ from assistant.store.incidents import (
 from server.auth import Admin
 from server.routes.web import page
 from server.schemas import errors
-from server.state import Desk
+from server.state import Desk, RuntimeDep
 
 admin_router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=errors(401, 403, 503))
 router = APIRouter(tags=["status"], responses=errors(503))
@@ -57,6 +57,9 @@ class IncidentOut(PublicIncidentOut):
 
 class StatusOut(BaseModel):
     status: Literal["operational", "incident"]
+    email_follow_up: bool = Field(
+        description="The desk emails customers (the widget offers email follow-up)."
+    )
     incidents: list[PublicIncidentOut] = Field(description="Active, newest first.")
     resolved: list[PublicIncidentOut] = Field(description="Resolved in the last 7 days.")
     checked_at: datetime
@@ -91,12 +94,13 @@ def public(incident: Incident) -> PublicIncidentOut:
     "/v1/status",
     summary="Known incidents: active, and resolved in the last 7 days (no key needed)",
 )
-def status(desk: Desk) -> StatusOut:
+def status(desk: Desk, runtime: RuntimeDep) -> StatusOut:
     now = datetime.now(UTC)
     listed = desk.store.incidents(resolved_since=now - RECENT, limit=100)
     active = [public(i) for i in listed if i.active]
     return StatusOut(
         status="incident" if active else "operational",
+        email_follow_up=bool(runtime.settings.smtp_host),
         incidents=active,
         resolved=[public(i) for i in listed if not i.active],
         checked_at=now,

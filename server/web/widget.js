@@ -9,7 +9,11 @@
    a shadow root (the host page's CSS cannot break it, ours cannot leak out). Server text is
    only ever set with textContent / text nodes: never innerHTML. Answers and agent replies
    arrive as Markdown rendered to safe HTML by the server; that HTML is parsed in an inert
-   document and rebuilt element by element from a short allow-list (renderMarkdown). */
+   document and rebuilt element by element from a short allow-list (renderMarkdown).
+
+   Email follow-up: once a person has the case, a customer the site did not name is offered to
+   get the reply by email. Our emails link back to the page with `?answerdesk_resume=<signed
+   link>`: the widget then opens on that conversation, on this device too (resumeFromLink). */
 (() => {
   "use strict";
   if (window.__answerdesk) return;
@@ -21,6 +25,8 @@
   const API = new URL(script.src, location.href).origin;
   const options = script.dataset;
   const STORE_KEY = `answerdesk:${API}:conversation`;
+  const EMAILED_KEY = `answerdesk:${API}:emailed`; // conversations that have an email address
+  const RESUME_PARAM = "answerdesk_resume";
   const POLL_MS = Math.max(1000, Number(options.pollMs) || 4000);
   const STATUS_MS = 60_000; // the incident banner is checked again this often while open
   const UNSURE_BELOW = 0.5;
@@ -119,14 +125,14 @@
     return new ApiError(res.status, code, message, res.headers.get("Retry-After"));
   }
 
-  function headers(extra) {
+  function headers(extra, bearer = true) {
     const all = { ...extra };
-    if (conv && conv.token) all.Authorization = `Bearer ${conv.token}`;
+    if (bearer && conv && conv.token) all.Authorization = `Bearer ${conv.token}`;
     return all;
   }
 
-  async function api(path, { method = "GET", body, key } = {}) {
-    const init = { method, headers: headers({ Accept: "application/json" }) };
+  async function api(path, { method = "GET", body, key, bearer = true } = {}) {
+    const init = { method, headers: headers({ Accept: "application/json" }, bearer) };
     if (key) init.headers["Idempotency-Key"] = key;
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
@@ -357,7 +363,7 @@
       requestClose();
     } else if (event.key === "Tab" && fullScreen.matches) {
       // Full screen, the page behind is covered: keep Tab inside the panel.
-      const focusable = [...panel.querySelectorAll("button:not(:disabled), a[href], textarea, [tabindex='0']")];
+      const focusable = [...panel.querySelectorAll("button:not(:disabled), a[href], input, textarea, [tabindex='0']")];
       const first = focusable[0];
       const last = focusable[focusable.length - 1];
       if (event.shiftKey && root.activeElement === first) {
@@ -480,6 +486,10 @@
       const res = await fetch(`${API}/v1/status`, { headers: { Accept: "application/json" } });
       const body = res.ok ? await res.json() : null;
       if (body && Array.isArray(body.incidents)) incidents = body.incidents;
+      if (body && body.email_follow_up === true && !emailFollowUp) {
+        emailFollowUp = true; // the desk sends email: the offer can promise it
+        if (statusCard) offerEmail(statusCard.dataset.status);
+      }
     } catch {
       /* no status: no banner */
     }
@@ -822,7 +832,127 @@
     if (statusCard) statusCard.remove(); // news goes at the end of the thread
     log.append(card);
     statusCard = card;
+    offerEmail(handoff.status);
     scrollDown();
+  }
+
+  // ---------------------------------------------------------------- email follow-up
+
+  // Under the status card, a customer the site did not name (no data-customer-email) may leave
+  // an address: the server emails the replies they do not see here. Which conversations have
+  // one is kept in localStorage (their ids, never the address), so neither a reload nor a link
+  // from our emails asks again. Whether the server sends email at all, the widget cannot tell.
+  const EMAILED_KEEP = 20;
+  let emailOffer = null; // the form, or the line saying we will email
+  let emailFollowUp = false; // whether the desk sends email at all (GET /v1/status)
+
+  function emailedConversations() {
+    try {
+      const ids = JSON.parse(localStorage.getItem(EMAILED_KEY));
+      return Array.isArray(ids) ? ids : [];
+    } catch {
+      return [];
+    }
+  }
+  function rememberEmailed(id) {
+    try {
+      const ids = [...emailedConversations().filter((known) => known !== id), id];
+      localStorage.setItem(EMAILED_KEY, JSON.stringify(ids.slice(-EMAILED_KEEP)));
+    } catch {
+      /* storage disabled: a reload offers it again */
+    }
+  }
+
+  /** The offer (or the line saying we will email) under the status card, until resolved. */
+  function offerEmail(status) {
+    if (!emailFollowUp || options.customerEmail || !conv || !statusCard) return;
+    if (emailOffer && (status === "resolved" || emailOffer.dataset.conversation !== conv.id)) {
+      emailOffer.remove(); // nothing left to follow up, or the offer of a conversation that ended
+      emailOffer = null;
+    }
+    if (status === "resolved") return;
+    if (!emailOffer) {
+      emailOffer = emailedConversations().includes(conv.id) ? emailGiven("") : emailForm();
+      emailOffer.dataset.conversation = conv.id;
+    }
+    const focused = emailOffer.contains(root.activeElement) ? root.activeElement : null;
+    statusCard.after(emailOffer);
+    if (focused) focused.focus(); // moved with the card: the customer keeps typing
+  }
+
+  function emailGiven(address) {
+    const text = address
+      ? `We'll email you at ${address} if you're not here.`
+      : "We'll email you if you're not here.";
+    return h("p", { class: "email-offer given", role: "status", text });
+  }
+
+  function emailForm() {
+    const field = h("input", {
+      id: "ad-email",
+      class: "email-input",
+      type: "email",
+      name: "email",
+      autocomplete: "email",
+      inputmode: "email",
+      autocapitalize: "off",
+      spellcheck: "false",
+      maxlength: "320",
+      required: true,
+      "aria-describedby": "ad-email-error",
+    });
+    const submit = h("button", { type: "submit", class: "email-send", text: "Email me" });
+    const error = h("p", { id: "ad-email-error", class: "email-error", role: "alert", hidden: true });
+    const refuse = (text) => {
+      error.textContent = text;
+      error.hidden = false;
+      field.setAttribute("aria-invalid", "true");
+      field.focus();
+    };
+    const offer = h(
+      "form",
+      {
+        class: "email-offer",
+        novalidate: true, // checked here, so the message is ours and in the widget's words
+        "aria-label": "Follow-up by email",
+        onsubmit: async (event) => {
+          event.preventDefault();
+          const email = field.value.trim();
+          if (!conv || submit.disabled) return;
+          // Lightly: the server says what is wrong with an address that looks like one.
+          if (!/^[^\s@]+@[^\s@]+$/.test(email) || field.validity.typeMismatch) {
+            refuse("Enter your email address, like name@example.com.");
+            return;
+          }
+          error.hidden = true;
+          field.removeAttribute("aria-invalid");
+          submit.disabled = true;
+          offer.setAttribute("aria-busy", "true");
+          const id = conv.id;
+          try {
+            await api(`/v1/conversations/${encodeURIComponent(id)}/email`, {
+              method: "POST",
+              body: { email },
+            });
+            rememberEmailed(id);
+            const given = emailGiven(email);
+            given.dataset.conversation = id;
+            offer.replaceWith(given);
+            if (emailOffer === offer) emailOffer = given;
+            input.focus();
+          } catch (failure) {
+            refuse(describeError(failure));
+          } finally {
+            submit.disabled = false;
+            offer.removeAttribute("aria-busy");
+          }
+        },
+      },
+      h("label", { for: "ad-email", text: "Get the reply by email if you leave:" }),
+      h("div", { class: "email-row" }, field, submit),
+      error,
+    );
+    return offer;
   }
 
   // ---------------------------------------------------------------- CSAT
@@ -984,6 +1114,21 @@
   }
 
   let polling = false;
+  let typingLine = null;
+  /** "An agent is typing…" under the conversation while the agent on the case types. */
+  function showTyping(on) {
+    if (!on) {
+      if (typingLine) typingLine.remove();
+      typingLine = null;
+      return;
+    }
+    if (!typingLine) {
+      typingLine = h("p", { class: "typing", role: "status", text: "An agent is typing…" });
+      log.append(typingLine);
+      scrollDown();
+    }
+  }
+
   async function poll() {
     if (!conv || polling || document.hidden) return;
     polling = true;
@@ -1001,6 +1146,7 @@
         const current = statusCard && statusCard.dataset.status;
         if (current !== view.handoff.status) updateStatus(view.handoff);
       }
+      showTyping(Boolean(view.handoff && view.handoff.agent_typing) && !view.status.startsWith("resolved"));
       if (fresh) {
         conv.answered = true;
         if (panel.hidden) setUnread(unread + fresh);
@@ -1019,14 +1165,78 @@
     }
   }
 
+  // ---------------------------------------------------------------- links from our emails
+
+  /** The conversation id a signed link names: its first part is base64url of "<id>.<expiry>".
+   * Read only to build the URL; the server checks the signature and the expiry. */
+  function linkConversation(link) {
+    try {
+      const encoded = link.split(".")[0].replace(/-/g, "+").replace(/_/g, "/");
+      const payload = atob(encoded + "=".repeat((4 - (encoded.length % 4)) % 4));
+      const cut = payload.lastIndexOf(".");
+      return cut > 0 ? payload.slice(0, cut) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function dropResumeParam() {
+    try {
+      const url = new URL(location.href);
+      url.searchParams.delete(RESUME_PARAM);
+      history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+    } catch {
+      /* a sandboxed page: the link stays in the address bar */
+    }
+  }
+
+  /** An email of ours sent the customer here: the link gives the conversation a new token (the
+   * old one stops working), and the panel opens on it. A link the server refuses (expired,
+   * forged) is taken out of the address bar; one it did not answer stays, so a reload retries. */
+  async function resumeFromLink(link) {
+    const id = linkConversation(link);
+    let resumed = null;
+    let failure = null;
+    if (id) {
+      try {
+        resumed = await api(`/v1/conversations/${encodeURIComponent(id)}/resume`, {
+          method: "POST",
+          body: { link },
+          bearer: false,
+        });
+      } catch (error) {
+        failure = error;
+      }
+    }
+    const unanswered = failure && (!(failure instanceof ApiError) || failure.status === 429 || failure.status >= 500);
+    if (!unanswered) dropResumeParam();
+    if (!resumed) {
+      showStored(); // this tab's own conversation, if it has one; else a fresh start
+      openPanel();
+      showNotice(unanswered ? describeError(failure) : "This link has expired; ask us again here.");
+      return;
+    }
+    conv = { id: resumed.id, token: resumed.token };
+    save();
+    rememberEmailed(conv.id); // the link came by email: the server has an address
+    threadShown = true;
+    openPanel();
+    await resume();
+  }
+
+  function showStored() {
+    if (!conv) return;
+    threadShown = true;
+    resume();
+  }
+
   // Mount once the page has a body (the script is async: it may run before or after parsing).
   // A stored conversation is rendered at once, so a reload keeps the thread (and its polling).
   function mount() {
     document.body.append(host);
-    if (conv) {
-      threadShown = true;
-      resume();
-    }
+    const link = new URLSearchParams(location.search).get(RESUME_PARAM);
+    if (link) resumeFromLink(link);
+    else showStored();
   }
   if (document.body) mount();
   else document.addEventListener("DOMContentLoaded", mount);
@@ -1110,6 +1320,7 @@ a.cite:hover { text-decoration: underline; }
 .status .status-title { font-weight: 700; }
 .status .wait { font-weight: 600; color: #7a4b00; }
 .status .case { font-size: 12px; color: #5a6472; margin: 0; }
+.typing { font-size: 13px; color: #5a6472; font-style: italic; margin: 2px 4px; }
 .status-icon svg { fill: none; stroke: #1d2430; stroke-width: 2; stroke-linecap: round; }
 .csat { padding: 12px; border-radius: 12px; background: #fff; border: 1px solid #cfd5dd; font-size: 14px; }
 .csat p { margin: 0 0 8px; font-weight: 600; }
@@ -1140,10 +1351,23 @@ a.cite:hover { text-decoration: underline; }
 .send svg { fill: currentColor; }
 .send:disabled { background: #8aa69c; cursor: progress; }
 .hint { grid-column: 1 / -1; margin: 0; font-size: 11.5px; color: #5a6472; }
+.email-offer { margin: 0; padding: 10px 12px; border-radius: 12px; background: #fff; border: 1px solid #cfd5dd; font-size: 14px; }
+.email-offer label { display: block; margin: 0 0 6px; font-weight: 600; }
+.email-offer.given { background: #eaf6ef; border-color: #9fd2b5; color: #1d4d3a; overflow-wrap: anywhere; }
+.email-row { display: flex; gap: 8px; }
+.email-input { flex: 1; min-width: 0; min-height: 40px; padding: 8px 10px; border: 1px solid #b8c0cb; border-radius: 8px;
+  font: inherit; color: inherit; background: #fff; }
+.email-input:focus-visible { outline: 3px solid #f5a524; outline-offset: 0; border-color: #1b5e4a; }
+.email-input[aria-invalid="true"] { border-color: #c62828; }
+.email-send { min-height: 40px; padding: 0 14px; border: 0; border-radius: 8px; background: #1b5e4a; color: #fff; font-weight: 600; }
+.email-send:hover:not(:disabled) { background: #154a3a; }
+.email-send:disabled { background: #8aa69c; cursor: progress; }
+.email-error { margin: 6px 0 0; color: #8a1c1c; font-size: 13.5px; overflow-wrap: anywhere; }
 @media (max-width: 480px) {
   .panel { inset: 0; width: 100%; max-width: none; height: 100%; border-radius: 0; }
   .panel.is-open ~ .launcher { display: none; }
   .msg { max-width: 94%; }
+  .email-input { font-size: 16px; } /* below 16px a phone zooms in on focus */
 }
 `;
   }

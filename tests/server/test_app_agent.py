@@ -4,6 +4,7 @@ on SQLite, and the same flow once on PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -175,3 +176,23 @@ def test_agents_search_cases_and_see_a_verified_customers_earlier_ones(
     assert [c["id"] for c in view["earlier_cases"]] == [cases[0]]
     empty = client.get("/v1/agent/cases/search", params={"q": ""}, headers=agent)
     assert empty.status_code == 400 and empty.json()["error"]["code"] == "invalid_input"
+
+
+def test_the_customer_sees_the_agent_typing_only_while_they_type(
+    client: TestClient, agent: Headers
+) -> None:
+    chat, case_id = handed_off(client)
+    refused = client.post(f"/v1/agent/cases/{case_id}/typing", headers=agent)
+    assert refused.status_code == 409  # not claimed: nobody is on it
+    client.post(f"/v1/agent/cases/{case_id}/claim", headers=agent)
+    assert client.get(chat.url(), headers=chat.headers).json()["handoff"]["agent_typing"] is False
+    assert client.post(f"/v1/agent/cases/{case_id}/typing", headers=agent).status_code == 204
+    assert client.get(chat.url(), headers=chat.headers).json()["handoff"]["agent_typing"] is True
+    other = key(client, "bob")
+    assert client.post(f"/v1/agent/cases/{case_id}/typing", headers=other).status_code == 409
+    with store(client).engine.begin() as connection:  # ten seconds later, no keystroke since
+        connection.exec_driver_sql(
+            "UPDATE conversations SET agent_typing_at = ? WHERE id = ?",
+            (datetime.now(UTC) - timedelta(seconds=10), chat.id),
+        )
+    assert client.get(chat.url(), headers=chat.headers).json()["handoff"]["agent_typing"] is False

@@ -62,7 +62,7 @@ def routes(client: TestClient) -> list[tuple[str, str]]:
                 walk(nested.routes)
 
     walk(client.app.routes)  # type: ignore[attr-defined]
-    assert len(found) == 65, found  # the contract's routes, each once
+    assert len(found) == 66, found  # the contract's routes, each once
     return sorted(found)
 
 

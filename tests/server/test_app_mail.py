@@ -212,3 +212,19 @@ def test_an_smtp_server_that_is_down_keeps_the_mail_to_retry(
         time.sleep(0.1)
     assert mail.status == "pending" and mail.attempts == 1
     assert "Connection" in mail.last_error or "refused" in mail.last_error.lower()
+
+
+def test_an_address_given_after_the_handoff_still_gets_the_acknowledgement_once(
+    mailing: Callable[..., TestClient], smtp: tuple[Mailbox, int]
+) -> None:
+    mailbox, _ = smtp
+    client = mailing()
+    chat = start(client)
+    case_id = say(client, chat, "get me a human please")["handoff"]["case_id"]
+    for address in ("late@example.com", "later@example.com"):
+        given = client.post(chat.url("/email"), json={"email": address}, headers=chat.headers)
+        assert given.status_code == 200
+    (ack,) = mailbox.wait_for(1)
+    assert ack["To"] == "late@example.com" and f"#{case_id}]" in ack["Subject"]
+    time.sleep(0.5)
+    assert len(mailbox.messages) == 1  # the second address changed where to write, not what
