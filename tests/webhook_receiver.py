@@ -6,11 +6,16 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
+
 from assistant.webhooks.signing import HEADER, SignatureError, verify
+
+SECRET = "whsec_test-receiver-secret-000001"  # what the tests subscribe with
 
 
 @dataclass
@@ -95,3 +100,12 @@ class Receiver:
         while len(self.received) < count and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(self.received) >= count, f"{len(self.received)} of {count} events arrived"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A started receiver that verifies with `SECRET`; import it with `SECRET` where needed."""
+    receiver = Receiver(SECRET)
+    receiver.start()
+    yield receiver
+    receiver.stop()

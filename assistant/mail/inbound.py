@@ -73,6 +73,14 @@ def _text(message: EmailMessage) -> str:
     return str(content)
 
 
+def automatic(message: EmailMessage) -> bool:
+    """Out-of-office replies and bounces (RFC 3834, and the older Precedence header): answering
+    them, or adding them to the case, would only make noise (or a loop)."""
+    submitted = str(message.get("Auto-Submitted", "no")).strip().lower()
+    precedence = str(message.get("Precedence", "")).strip().lower()
+    return submitted != "no" or precedence in {"bulk", "junk", "auto_reply", "list"}
+
+
 def read_reply(raw: bytes, key: bytes) -> InboundReply:
     """The conversation an emailed reply answers and what it says; INVALID_INPUT for mail that
     is not a reply to one of ours (or says nothing new)."""
@@ -80,6 +88,8 @@ def read_reply(raw: bytes, key: bytes) -> InboundReply:
         raise AnswerdeskError(ErrorCode.TOO_LARGE, f"An email is at most {MAX_BYTES:,} bytes.")
     message = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(message, EmailMessage)
+    if automatic(message):
+        raise _invalid("An automatic reply (out of office, bounce) is not added to the case.")
     conversation = next(
         (c for t in _tokens(message) if (c := token_conversation(key, t)) is not None), None
     )

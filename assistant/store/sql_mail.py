@@ -100,16 +100,10 @@ class SqlMail(SqlWebhooks):
             .order_by(MailRow.id)
             .limit(limit)
         )
-        with self._session() as session:  # most polls find nothing: no write lock for that
-            if session.execute(due.limit(1)).first() is None:
-                return []
-        with self._session(write=True) as session:
-            leased = []
-            locked = due.with_for_update(skip_locked=True, of=MailRow)
-            for mail, event, seen in session.execute(locked).tuples():
-                mail.lease_until = now + lease
-                leased.append(to_mail(mail, to_event(event), seen))
-            return leased
+        return [
+            to_mail(mail, to_event(event), seen)
+            for mail, event, seen in self._lease(due, MailRow, now + lease)
+        ]
 
     def finish_mail(
         self,

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any, TypeVarTuple, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Row, Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.store.conversations import SqlConversationStore
 from assistant.store.events import Event, to_event
-from assistant.store.models import DeliveryRow, EventRow, WebhookRow
+from assistant.store.models import Base, DeliveryRow, EventRow, WebhookRow
 from assistant.store.webhooks import (
     Delivery,
     DeliveryStatus,
@@ -36,6 +37,7 @@ from assistant.store.webhooks import (
 )
 
 MAX_ERROR = 500
+Ts = TypeVarTuple("Ts")
 
 
 class SqlWebhooks(SqlConversationStore):
@@ -140,21 +142,26 @@ class SqlWebhooks(SqlConversationStore):
             .order_by(DeliveryRow.id)
             .limit(limit)
         )
+        return [
+            (
+                to_delivery(delivery, to_event(event)),
+                Target(hook.url, format_of(hook.format), hook.secret),
+            )
+            for delivery, hook, event in self._lease(due, DeliveryRow, now + lease)
+        ]
+
+    def _lease(self, due: Select[*Ts], table: type[Base], until: datetime) -> list[Row[*Ts]]:
+        """The rows of `due` (its first entity a row of `table`), leased until `until`: locked
+        past other workers' (SKIP LOCKED), their `lease_until` set, in one transaction."""
         with self._session() as session:  # most polls find nothing: no write lock for that
             if session.execute(due.limit(1)).first() is None:
                 return []
-        locked = due.with_for_update(skip_locked=True, of=DeliveryRow)
         with self._session(write=True) as session:
-            leased = []
-            for delivery, hook, event in session.execute(locked).tuples():
-                delivery.lease_until = now + lease
-                leased.append(
-                    (
-                        to_delivery(delivery, to_event(event)),
-                        Target(hook.url, format_of(hook.format), hook.secret),
-                    )
-                )
-            return leased
+            rows = list(session.execute(due.with_for_update(skip_locked=True, of=table)))
+            for row in rows:
+                first = cast(Any, row)[0]  # a `table` row: the query's first entity
+                first.lease_until = until
+            return rows
 
     def finish_delivery(
         self,

@@ -161,12 +161,17 @@ def live_server(
 
 
 def answerdesk_serve(
-    tmp_path_factory: pytest.TempPathFactory, home: Path, env: dict[str, str], name: str
+    tmp_path_factory: pytest.TempPathFactory,
+    home: Path,
+    env: dict[str, str],
+    name: str,
+    port: int | None = None,
 ) -> Iterator[str]:
     """`answerdesk serve` on a free loopback port with exactly `env` (no other ANSWERDESK_
     variable) and `home` as its working directory (no stray .env file); yields its URL and
-    stops it when closed."""
-    port = free_port()
+    stops it when closed. `port`: one chosen beforehand (a server whose emails link to its own
+    URL must know it before it starts); default a free one."""
+    port = port or free_port()
     command = [ANSWERDESK, "serve", "--host", "127.0.0.1", "--port", str(port)]
     servers = serve(tmp_path_factory, name, command, f"http://127.0.0.1:{port}", "/readyz", 120)
     with pytest.MonkeyPatch.context() as patch:  # the process inherits env and cwd at start

@@ -12,13 +12,11 @@ customer gets the same page with the tag as a site without sign-in would write i
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -31,8 +29,8 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Page, Request, Route, expect
 
 from assistant.mail.links import link_key, sign_link
-from tests.conftest import free_port, serve
-from tests.e2e.conftest import ANSWERDESK, DESKTOP, KEY, PHONE, SOURCES, Pages, _answerdesk
+from tests.conftest import free_port
+from tests.e2e.conftest import DESKTOP, KEY, PHONE, SOURCES, Pages, _answerdesk, answerdesk_serve
 from tests.e2e.test_web_ui import ask, open_widget
 from tests.server.test_app_mail import Mailbox
 
@@ -92,29 +90,6 @@ def call(method: str, url: str, body: Any = None, headers: dict[str, str] | None
         return json.loads(response.read())
 
 
-@contextmanager
-def serve_on(
-    port: int, tmp_path_factory: pytest.TempPathFactory, home: Path, env: dict[str, str]
-) -> Iterator[str]:
-    """`answerdesk_serve` (tests/e2e/conftest.py) on a port chosen beforehand: the server's
-    emails link to its own URL (ANSWERDESK_PUBLIC_URL), so the URL is known before it starts."""
-    url = f"http://127.0.0.1:{port}"
-    command = [ANSWERDESK, "serve", "--host", "127.0.0.1", "--port", str(port)]
-    servers = serve(tmp_path_factory, "answerdesk-serve-mail", command, url, "/readyz", 120)
-    with pytest.MonkeyPatch.context() as patch:  # the process inherits env and cwd at start
-        for variable in list(os.environ):
-            if variable.startswith("ANSWERDESK_"):
-                patch.delenv(variable)
-        for variable, value in env.items():
-            patch.setenv(variable, value)
-        patch.chdir(home)
-        started = next(servers)
-    try:
-        yield started
-    finally:
-        next(servers, None)  # past its yield: the server is stopped
-
-
 @pytest.fixture(scope="module")
 def mail_desk(tmp_path_factory: pytest.TempPathFactory, e2e_index: Path) -> Iterator[MailDesk]:
     """`answerdesk serve` over a copy of the e2e index, mailing through aiosmtpd on loopback;
@@ -140,8 +115,11 @@ def mail_desk(tmp_path_factory: pytest.TempPathFactory, e2e_index: Path) -> Iter
         printed = _answerdesk("keys", "create", AGENT, "--role", "agent", env=env, cwd=home)
         found = KEY.search(printed)
         assert found, f"`answerdesk keys create` printed no key: {printed!r}"
-        with serve_on(port, tmp_path_factory, home, env) as url:
-            yield MailDesk(url, found.group(0), mailbox)
+        server = answerdesk_serve(tmp_path_factory, home, env, "answerdesk-serve-mail", port)
+        try:
+            yield MailDesk(next(server), found.group(0), mailbox)
+        finally:
+            server.close()
     finally:
         smtp.stop()
 

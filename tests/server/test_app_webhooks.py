@@ -5,24 +5,16 @@ replayed; bad subscriptions are refused with the one error shape."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.server.helpers import Headers, MakeClient, handed_off, key, say, start
-from tests.webhook_receiver import Receiver, Script
+from tests.webhook_receiver import SECRET, Receiver, Script, receiver
 
-SECRET = "whsec_api-test-secret-000000001"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver(SECRET)
-    receiver.start()
-    yield receiver
-    receiver.stop()
+__all__ = ["receiver"]  # the shared receiver fixture
 
 
 @pytest.fixture

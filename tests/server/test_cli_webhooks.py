@@ -4,27 +4,18 @@ replays a delivery and removes the subscription, at the command line."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from assistant.settings import Settings
 from assistant.store import Customer, NewCase, SqlCaseStore
 from server.cli import app
-from tests.webhook_receiver import Receiver, Script
+from tests.webhook_receiver import Receiver, Script, receiver
+
+__all__ = ["receiver"]  # the shared receiver fixture
 
 runner = CliRunner()
-SECRET = "whsec_cli-test-secret-00000000001"
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver(SECRET)
-    receiver.start()
-    yield receiver
-    receiver.stop()
 
 
 def test_an_admin_subscribes_tests_delivers_replays_and_removes(

@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +24,11 @@ from assistant.settings import Settings
 from assistant.store import SqlCaseStore
 from ingest.sync import SyncReport
 from tests.conftest import free_port
-from tests.webhook_receiver import Receiver, Script
+from tests.webhook_receiver import SECRET, Receiver, Script, receiver
+
+__all__ = ["receiver"]  # the shared receiver fixture
 
 ANSWERDESK = str(Path(sys.executable).parent / "answerdesk")
-SECRET = "whsec_restart-test-secret-000001"
 
 
 class Node:
@@ -82,14 +82,6 @@ def home(sample_index: tuple[Settings, SyncReport], tmp_path: Path) -> Path:
     settings, _ = sample_index
     shutil.copytree(settings.data_dir, tmp_path / "data")
     return tmp_path
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver(SECRET)
-    receiver.start()
-    yield receiver
-    receiver.stop()
 
 
 def test_a_server_killed_mid_delivery_loses_no_event(home: Path, receiver: Receiver) -> None:

@@ -153,3 +153,16 @@ def test_follow_up_addresses_are_checked(address: str) -> None:
 def test_what_is_not_an_address_is_refused(address: str) -> None:
     with pytest.raises(AnswerdeskError, match="not an email address"):
         email_of(address)
+
+
+@pytest.mark.parametrize(
+    "header", ["Auto-Submitted: auto-replied", "Auto-Submitted: auto-generated", "Precedence: bulk"]
+)
+def test_an_out_of_office_reply_is_not_added_to_the_case(header: str) -> None:
+    token = reply_token(KEY, CONVERSATION)
+    raw = (
+        f"From: kim@example.com\r\nTo: help+{token}@t.example\r\n{header}\r\n"
+        "Subject: Out of office\r\n\r\nI am away until Monday.\r\n"
+    ).encode()
+    with pytest.raises(AnswerdeskError, match="automatic reply"):
+        read_reply(raw, KEY)

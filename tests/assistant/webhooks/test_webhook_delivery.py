@@ -19,9 +19,9 @@ from assistant.store.webhooks import Target
 from assistant.webhooks.bodies import ping
 from assistant.webhooks.sender import Sender, check_reachable
 from assistant.webhooks.worker import DeliveryWorker, Policy, retry_delay
-from tests.webhook_receiver import Receiver, Script
+from tests.webhook_receiver import SECRET, Receiver, Script, receiver
 
-SECRET = "whsec_delivery-test-secret-0001"
+__all__ = ["receiver"]  # the shared receiver fixture
 
 
 class Clock:
@@ -44,14 +44,6 @@ def store(tmp_path: Path, clock: Clock) -> Iterator[SqlCaseStore]:
     store = SqlCaseStore(engine, now=clock)
     yield store
     store.close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    receiver = Receiver(SECRET)
-    receiver.start()
-    yield receiver
-    receiver.stop()
 
 
 def worker(store: SqlCaseStore, **policy: float) -> DeliveryWorker:
