@@ -35,6 +35,7 @@
     note: (text) => show($("alert-note"), text),
     onOpen: (id) => (location.hash = `#case-${id}`),
   });
+  const search = window.answerdeskSearch({ api, h, when, pretty: (text) => pretty(text) });
 
   // ------------------------------------------------------------------ helpers
 
@@ -210,6 +211,7 @@
     poll(null);
     live.stop();
     alerts.clear();
+    search.clear();
     claimedByMe.clear();
     $("who").hidden = true;
     $("queue").hidden = true;
@@ -263,7 +265,7 @@
     $("queue").hidden = false;
     await loadQueue();
     if (mine !== view) return;
-    $("queue-h").focus({ preventScroll: true });
+    if (!$("search-form").contains(document.activeElement)) $("queue-h").focus({ preventScroll: true });
     poll(loadQueue);
   }
 
@@ -361,7 +363,10 @@
   }
 
   $("refresh").addEventListener("click", loadQueue);
-  $("status-filter").addEventListener("change", loadQueue);
+  $("status-filter").addEventListener("change", () => {
+    search.clear(); // the queue's filter: its list comes back
+    loadQueue();
+  });
 
   // ------------------------------------------------------------------ views and selection
 
@@ -391,6 +396,7 @@
   function chooseView(name) {
     viewName = name;
     localStorage.setItem(VIEW_STORE, name);
+    search.clear();
     if (current) location.hash = "#queue";
     else renderQueue();
   }
@@ -542,6 +548,7 @@
     renderSummary(c.summary || {});
     renderTranscript(c.transcript || []);
     renderTags(c.tags || []);
+    search.earlier(c.earlier_cases);
   }
 
   const KB_STATES = {
@@ -748,6 +755,16 @@
 
   $("reply-text").addEventListener("input", checkPlaceholders);
 
+  // The customer's chat shows "An agent is typing…" for a few seconds after each ping: one
+  // ping every 3 s of typing is enough, and only on a case this agent holds.
+  let typedAt = 0;
+  $("reply-text").addEventListener("input", () => {
+    const now = Date.now();
+    if (!current || !me || current.claimed_by !== me.name || now - typedAt < 3000) return;
+    typedAt = now;
+    api(`/v1/agent/cases/${current.id}/typing`, { method: "POST" }).catch(() => {});
+  });
+
   $("reply-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const area = $("reply-text");
@@ -882,7 +899,7 @@
       return;
     }
     if (typing) return; // every other key is the agent's text
-    const onQueue = Boolean(me) && !$("queue").hidden;
+    const onQueue = Boolean(me) && !$("queue").hidden && !$("queue-list").hidden;
     const onCase = Boolean(me) && Boolean(current) && !$("case").hidden;
     const afterG = Date.now() - gAt < 1500;
     gAt = 0;
@@ -890,6 +907,7 @@
     if (event.key === "?") toggleHelp();
     else if ($("help").open || !me) done = false;
     else if (event.key === "g") gAt = Date.now();
+    else if (event.key === "/") findCases();
     else if ((afterG && /^[mua]$/.test(event.key)) || /^[123]$/.test(event.key)) chooseView(VIEW_KEYS[event.key]);
     else if (onQueue && (event.key === "j" || event.key === "k")) moveSelection(event.key === "j" ? 1 : -1);
     else if (onQueue && event.key === "Enter" && markSelected() && !target.closest("a, button, summary")) {
@@ -899,6 +917,14 @@
     else done = false;
     if (done) event.preventDefault(); // `r` would otherwise type an r into the reply it focused
   });
+
+  /** `/`: the search box, on the queue view (a case view goes back to it first). */
+  function findCases() {
+    if (!$("case").hidden) location.hash = "#queue"; // shows the queue, and keeps this focus
+    $("case").hidden = true;
+    $("queue").hidden = false;
+    search.focus();
+  }
 
   // ------------------------------------------------------------------ start
 
