@@ -50,6 +50,18 @@ INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 MAIL_STATUSES = ("pending", "sent", "skipped", "failed")
 MAIL_KINDS = ("acknowledgement", "reply", "resolution")
+# Kept by migration 0009 outside the models (SQLAlchemy has no type for them): SQLite's
+# full-text table with the shadow tables FTS5 keeps, and PostgreSQL's text-search index.
+SEARCH_OBJECTS = frozenset(
+    {
+        "messages_fts",
+        "messages_fts_data",
+        "messages_fts_idx",
+        "messages_fts_docsize",
+        "messages_fts_config",
+        "ix_messages_text_search",
+    }
+)
 
 # Named constraints, so later migrations (Alembic batch mode on SQLite) can address them.
 NAMING = {
