@@ -63,6 +63,12 @@ SEARCH_OBJECTS = frozenset(
     }
 )
 
+
+def modelled(_object: object, name: str | None, *_: object) -> bool:
+    """For Alembic's `include_object`: whether the models describe this database object."""
+    return name not in SEARCH_OBJECTS
+
+
 # Named constraints, so later migrations (Alembic batch mode on SQLite) can address them.
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

@@ -15,7 +15,7 @@ from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.store import make_engine, upgrade
 from assistant.store.engine import MIGRATIONS
 from assistant.store.keys import ApiKeys, key_hash
-from assistant.store.models import Base
+from assistant.store.models import Base, modelled
 from tests.conftest import postgres_schema
 
 # Read at import: the autouse fixture in tests/conftest.py hides ANSWERDESK_* from tests.
@@ -38,7 +38,8 @@ def test_the_migration_matches_the_model(engine: Engine) -> None:
     with engine.connect() as connection:
         head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_object": modelled}
+        context = MigrationContext.configure(connection, opts=opts)
         assert compare_metadata(context, Base.metadata) == []
 
 

@@ -39,7 +39,7 @@ from assistant.store import (
     upgrade,
 )
 from assistant.store.engine import MIGRATIONS
-from assistant.store.models import SEARCH_OBJECTS, Base
+from assistant.store.models import Base, modelled
 from assistant.types import Citation
 from tests.conftest import free_port, postgres_schema
 
@@ -455,11 +455,7 @@ def test_migrations_create_the_schema_once_and_match_the_models(url: str) -> Non
             assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [
                 (head,)
             ]
-            # Everything but the full-text search objects (SEARCH_OBJECTS) is in the models.
-            opts = {
-                "compare_type": True,
-                "include_object": lambda _, name, *__: name not in SEARCH_OBJECTS,
-            }
+            opts = {"compare_type": True, "include_object": modelled}
             context = MigrationContext.configure(connection, opts=opts)
             assert compare_metadata(context, Base.metadata) == []
     finally:

@@ -23,6 +23,7 @@ from server.app import create_app
 from server.live import tail
 from server.state import Runtime
 from tests.conftest import free_port
+from tests.server.helpers import run_async
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def test_tail_sends_each_event_once_in_order_until_the_client_leaves(tmp_path: P
                 gone["now"] = True
         return got
 
-    got = asyncio.run(asyncio.wait_for(read(), 10))
+    got = run_async(lambda: asyncio.wait_for(read(), 10))
     store.close()
     assert got[0].startswith("retry: ") and got[1].startswith("id: 0\nevent: ready\n")
     assert "event: message.created" in got[2] and "event: case.created" in got[3]
