@@ -16,7 +16,7 @@ import typer
 
 from assistant.errors import AnswerdeskError
 from assistant.settings import Settings
-from server.cli_common import console, fail, out
+from server.cli_common import case_store, console, out
 
 mail_app = typer.Typer(
     help="Email follow-up: customers' replies from a mailbox.", no_args_is_help=True
@@ -36,18 +36,11 @@ def ingest_command(
 ) -> None:
     """Store each customer's emailed reply in its conversation."""
     from assistant.mail.inbound import take_reply
-    from assistant.mail.links import link_key
-    from assistant.store.sql import SqlCaseStore
+    from assistant.mail.links import key_of
 
-    settings = Settings()
-    secret = settings.link_secret.get_secret_value() if settings.link_secret else None
-    try:
-        store = SqlCaseStore.from_settings(settings)
-    except AnswerdeskError as error:
-        raise fail(error) from error
+    key = key_of(Settings())
     stored = skipped = 0
-    try:
-        key = link_key(secret, settings.data_dir)
+    with case_store() as store:
         for number, raw in enumerate(_messages(file), start=1):
             try:
                 taken = take_reply(store, key, raw)
@@ -58,8 +51,6 @@ def ingest_command(
             stored += 1
             reopened = " (case reopened)" if taken.reopened else ""
             out.print(f"message {number} → conversation {taken.conversation_id}{reopened}")
-    finally:
-        store.close()
     console.print(f"{stored} replies stored, {skipped} skipped")
     if stored == 0 and skipped:
         raise typer.Exit(1)

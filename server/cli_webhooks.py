@@ -21,24 +21,16 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 from rich.table import Table
 
-from assistant.errors import AnswerdeskError
 from assistant.settings import Settings
-from server.cli_common import console, fail, out
+from server.cli_common import case_store, console, out
 
 if TYPE_CHECKING:
-    from assistant.store.sql import SqlCaseStore
     from assistant.store.webhooks import Delivery, DeliveryStatus, Webhook
 
 webhooks_app = typer.Typer(
     help="Webhooks: subscribe URLs to case, message and feedback events.", no_args_is_help=True
 )
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON lines.")]
-
-
-def _store() -> SqlCaseStore:
-    from assistant.store.sql import SqlCaseStore  # the database driver only when needed
-
-    return SqlCaseStore.from_settings(Settings())
 
 
 def _hook_row(hook: Webhook) -> dict[str, object]:
@@ -105,18 +97,12 @@ def add_command(
     """Subscribe a URL; prints the signing secret (shown only now)."""
     from assistant.webhooks.sender import check_reachable
 
-    try:
+    with case_store() as store:
         check_reachable(url.strip(), Settings().webhook_allow_private)
-        store = _store()
-        try:
-            new = store.add_webhook(
-                url, event, format="slack" if slack else "json", priorities=priority or [],
-                description=description,
-            )  # fmt: skip
-        finally:
-            store.close()
-    except AnswerdeskError as error:
-        raise fail(error) from error
+        new = store.add_webhook(
+            url, event, format="slack" if slack else "json", priorities=priority or [],
+            description=description,
+        )  # fmt: skip
     console.print(f"webhook {new.webhook.id} added; its signing secret is shown only now:")
     out.print(new.secret)
 
@@ -124,42 +110,24 @@ def add_command(
 @webhooks_app.command("list")
 def list_command(as_json: AsJson = False) -> None:
     """The subscriptions, with their status and failures in a row."""
-    try:
-        store = _store()
-        try:
-            rows = [_hook_row(h) for h in store.webhooks()]
-        finally:
-            store.close()
-    except AnswerdeskError as error:
-        raise fail(error) from error
+    with case_store() as store:
+        rows = [_hook_row(h) for h in store.webhooks()]
     _print(rows, "webhooks", as_json)
 
 
 @webhooks_app.command("remove")
 def remove_command(webhook_id: Annotated[int, typer.Argument(min=1)]) -> None:
     """Remove a subscription; what still waited for it is not sent."""
-    try:
-        store = _store()
-        try:
-            store.remove_webhook(webhook_id)
-        finally:
-            store.close()
-    except AnswerdeskError as error:
-        raise fail(error) from error
+    with case_store() as store:
+        store.remove_webhook(webhook_id)
     console.print(f"removed webhook {webhook_id}")
 
 
 @webhooks_app.command("resume")
 def resume_command(webhook_id: Annotated[int, typer.Argument(min=1)]) -> None:
     """Resume a paused subscription: what waited is sent."""
-    try:
-        store = _store()
-        try:
-            store.resume_webhook(webhook_id)
-        finally:
-            store.close()
-    except AnswerdeskError as error:
-        raise fail(error) from error
+    with case_store() as store:
+        store.resume_webhook(webhook_id)
     console.print(f"resumed webhook {webhook_id}")
 
 
@@ -170,14 +138,8 @@ def test_command(webhook_id: Annotated[int, typer.Argument(min=1)]) -> None:
     from assistant.webhooks.sender import Sender
 
     settings = Settings()
-    try:
-        store = _store()
-        try:
-            target = store.webhook_target(webhook_id)
-        finally:
-            store.close()
-    except AnswerdeskError as error:
-        raise fail(error) from error
+    with case_store() as store:
+        target = store.webhook_target(webhook_id)
     sender = Sender(settings.webhook_timeout_seconds, settings.webhook_allow_private)
     try:
         sent = sender.send(target, ping())
@@ -197,31 +159,19 @@ def deliveries_command(
     as_json: AsJson = False,
 ) -> None:
     """The delivery log, newest first."""
-    try:
-        if status not in (None, "pending", "delivered", "failed"):
-            raise typer.BadParameter("--status is pending, delivered or failed")
-        store = _store()
-        try:
-            wanted = cast("DeliveryStatus | None", status)
-            found = store.deliveries(webhook_id=webhook, status=wanted, limit=limit)
-        finally:
-            store.close()
-    except AnswerdeskError as error:
-        raise fail(error) from error
+    if status not in (None, "pending", "delivered", "failed"):
+        raise typer.BadParameter("--status is pending, delivered or failed")
+    with case_store() as store:
+        wanted = cast("DeliveryStatus | None", status)
+        found = store.deliveries(webhook_id=webhook, status=wanted, limit=limit)
     _print([_delivery_row(d) for d in found], "deliveries", as_json)
 
 
 @webhooks_app.command("replay")
 def replay_command(delivery_id: Annotated[int, typer.Argument(min=1)]) -> None:
     """Send a delivery again (same event id: receivers deduplicate)."""
-    try:
-        store = _store()
-        try:
-            store.replay_delivery(delivery_id)
-        finally:
-            store.close()
-    except AnswerdeskError as error:
-        raise fail(error) from error
+    with case_store() as store:
+        store.replay_delivery(delivery_id)
     console.print(f"delivery {delivery_id} is due again")
 
 
@@ -233,22 +183,18 @@ def deliver_command(
     from assistant.webhooks.worker import DeliveryWorker
 
     settings = Settings()
-    try:
-        store = _store()
-    except AnswerdeskError as error:
-        raise fail(error) from error
-    worker = DeliveryWorker.from_settings(settings, store)
-    try:
-        if once:
-            sent = 0
-            while done := worker.run_once():
-                sent += done
-            console.print(f"{sent} delivery attempts made")
-        else:
-            console.print("delivering webhooks; Ctrl-C stops")
-            worker.run(settings.webhook_poll_seconds)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        worker.close()
-        store.close()
+    with case_store() as store:
+        worker = DeliveryWorker.from_settings(settings, store)
+        try:
+            if once:
+                sent = 0
+                while done := worker.run_once():
+                    sent += done
+                console.print(f"{sent} delivery attempts made")
+            else:
+                console.print("delivering webhooks; Ctrl-C stops")
+                worker.run(settings.webhook_poll_seconds)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            worker.close()

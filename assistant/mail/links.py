@@ -10,19 +10,31 @@ secret.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
 import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.errors import AnswerdeskError, ErrorCode
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
 
 KEY_FILE = "link.key"
 _TOKEN_DIGITS = 20  # hex characters of the reply token's signature
 
 
+def key_of(settings: Settings) -> bytes:
+    """The installation's signing key, as its settings give it."""
+    secret = settings.link_secret.get_secret_value() if settings.link_secret else None
+    return link_key(secret, settings.data_dir)
+
+
+@functools.cache  # the key file is read once per process, not on every request
 def link_key(secret: str | None, data_dir: Path) -> bytes:
     """The configured secret, or this installation's own, made on first use."""
     if secret:

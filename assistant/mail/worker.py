@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from typing import TYPE_CHECKING, Literal
 
 from assistant.mail.compose import Letterhead, compose
-from assistant.mail.links import expiry, link_key, reply_token, sign_link
+from assistant.mail.links import expiry, key_of, reply_token, sign_link
 from assistant.polling import Poller
 from assistant.store.mail import Mail
 from assistant.webhooks.worker import retry_delay
@@ -75,10 +75,7 @@ class MailWorker:
         self.smtp = smtp
         self.head = head
         self.settings = settings
-        self.key = link_key(
-            settings.link_secret.get_secret_value() if settings.link_secret else None,
-            settings.data_dir,
-        )
+        self.key = key_of(settings)
         self._rng = random.Random()
         self._poller: Poller | None = None
 

@@ -16,7 +16,7 @@ from fastapi.responses import StreamingResponse
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.identity import verify
-from assistant.mail.links import link_key, open_link
+from assistant.mail.links import key_of, open_link
 from assistant.store.protocol import Customer
 from server import inbox
 from server.auth import CustomerToken
@@ -275,10 +275,7 @@ def resume(
 ) -> NewConversationOut:
     settings = runtime.settings
     runtime.limiter.admit(("ip", client_ip(request), settings.rate_limit_ip_per_minute))
-    key = link_key(
-        settings.link_secret.get_secret_value() if settings.link_secret else None,
-        settings.data_dir,
-    )
+    key = key_of(settings)
     if open_link(key, body.link, datetime.now(UTC)) != conversation_id:
         raise AnswerdeskError(ErrorCode.NOT_FOUND, "This link is for another conversation.")
     desk.store.conversation(conversation_id)

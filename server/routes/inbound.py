@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.mail.inbound import MAX_BYTES, take_reply
-from assistant.mail.links import link_key
+from assistant.mail.links import key_of
 from server.schemas import errors
 from server.state import Desk, RuntimeDep
 
@@ -56,10 +56,7 @@ async def inbound_email(
             else "Inbound email is off: set ANSWERDESK_INBOUND_SECRET.",
         )
     raw = await request.body()
-    key = link_key(
-        settings.link_secret.get_secret_value() if settings.link_secret else None,
-        settings.data_dir,
-    )
+    key = key_of(settings)
     taken = await run_in_threadpool(take_reply, desk.store, key, raw)
     return InboundOut(
         conversation_id=taken.conversation_id,
