@@ -11,7 +11,7 @@ one heading without running on into the next.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.grounding import more_chunks, resolution_of
 from assistant.text import Block, case_note, parse_blocks, plain, split_sentences
@@ -118,7 +118,25 @@ def sentences(text: str) -> list[str]:
 
 def units_of(passage: Passage, number: int) -> list[Unit]:
     units = _all_units(passage, number)
-    return [u for u in units if u.kind in {"steps", "row", "note"} or informative(u.text)]
+    kept = [u for u in units if u.kind in {"steps", "row", "note"} or informative(u.text)]
+    return [_closed(u, kept[i + 1] if i + 1 < len(kept) else None) for i, u in enumerate(kept)]
+
+
+_LEAD_IN_TAIL = re.compile(
+    r",?\s*(?:for example|for instance|e\.g\.|such as|as follows|like this|like so)?\s*:$", re.I
+)
+
+
+def _closed(unit: Unit, after: Unit | None) -> Unit:
+    """An intro ("…shown under the totals, for example:") whose block an answer cannot show
+    (a code sample, or nothing informative) ends as a sentence of its own ("…shown under the
+    totals."), so it neither dangles nor pulls in the next paragraph as if that were the
+    example."""
+    if not unit.intro or (
+        after is not None and after.where == unit.where and after.block == unit.block + 1
+    ):
+        return unit
+    return replace(unit, intro=False, text=_LEAD_IN_TAIL.sub(".", unit.text))
 
 
 def faq_answer(passage: Passage) -> str | None:

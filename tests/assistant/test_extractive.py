@@ -457,3 +457,26 @@ def test_a_page_written_as_one_faq_entry_is_answered_from_its_answer() -> None:
     draft = compose("can you be contagious with no symptoms", [entry, other])
     assert draft.text.startswith("Yes. [1] People without symptoms can still pass the virus on")
     assert "measles" not in draft.text and "Can we be contagious" not in draft.text
+
+
+def test_an_intro_whose_example_cannot_be_shown_ends_as_a_sentence() -> None:
+    """A code sample is not shown, so the sentence introducing it must not end in "for
+    example:" nor borrow the next paragraph as its example."""
+    text = (
+        "Tallybook updates exchange rates once a day at 06:00 UTC. The rate for the issue date "
+        "is filled in automatically and shown under the totals, for example:\n\n"
+        "```text\nTotal EUR 1,200.00\nExchange rate 1 EUR = 1.0842 USD\n```\n\n"
+        "You can overwrite the rate on any invoice to match a rate agreed in your contract."
+    )
+    draft = compose(
+        "when is the exchange rate filled in on an invoice?",
+        [passage(1, "article", "Multi-currency invoicing", text)],
+    )
+    assert "shown under the totals. [1]" in draft.text
+    assert "for example:" not in draft.text
+
+
+def test_an_intro_keeps_its_colon_when_its_steps_follow() -> None:
+    text = "To connect a bank:\n\n1. Go to Banking.\n2. Select Add connection."
+    draft = compose("how do i connect a bank", [passage(1, "article", "Connect", text)])
+    assert draft.text.startswith("To connect a bank:\n\n1. Go to Banking.")
