@@ -4,9 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LLM_STAMP := $(VENV)/.installed-llm
-# The tests talk to a real PostgreSQL (this machine's, by default).
+# The tests talk to a real PostgreSQL and a real Redis (this machine's, by default).
 ANSWERDESK_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export ANSWERDESK_TEST_POSTGRES_URL
+ANSWERDESK_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+export ANSWERDESK_TEST_REDIS_URL
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 

@@ -138,6 +138,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the conversation and case store (SQLite or PostgreSQL); "
         "unset = the SQLite file <data_dir>/answerdesk.sqlite3.",
     )
+    redis_url: str | None = Field(
+        None,
+        description="Redis shared by every worker and node (rate limits count there); "
+        "unset = each process counts its own.",
+    )
     database_connect_timeout_seconds: float = Field(
         5.0, gt=0, description="How long to wait for the database to accept a connection."
     )
@@ -160,13 +165,15 @@ class Settings(BaseSettings):
         2000, ge=10, description="Longer customer messages are refused with 413 too_large."
     )
     rate_limit_conversation_per_minute: int = Field(
-        12, ge=1, description="Customer messages per conversation per minute (per worker)."
+        12,
+        ge=1,
+        description="Customer messages per conversation per minute (per worker without Redis).",
     )
     rate_limit_ip_per_minute: int = Field(
         60,
         ge=1,
         description="Customer writes (new conversations, messages, feedback) per client IP "
-        "per minute (per worker).",
+        "per minute (per worker without Redis).",
     )
     turn_timeout_seconds: float = Field(
         40.0,

@@ -44,7 +44,7 @@ from assistant.store.sql import SqlCaseStore
 from assistant.webhooks.worker import DeliveryWorker
 from server.errors import install_error_handlers
 from server.headers import SecurityHeadersMiddleware
-from server.limits import BodyLimitMiddleware, HeaderLimitMiddleware, RateLimiter
+from server.limits import BodyLimitMiddleware, HeaderLimitMiddleware, make_limiter
 from server.logs import install_redaction
 from server.metrics import Metrics, MetricsMiddleware
 from server.recovery import recover
@@ -96,7 +96,7 @@ def _warm_up(desk: HelpDesk) -> None:
 
 def create_app(settings: Settings, *, desk: HelpDesk | None = None) -> FastAPI:
     install_redaction()  # no customer's data in any log line of this process (server/logs.py)
-    runtime = Runtime(settings, Metrics(), RateLimiter())
+    runtime = Runtime(settings, Metrics(), make_limiter(settings.redis_url))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

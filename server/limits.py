@@ -10,8 +10,11 @@
     rate            customer messages per conversation per minute, and customer writes per
                     client IP per minute: 429 rate_limited with Retry-After
 
-Rates are counted in memory, per worker process: with N workers a client may get up to N
-times the limit through, which still stops a flood. A refused request is not counted.
+Rates are counted in memory, per worker process, unless `ANSWERDESK_REDIS_URL` is set: then
+every worker and every node counts in the same Redis (`SharedRateLimiter`, the `limits`
+library's moving window), so a client gets the limit once however many processes serve it.
+Without Redis, with N workers a client may get up to N times the limit through, which still
+stops a flood. A refused request is not counted.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 from fastapi import Request
 from starlette.exceptions import HTTPException
@@ -115,8 +119,25 @@ _TOO_MANY = {
 }
 
 
+# (kind, key, per minute): e.g. ("conversation", "c-123", 12)
+Limit = tuple[str, str, int]
+
+
+class Limiter(Protocol):
+    def admit(self, *limits: Limit) -> None:
+        """Count one request against each limit, or refuse it (counting nothing) with
+        `RateLimited` when any of them is reached."""
+        ...
+
+
+def refusal(kind: str, wait: float) -> RateLimited:
+    seconds = max(1, math.ceil(wait))
+    what = _TOO_MANY.get(kind, f"Too many requests for this {kind}")
+    return RateLimited(f"{what}; please wait {seconds} s and try again.", seconds)
+
+
 class RateLimiter:
-    """Sliding one-minute windows per key, for several limits checked together."""
+    """Sliding one-minute windows per key, for several limits checked together, in memory."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, window: float = 60.0) -> None:
         self._clock = clock
@@ -125,9 +146,7 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._checks = 0
 
-    def admit(self, *limits: tuple[str, str, int]) -> None:
-        """Count one request against each `(kind, key, per_minute)` limit, or refuse it
-        (counting nothing) with `RateLimited` when any of them is reached."""
+    def admit(self, *limits: Limit) -> None:
         now = self._clock()
         with self._lock:
             self._forget_idle(now)
@@ -138,9 +157,7 @@ class RateLimiter:
                     waits.append((hits[len(hits) - per_minute] + self.window - now, kind))
             if waits:
                 wait, kind = max(waits)
-                seconds = max(1, math.ceil(wait))
-                what = _TOO_MANY.get(kind, f"Too many requests for this {kind}")
-                raise RateLimited(f"{what}; please wait {seconds} s and try again.", seconds)
+                raise refusal(kind, wait)
             for kind, key, _ in limits:
                 self._hits.setdefault((kind, key), deque()).append(now)
 
@@ -164,3 +181,12 @@ def client_ip(request: Request) -> str:
     """The peer address (behind a proxy, uvicorn's --forwarded-allow-ips sets it from
     X-Forwarded-For)."""
     return request.client.host if request.client else "unknown"
+
+
+def make_limiter(redis_url: str | None) -> Limiter:
+    """Counted in Redis when there is one (every node shares the limits), else in memory."""
+    if redis_url:
+        from server.shared_limits import SharedRateLimiter
+
+        return SharedRateLimiter(redis_url)
+    return RateLimiter()

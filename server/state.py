@@ -18,7 +18,7 @@ from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.settings import Settings
 from assistant.store.engine import upgrade
 from assistant.store.keys import ApiKeys
-from server.limits import RateLimiter
+from server.limits import Limiter
 from server.metrics import Metrics
 from server.probes import Probe
 from server.reindex import Reindexer
@@ -33,7 +33,7 @@ class Runtime:
 
     settings: Settings
     metrics: Metrics
-    limiter: RateLimiter
+    limiter: Limiter
     desk: HelpDesk | None = None
     keys: ApiKeys | None = None
     turns: TurnRunner | None = None
