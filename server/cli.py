@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -282,6 +283,7 @@ def serve(
     import uvicorn
 
     from server.limits import MAX_HEADER_BYTES
+    from server.metrics import MULTIPROCESS, shared_folder
 
     settings = Settings()
     if not (settings.index_dir / "manifest.sqlite3").exists():
@@ -293,6 +295,8 @@ def serve(
             "Chroma server: the embedded index is per process, so a re-index through the API "
             "reaches only one worker."
         )
+    if workers > 1:  # /metrics sums every worker's counts, kept in files of this folder
+        shared_folder(Path(os.environ.get(MULTIPROCESS) or settings.data_dir / "metrics"))
     base = f"http://{host}:{port}"
     if demo:
         try:

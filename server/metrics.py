@@ -4,17 +4,36 @@ answerdesk_http_requests_total{method, route, status}     route = the path templ
 answerdesk_http_request_duration_seconds{method, route}   until the last byte is sent
 answerdesk_turns_total{action}                            answer, clarify, handoff, ...
 answerdesk_handoffs_total{reason}                         low_confidence, backend_unavailable, ...
+
+With several worker processes (`answerdesk serve --workers N`) each worker counts in files of
+prometheus-client's multiprocess mode (the folder in PROMETHEUS_MULTIPROC_DIR, which `serve`
+sets up), and `/metrics`, whichever worker answers it, sums every worker's. Several nodes are
+scraped one by one, as Prometheus does, and summed in queries.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 UNMATCHED = "unmatched"  # one label for every unknown path, so scanners cannot add series
+MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client reads it when it is imported
+
+
+def shared_folder(folder: Path) -> Path:
+    """Make `folder` the workers' shared metrics folder, emptied of an earlier run's counts.
+    Call before the workers start (they import prometheus-client with it set)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROCESS] = str(folder)
+    return folder
 
 
 class Metrics:
@@ -48,6 +67,10 @@ class Metrics:
             self.handoffs.labels(reason).inc()
 
     def render(self) -> bytes:
+        if os.environ.get(MULTIPROCESS):  # every worker's counts, not only this one's
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            return generate_latest(registry)
         return generate_latest(self.registry)
 
 

@@ -5,76 +5,23 @@ are told to, has each event exactly once."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from assistant.settings import Settings
 from assistant.store import SqlCaseStore
 from ingest.sync import SyncReport
-from tests.conftest import free_port
+from tests.server.nodes import ANSWERDESK, Node
 from tests.webhook_receiver import SECRET, Receiver, Script, receiver
 
 __all__ = ["receiver"]  # the shared receiver fixture
-
-ANSWERDESK = str(Path(sys.executable).parent / "answerdesk")
-
-
-class Node:
-    """One `answerdesk serve` process."""
-
-    def __init__(self, env: dict[str, str], home: Path, name: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = home / f"{name}.log"
-        command = [ANSWERDESK, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        with self.log.open("w") as out:
-            self.process = subprocess.Popen(
-                command, env=env, cwd=home, stdout=out, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{self.url}/readyz", timeout=1).close()
-                return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    pytest.fail(f"{name} did not start: {self.log.read_text()[-2000:]}")
-                time.sleep(0.2)
-
-    def call(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
-        request = urllib.request.Request(
-            f"{self.url}{path}",
-            data=None if body is None else json.dumps(body).encode(),
-            method=method,
-            headers={"Content-Type": "application/json", **headers},
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.loads(response.read() or b"null")
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 @pytest.fixture
