@@ -126,7 +126,8 @@ RULES: tuple[Rule, ...] = (
     _rule("says it keeps happening", 1.0,
           r"\b(?:every single (?:day|time|week|month)|every time (?:i|we) (?:call|write|contact|"
           r"open|log|try|ask)|yet again|once again|again and again|(?:third|fourth|fifth|3rd|"
-          r"4th|5th) (?:time|wrong|outage|month)|one more time|keeps? (?:\w+ing) (?:me|us)|"
+          r"4th|5th) (?:time|wrong|outage|month)|(?:second|2nd) (?:outage|incident|failure|breach)|"
+          r"one more time|keeps? (?:\w+ing) (?:me|us)|"
           r"(?:\d+|two|three|four|five|six) (?:different (?:agents|people|stories|answers)|"
           r"agents|excuses))\b|\bagain\s*(?:\?!|!\?|\?\?|!!)"),
     _rule("says they are exasperated", 1.5,
@@ -139,6 +140,10 @@ RULES: tuple[Rule, ...] = (
           r"(?:it |me |us )?off|hung up|want (?:this |it )?escalated|not giving up|i want answers|"
           r"can't keep (?:\w+ing)|(?:really|so|very|extremely|deeply|hugely|massively|"
           r"bitterly) disappointed|not happy at all|stop stealing|wasting my time)\b"),
+    _rule("demands an explanation or compensation", 1.0,  # …or refuses the self-service
+          r"\b(?:i|we)(?:'d| would)? (?:want|demand|expect|deserve|insist on)\s+(?:(?:an?|some|"
+          r"a full|full|a proper|proper|a real|real)\s+)?(?:explanation|compensation|apology)\b"
+          r"|\bnot (?:a|another|just a|some) (?:link|article|faq|bot|canned)\b"),
     _rule("says it is unacceptable", 2.0,
           r"\b(?:unacceptable|not acceptable|outrageous|disgrace\w*|appalling|shameful|"
           r"inexcusable|disgusting)\b"),

@@ -101,6 +101,8 @@ def decide(triage: Triage, answer: Answer, question: str, history: Sequence[Turn
     policies = [f"policy:{name}" for name in triage.policy]
     if not triage.bot_may_answer_first:
         urgent += policies
+    if urgent and triage.angry and "angry" not in urgent:
+        urgent.append("angry")  # handed off for another reason: the person should know it too
     if urgent:
         return Decision("handoff", urgent, "; ".join(explain(c) for c in urgent), triage.queue)
     reference = vague_reference(question, earlier)

@@ -47,6 +47,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "general": (),  # not a product question: nothing to collect before a person replies
     "refund": ("account", "charge"),
     "billing_dispute": ("account", "charge"),
+    "compensation": ("account",),
     "cancellation": ("account",),
     "security_incident": ("account", "started"),
     "legal": ("account",),
@@ -138,7 +139,8 @@ _NO_ERROR = re.compile(
 _PROBLEM = re.compile(
     r"\b(?:error|fail\w*|broken|crash\w*|stuck|bug|not working|doesn't work|does not work|"
     r"won't|wont|can't|cannot|can not|unable|isn't|is not|aren't|not (?:syncing|loading|showing|"
-    r"sending|updating|connecting)|stopped|missing|disappeared|wrong|keeps?)\b",
+    r"sending|updating|connecting)|stopped|missing|disappeared|wrong|keeps?|outages?|downtime|"
+    r"(?:is|was|went|are|were|been) down)\b",
     re.I,
 )
 _WHEN = re.compile(

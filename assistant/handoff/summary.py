@@ -41,6 +41,9 @@ _QUOTE = re.compile(r"[\"“]([^\"”]{3,})[\"”]")
 
 NEXT_STEPS: dict[str, str] = {
     "policy:refund": "Check the charge against the refund policy, then refund or explain why not.",
+    "policy:compensation": (
+        "Check what failed and the SLA of their plan, then offer a credit or explain why not."
+    ),
     "policy:billing_dispute": (
         "Compare the disputed charge with the billing history before replying."
     ),

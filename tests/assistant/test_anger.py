@@ -64,8 +64,13 @@ RULE_CASES = [
     ("I'm so frustrated with the export.", {"says they are angry or fed up"}),
     ("Thanks for nothing.", {"exasperated or sarcastic phrasing"}),
     ("What am I paying you for?", {"exasperated or sarcastic phrasing"}),
+    ("Second outage this month.", {"says it keeps happening"}),
+    ("We expect a proper explanation.", {"demands an explanation or compensation"}),
+    ("Call me, not another link to an article.", {"demands an explanation or compensation"}),
 ]
 NO_RULE = [
+    "I want to know if you offer compensation for downtime.",
+    "Can you give me an explanation of the VAT report?",
     "How do I connect my API to the CSV export?",  # acronyms are not shouting
     "URL, PDF, SSO and GDPR settings are under Admin.",
     "How do I cancel an invoice I sent by mistake?",

@@ -83,6 +83,12 @@ def signals(**fired: object) -> Triage:
             "handoff",
             ["policy:refund"],
         ),
+        (  # handed off for a policy, and upset: the person is told both
+            signals(angry=True, policy=["compensation"], bot_may_answer_first=False),
+            answer(),
+            "handoff",
+            ["policy:compensation", "angry"],
+        ),
         (
             signals(policy=["sales"], bot_may_answer_first=True),
             answer(),

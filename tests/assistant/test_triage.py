@@ -119,6 +119,8 @@ POLICY_CASES = [
     ("We do not want to renew in May.", {"cancellation"}),
     ("We're moving our whole team to Xero next month.", {"cancellation"}),
     ("I filed a chargeback with my bank.", {"billing_dispute"}),
+    ("Third outage this quarter. We expect a service credit.", {"compensation"}),
+    ("I want an explanation and compensation, not a link to a status page.", {"compensation"}),
     ("There's an unauthorized charge on my card from you.", {"billing_dispute"}),
     ("We never authorised this payment and are disputing it with our bank.", {"billing_dispute"}),
     ("I think my account was hacked.", {"security_incident"}),
@@ -162,6 +164,9 @@ ASKING_ABOUT_A_POLICY = [
     "A client sent me a GDPR request to delete his data. What should I keep?",
     "Do I need a lawyer to register a trademark?",
     "What did the court decide about the merger?",
+    "Do you offer compensation for downtime?",
+    "I want to know if you give SLA credits",
+    "How do I credit a customer for a returned item?",
 ]
 
 
@@ -177,8 +182,8 @@ def test_asking_about_a_policy_is_for_the_bot(text: str) -> None:
 
 def test_the_policy_file_names_every_policy_with_a_queue() -> None:
     names = {p.name: (p.queue, p.bot_may_answer_first) for p in POLICIES}
-    assert set(names) == {"refund", "cancellation", "billing_dispute", "security_incident",
-                          "legal", "data_deletion", "sales"}  # fmt: skip
+    assert set(names) == {"refund", "cancellation", "billing_dispute", "compensation",
+                          "security_incident", "legal", "data_deletion", "sales"}  # fmt: skip
     assert all(queue in QUEUES for queue, _ in names.values())
     assert names["sales"] == ("sales", True)
     assert names["security_incident"] == ("security", False)
