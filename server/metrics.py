@@ -26,14 +26,13 @@ UNMATCHED = "unmatched"  # one label for every unknown path, so scanners cannot 
 MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client reads it when it is imported
 
 
-def shared_folder(folder: Path) -> Path:
+def shared_folder(folder: Path) -> None:
     """Make `folder` the workers' shared metrics folder, emptied of an earlier run's counts.
     Call before the workers start (they import prometheus-client with it set)."""
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("*.db"):
         stale.unlink()
     os.environ[MULTIPROCESS] = str(folder)
-    return folder
 
 
 class Metrics:

@@ -1,9 +1,11 @@
 """Real `answerdesk serve` processes on loopback, for tests of what only holds across
-processes (a server killed mid-work, several workers)."""
+processes (a server killed mid-work, several workers, several nodes), and the machine's Redis
+they share."""
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -13,8 +15,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from tests.conftest import free_port
+
+REDIS = os.environ.get("ANSWERDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def redis_reachable() -> None:
+    """Fails (never skips) a module that uses it when Redis is missing: a shared state tested
+    against a fake proves nothing."""
+    try:
+        redis.Redis.from_url(REDIS, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        pytest.fail(f"these tests need Redis at {REDIS} ({error})")
+
 
 ANSWERDESK = str(Path(sys.executable).parent / "answerdesk")
 

@@ -7,27 +7,18 @@ fails, not skips, when it is missing: a shared limit tested against a fake prove
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 
 import pytest
-import redis
 
 from assistant.errors import AnswerdeskError
 from server.limits import RateLimiter, make_limiter
 from server.shared_limits import SharedRateLimiter
 from tests.server.helpers import MakeClient, say, start
+from tests.server.nodes import REDIS, redis_reachable
 
-REDIS = os.environ.get("ANSWERDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 DEAD_REDIS = "redis://127.0.0.1:1/0"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def reachable() -> None:
-    try:
-        redis.Redis.from_url(REDIS, socket_connect_timeout=2).ping()
-    except redis.RedisError as error:
-        pytest.fail(f"these tests need Redis at {REDIS} ({error})")
+__all__ = ["redis_reachable"]  # fails the module when Redis is missing
 
 
 def two_nodes() -> tuple[SharedRateLimiter, SharedRateLimiter]:

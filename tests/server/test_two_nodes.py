@@ -20,10 +20,9 @@ import pytest
 from assistant.settings import Settings
 from ingest.sync import SyncReport
 from tests.conftest import postgres_schema
-from tests.server.nodes import ANSWERDESK, Node
-from tests.server.test_shared_limits import REDIS, reachable
+from tests.server.nodes import ANSWERDESK, REDIS, Node, redis_reachable
 
-__all__ = ["reachable"]  # fails the module when Redis is missing
+__all__ = ["redis_reachable"]  # fails the module when Redis is missing
 
 
 @pytest.fixture
