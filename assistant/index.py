@@ -14,7 +14,9 @@ thread waits for it the others serve the open index (or, with none open, fail at
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import TypeVar
 
 from assistant.backends import load_keyword_index, make_vector_index
 from assistant.confidence import Calibration
@@ -23,6 +25,8 @@ from assistant.manifest import Manifest
 from assistant.ports import KeywordIndex, VectorIndex, Vectors, Where
 from assistant.settings import Settings
 from assistant.types import Chunk, Hit
+
+T = TypeVar("T")
 
 
 class LiveIndex:
@@ -40,6 +44,7 @@ class LiveIndex:
         self._generation: tuple[str, str] | None = None
         self._keywords_from = ""  # the keyword dir `keywords` was loaded from
         self._calibration: tuple[str, Calibration | None] = ("", None)
+        self._memo: OrderedDict[Hashable, object] = OrderedDict()
         self.vectors: VectorIndex
         self.keywords: KeywordIndex
         try:
@@ -83,6 +88,7 @@ class LiveIndex:
         with self._lock:
             self.vectors, self.keywords = vectors, keywords
             self._keywords_from = generation[1]
+            self._memo.clear()
             if isinstance(vectors, Unreachable):
                 raise vectors.error
             self._generation = generation
@@ -97,6 +103,22 @@ class LiveIndex:
         if raw != self._calibration[0]:
             self._calibration = (raw, stored(meta))
         return self._calibration[1]
+
+    def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()`, a value derived from this index alone, kept until a commit opens the
+        next generation: every turn led by the same past case looks up the same guidance."""
+        with self._lock:
+            generation = self._generation
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]  # type: ignore[return-value]
+        value = compute()
+        with self._lock:
+            if generation is not None and generation == self._generation:
+                self._memo[key] = value
+                while len(self._memo) > self.settings.index_memo_size:
+                    self._memo.popitem(last=False)
+        return value
 
     def chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:
         return self.manifest.get_chunks(ids)

@@ -215,7 +215,10 @@ class Retriever:
         resolution = resolution_of(top[0]) if top and top[0].kind == "case" else ""
         if not resolution or not guidance_kinds:
             return top
-        hits = self.search(resolution, replace(filters, kinds=guidance_kinds), k=1)
+        where = replace(filters, kinds=guidance_kinds)
+        hits = self.index.remember(
+            ("guidance", resolution, where), lambda: tuple(self.search(resolution, where, k=1))
+        )
         if not hits:
             return top
         # Its scores are those of the question where the question found the document too;

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     retrieval_candidates: int = Field(
         40, ge=5, le=500, description="Candidates each of dense and keyword search contribute."
     )
+    index_memo_size: int = Field(
+        4096,
+        ge=0,
+        description="Values derived from the index kept until its next commit (a past case's "
+        "guidance article); 0 = recompute every turn.",
+    )
     fusion_dense_weight: float = Field(1.0, ge=0)
     fusion_keyword_weight: float = Field(0.5, ge=0)
     fusion_case_weight: float = Field(

@@ -3,9 +3,11 @@ question the article's steps about it."""
 
 from __future__ import annotations
 
-from assistant.retrieval import section_naming, steps_about
+import pytest
+
+from assistant.retrieval import Retriever, section_naming, steps_about
 from assistant.service import SupportAssistant
-from assistant.types import Chunk
+from assistant.types import Chunk, Passage
 
 
 def chunk(ordinal: int, section: str, text: str) -> Chunk:
@@ -78,3 +80,24 @@ def test_when_a_past_case_matches_best_the_guidance_its_resolution_applied_leads
     # Led by an article or an FAQ already: nothing changes.
     led = [p for p in passages if p.kind != "case"]
     assert retriever.guided(led, 3) == led[:3]
+
+
+def test_a_past_cases_guidance_is_searched_once_per_index_generation(
+    sample_assistant: SupportAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "Our October invoice is $47 but Pro is $29?? Nobody told us about a price increase."
+    passages = sample_assistant.retriever.search(question)
+    assert passages[0].kind == "case"
+    searched: list[str] = []
+    search = Retriever.search
+
+    def counted(self: Retriever, query: str, *args: object, **kwargs: object) -> list[Passage]:
+        searched.append(query)
+        return search(self, query, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Retriever, "search", counted)
+    first = sample_assistant.retriever.guided(passages, 3)
+    searches = len(searched)  # 1, or 0 if an earlier test's turn was led by this case
+    again = sample_assistant.retriever.guided(passages, 3)  # another turn led by the same case
+    assert again == first
+    assert len(searched) == searches
