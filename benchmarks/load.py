@@ -7,7 +7,9 @@ baseline), then starts `answerdesk serve` (extractive backend) and runs two phas
 
 - 1 client: each request alone — HTTP p50 ÷ in-process `answer()` p50 is what the server adds
   (conversation and message writes, triage, JSON, HTTP);
-- N clients (default 32) for a fixed time: requests/s, p50/p95/p99, errors (goal: none).
+- N clients (default 32) for a fixed time: requests/s, p50/p95/p99, errors (goal: none);
+- the same N clients first against a server with the per-turn savings off (`BASELINE_ENV`), so
+  the throughput ratio (goal ≥ 2×) compares one build in one run (`--no-baseline` skips it).
 
 Each simulated customer starts a conversation, asks two questions (each text made unique, so
 no cache sees a repeat), and starts again. The rate
@@ -29,7 +31,8 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,9 +131,16 @@ def progress() -> Progress:
     )  # fmt: skip
 
 
-def start_server(data_dir: Path, port: int, threads: int, workers: int) -> subprocess.Popen[bytes]:
+# The per-turn savings, switched off for the baseline server of the same run.
+BASELINE_ENV = {"ANSWERDESK_INDEX_MEMO_SIZE": "0"}
+
+
+def start_server(
+    data_dir: Path, port: int, threads: int, workers: int, extra: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        **(extra or {}),
         "ANSWERDESK_DATA_DIR": str(data_dir),
         "ANSWERDESK_TORCH_THREADS": str(threads),
         "ANSWERDESK_RATE_LIMIT_CONVERSATION_PER_MINUTE": "1000000",
@@ -153,6 +163,21 @@ def start_server(data_dir: Path, port: int, threads: int, workers: int) -> subpr
             time.sleep(0.3)
     process.kill()
     raise SystemExit(f"the server did not start:\n{(data_dir / 'server.log').read_text()[-3000:]}")
+
+
+@contextmanager
+def serving(
+    data_dir: Path, port: int, args: argparse.Namespace, extra: dict[str, str] | None = None
+) -> Iterator[str]:
+    server = start_server(data_dir, port, args.torch_threads, args.workers, extra)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 def customer(base: str, asked: Sequence[str], phase: Phase, stop: float, t0: float, n: int) -> None:
@@ -208,6 +233,11 @@ def run_phase(base: str, asked: Sequence[str], phase: Phase) -> Phase:
     return phase
 
 
+def label(phase: Phase) -> str:
+    savings = ", savings off" if phase.name == "baseline" else ""
+    return f"HTTP, {phase.clients} client(s){savings}"
+
+
 def plot(phases: Sequence[Phase], baseline: Sequence[float], path: Path) -> None:
     import matplotlib
 
@@ -218,12 +248,12 @@ def plot(phases: Sequence[Phase], baseline: Sequence[float], path: Path) -> None
     for phase in phases:
         if phase.timeline:
             xs, ys = zip(*phase.timeline, strict=True)
-            right.scatter(xs, ys, s=4, alpha=0.5, label=f"{phase.clients} client(s)")
+            right.scatter(xs, ys, s=4, alpha=0.5, label=label(phase))
     right.set(xlabel="seconds into the phase", ylabel="latency (ms)", yscale="log",
               title="HTTP message latency over time")  # fmt: skip
     right.legend()
     series = [baseline, *(p.latencies for p in phases)]
-    labels = ["answer()\nin-process", *(f"HTTP\n{p.clients} client(s)" for p in phases)]
+    labels = ["answer()\nin-process", *(label(p).replace(", ", "\n", 1) for p in phases)]
     left.boxplot([s or [0] for s in series], showfliers=False)
     left.set_xticks(range(1, len(labels) + 1), labels)
     left.set(ylabel="latency (ms)", yscale="log", title="latency: in-process vs over HTTP")
@@ -248,6 +278,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="an indexed data dir to use (default: index the sample into a temp dir)",
     )  # fmt: skip
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--baseline", action=argparse.BooleanOptionalAction, default=True,
+        help="first load a server with the per-turn savings off (the ratio's baseline)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
     from tests.conftest import free_port  # the same helper the server tests use
@@ -261,18 +295,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         asked = questions()
         baseline = in_process(data_dir, asked, args.torch_threads)
         port = args.port or free_port()
-        server = start_server(data_dir, port, args.torch_threads, args.workers)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            single = run_phase(base, asked, Phase("sequential", 1, args.single_seconds))
-            loaded = run_phase(base, asked, Phase("concurrent", args.clients, args.seconds))
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        report(baseline, [single, loaded], args)
+        phases = []
+        if args.baseline:  # the same build with the per-turn savings off, loaded the same way
+            with serving(data_dir, port, args, BASELINE_ENV) as base:
+                phases.append(run_phase(base, asked, Phase("baseline", args.clients, args.seconds)))
+        with serving(data_dir, port, args) as base:
+            phases.insert(0, run_phase(base, asked, Phase("sequential", 1, args.single_seconds)))
+            phases.append(run_phase(base, asked, Phase("concurrent", args.clients, args.seconds)))
+        report(baseline, phases, args)
     finally:
         if owned:
             shutil.rmtree(data_dir, ignore_errors=True)
@@ -294,11 +324,22 @@ def report(baseline: list[float], phases: list[Phase], args: argparse.Namespace)
         ratio = (s["p50_ms"] or 0) / base_p50 if base_p50 else None
         s["p50_ratio_to_answer"] = round(ratio, 2) if ratio else None
         table.add_row(
-            f"HTTP, {phase.clients} client(s)", f"{s['requests_per_s']}", f"{s['p50_ms']}",
+            label(phase), f"{s['requests_per_s']}", f"{s['p50_ms']}",
             f"{s['p95_ms']}", f"{s['p99_ms']}", str(sum(phase.errors.values())),
             f"{ratio:.2f}" if ratio else "n/a",
         )  # fmt: skip
     console.print(table)
+    by_name = {p.name: p.summary() for p in phases}
+    if "baseline" in by_name and "concurrent" in by_name:
+        now, before = by_name["concurrent"], by_name["baseline"]
+        gain = (now["requests_per_s"] or 0) / (before["requests_per_s"] or 1)
+        results["throughput_ratio_to_baseline"] = {"ratio": round(float(gain), 2)}
+        p95 = now["p95_ms"] or 0.0
+        console.print(
+            f"throughput with the per-turn savings ÷ without: {gain:.2f}× (goal ≥ 2×: "
+            f"{'met' if gain >= 2 else 'NOT met'}); p95 {p95:.0f} ms (goal ≤ 1000 ms: "
+            f"{'met' if p95 <= 1000 else 'NOT met'})"
+        )
     load = os.getloadavg()[0]
     console.print(f"machine load average at the end: {load:.2f} (cores: {os.cpu_count()})")
     results["settings"] = {
