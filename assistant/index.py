@@ -21,7 +21,7 @@ from typing import TypeVar
 from assistant.backends import load_keyword_index, make_vector_index
 from assistant.confidence import Calibration
 from assistant.errors import AnswerdeskError, ErrorCode
-from assistant.manifest import Manifest
+from assistant.manifest import indexed, open_manifest, shared
 from assistant.ports import KeywordIndex, VectorIndex, Vectors, Where
 from assistant.settings import Settings
 from assistant.types import Chunk, Hit
@@ -31,14 +31,13 @@ T = TypeVar("T")
 
 class LiveIndex:
     def __init__(self, settings: Settings) -> None:
-        path = settings.index_dir / "manifest.sqlite3"
-        if not path.exists():
+        if not shared(settings) and not indexed(settings):
             raise AnswerdeskError(
                 ErrorCode.INDEX_UNAVAILABLE,
                 f"no index at {settings.index_dir}; run `answerdesk ingest` first",
             )
         self.settings = settings
-        self.manifest = Manifest(path)
+        self.manifest = open_manifest(settings)
         self._lock = threading.Lock()
         self._opening = threading.Lock()  # one thread at a time opens a new generation
         self._generation: tuple[str, str] | None = None
@@ -74,10 +73,21 @@ class LiveIndex:
             self._opening.release()
 
     def _open(self, generation: tuple[str, str]) -> bool:
+        folder = self.settings.index_dir / generation[1]
+        fetch = generation[1] != self._keywords_from and self.manifest.shared
+        # Another node committed this version: its keyword index comes from the database.
+        if (
+            fetch
+            and not folder.exists()
+            and not self.manifest.fetch_keyword_files(generation[1], folder)
+        ):
+            if self._generation is None:  # nothing to serve meanwhile
+                raise AnswerdeskError(
+                    ErrorCode.INDEX_UNAVAILABLE, f"keyword index {generation[1]} is gone"
+                )
+            return False  # a newer commit replaced it: the next refresh takes that one
         keywords = (
-            self.keywords
-            if generation[1] == self._keywords_from
-            else load_keyword_index(self.settings.index_dir / generation[1])
+            self.keywords if generation[1] == self._keywords_from else load_keyword_index(folder)
         )
         try:
             vectors: VectorIndex = make_vector_index(self.settings, generation[0])

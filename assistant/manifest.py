@@ -1,41 +1,85 @@
 """The index manifest: which documents and chunks the live index holds, and where.
 
-A SQLite file beside the vectors. A sync writes vectors and the keyword index first and then
-commits the manifest in one transaction: that commit is the moment the new index goes live.
-Anything in the vector store that the manifest does not list is left over from an interrupted
-run; readers ignore it and the next sync removes it.
+A sync writes vectors and the keyword index first and then commits the manifest in one
+transaction: that commit is the moment the new index goes live. Anything in the vector store
+that the manifest does not list is left over from an interrupted run; readers ignore it and the
+next sync removes it.
+
+On one machine it is a SQLite file beside the vectors. Where several nodes share one index (a
+PostgreSQL `ANSWERDESK_DATABASE_URL` and a Chroma server, `ANSWERDESK_CHROMA_URL`) it lives in
+that database, with each keyword index version's files: every node reads the version committed
+last and fetches its keyword index once (`open_manifest`).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import TextClause, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from assistant.errors import AnswerdeskError, ErrorCode
+from assistant.settings import Settings
+from assistant.store.engine import make_engine
 from assistant.types import Chunk, Document
 
+Params = dict[str, Any]
+Run = Callable[[str, Params | Sequence[Params]], None]  # one statement, or one per row
+SHARED_PREFIX = "index_"  # the shared manifest's tables, beside the case store's in one database
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
+CREATE TABLE IF NOT EXISTS {p}meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS {p}documents (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, title TEXT NOT NULL, url TEXT NOT NULL,
     updated_at TEXT NOT NULL, source_path TEXT NOT NULL, hash TEXT NOT NULL,
     metadata TEXT NOT NULL, text TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS chunks (
-    id TEXT PRIMARY KEY, document_id TEXT NOT NULL REFERENCES documents(id),
+CREATE TABLE IF NOT EXISTS {p}chunks (
+    id TEXT PRIMARY KEY, document_id TEXT NOT NULL REFERENCES {p}documents(id),
     ordinal INTEGER NOT NULL, section TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(document_id);
+CREATE INDEX IF NOT EXISTS {p}chunks_by_document ON {p}chunks(document_id);
+CREATE TABLE IF NOT EXISTS {p}keyword_files (
+    version TEXT NOT NULL, name TEXT NOT NULL, data {blob} NOT NULL, PRIMARY KEY (version, name)
+);
 """
 
 
-_DOCUMENT_COLUMNS = "id, kind, title, text, url, updated_at, source_path, metadata"
+def shared(settings: Settings) -> bool:
+    """Nodes share the index: the vectors on a Chroma server, the manifest in PostgreSQL."""
+    url = settings.database_url
+    return bool(settings.chroma_url and url and make_url(url).get_backend_name() == "postgresql")
 
 
-def _document(row: tuple[str, ...]) -> Document:
+def open_manifest(settings: Settings) -> Manifest:
+    """The manifest `settings` describe: shared in PostgreSQL when the vectors are on a Chroma
+    server too (a second node can then serve the same index), else the local SQLite file."""
+    if shared(settings):
+        assert settings.database_url is not None
+        return Manifest(settings.database_url, prefix=SHARED_PREFIX)
+    return Manifest(settings.index_dir / "manifest.sqlite3")
+
+
+def indexed(settings: Settings) -> bool:
+    """Whether a sync has committed an index for `settings` (without creating one)."""
+    if not shared(settings):
+        return (settings.index_dir / "manifest.sqlite3").exists()
+    manifest = open_manifest(settings)
+    try:
+        return "collection" in manifest.meta()
+    finally:
+        manifest.close()
+
+
+def _document(row: tuple[Any, ...]) -> Document:
     doc_id, kind, title, text, url, updated_at, source_path, metadata = row
     return Document(
         id=doc_id,
@@ -57,98 +101,218 @@ class ManifestEntry:
     hash: str
 
 
-class Manifest:
+class _File:
+    """The local SQLite file: one connection, since a turn reads it about ten times."""
+
+    blob = "BLOB"
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
+        self.location = str(path)
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.executescript(_SCHEMA)
+
+    def rows(self, sql: str, params: Params) -> list[tuple[Any, ...]]:
+        return self._db.execute(sql, params).fetchall()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Run]:
+        """`BEGIN IMMEDIATE`: a second writer waits for the file lock instead of failing."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._run
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _run(self, sql: str, params: Params | Sequence[Params]) -> None:
+        if isinstance(params, dict):
+            self._db.execute(sql, params)
+        else:
+            self._db.executemany(sql, params)
 
     def close(self) -> None:
         self._db.close()
 
+
+class _Database:
+    """A database server (PostgreSQL) every node reaches, through SQLAlchemy."""
+
+    blob = "BYTEA"
+
+    def __init__(self, url: str) -> None:
+        self._engine = make_engine(url)
+        self.location = self._engine.url.render_as_string(hide_password=True)
+        self._compiled: dict[str, TextClause] = {}
+
+    def _text(self, sql: str) -> TextClause:
+        if sql not in self._compiled:
+            self._compiled[sql] = text(sql)
+        return self._compiled[sql]
+
+    def rows(self, sql: str, params: Params) -> list[tuple[Any, ...]]:
+        try:
+            with self._engine.connect() as db:
+                return [tuple(r) for r in db.execute(self._text(sql), params)]
+        except SQLAlchemyError as exc:
+            raise self.unavailable(exc) from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[Run]:
+        try:
+            with self._engine.begin() as db:
+
+                def run(sql: str, params: Params | Sequence[Params]) -> None:
+                    db.execute(self._text(sql), params)
+
+                yield run
+        except SQLAlchemyError as exc:
+            raise self.unavailable(exc) from exc
+
+    def unavailable(self, exc: Exception) -> AnswerdeskError:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        return AnswerdeskError(
+            ErrorCode.INDEX_UNAVAILABLE,
+            f"the index manifest at {self.location} is unavailable: {reason}",
+        )
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+
+def _in(values: Sequence[str]) -> tuple[str, Params]:
+    """`(:v0, :v1, …)` and its parameters: an IN list both drivers take."""
+    names = [f"v{i}" for i in range(len(values))]
+    return "(" + ", ".join(f":{n}" for n in names) + ")", dict(zip(names, values, strict=True))
+
+
+class Manifest:
+    def __init__(self, where: Path | str, prefix: str = "") -> None:
+        """`where`: a SQLite file, or the URL of the database that holds the manifest."""
+        self.shared = isinstance(where, str)
+        self._db: _File | _Database = _Database(where) if isinstance(where, str) else _File(where)
+        self._p = prefix
+        self._sql: dict[str, str] = {}
+        with self._db.transaction() as run:
+            if self.shared:  # nodes starting together create the tables one at a time
+                run("SELECT pg_advisory_xact_lock(hashtext(:name))", {"name": f"{prefix}manifest"})
+            for statement in _SCHEMA.format(p=prefix, blob=self._db.blob).split(";"):
+                if statement.strip():
+                    run(statement, {})
+
+    @property
+    def location(self) -> str:
+        """Where it is, to tell people (a file, or the database's URL without its password)."""
+        return self._db.location
+
+    def close(self) -> None:
+        self._db.close()
+
+    def q(self, sql: str) -> str:
+        """`sql` with `{p}` naming this manifest's tables."""
+        if sql not in self._sql:
+            self._sql[sql] = sql.format(p=self._p)
+        return self._sql[sql]
+
+    def _rows(self, sql: str, params: Params | None = None) -> list[tuple[Any, ...]]:
+        return self._db.rows(self.q(sql), params or {})
+
     # --- reading -------------------------------------------------------------------------
 
     def meta(self) -> dict[str, str]:
-        return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        return {k: v for k, v in self._rows("SELECT key, value FROM {p}meta")}
 
     def entries(self) -> dict[str, ManifestEntry]:
-        rows = self._db.execute("SELECT id, kind, source_path, hash FROM documents")
+        rows = self._rows("SELECT id, kind, source_path, hash FROM {p}documents")
         return {r[0]: ManifestEntry(*r) for r in rows}
 
     def chunk_ids(self, document_ids: Iterable[str] | None = None) -> set[str]:
         if document_ids is None:
-            return {r[0] for r in self._db.execute("SELECT id FROM chunks")}
+            return {r[0] for r in self._rows("SELECT id FROM {p}chunks")}
+        wanted = list(document_ids)
         ids: set[str] = set()
-        for doc_id in document_ids:
-            ids.update(
-                r[0]
-                for r in self._db.execute("SELECT id FROM chunks WHERE document_id = ?", (doc_id,))
-            )
+        for start in range(0, len(wanted), 500):
+            names, params = _in(wanted[start : start + 500])
+            ids.update(r[0] for r in self._rows(_CHUNK_IDS_OF + names, params))
         return ids
 
     def chunks(self) -> Iterator[Chunk]:
-        rows = self._db.execute(
-            "SELECT id, document_id, ordinal, section, text, metadata FROM chunks "
-            "ORDER BY document_id, ordinal"
-        )
-        for cid, doc_id, ordinal, section, text, metadata in rows:
-            yield Chunk(cid, doc_id, ordinal, text, section, json.loads(metadata))
+        for row in self._rows(_CHUNKS + " ORDER BY document_id, ordinal"):
+            yield _chunk(row)
 
     def get_chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:
         """The live chunks among `ids` (ids the manifest does not list are simply absent)."""
         ids = list(ids)
         found: dict[str, Chunk] = {}
         for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
-            rows = self._db.execute(
-                "SELECT id, document_id, ordinal, section, text, metadata FROM chunks "
-                f"WHERE id IN ({','.join('?' * len(part))})",
-                part,
-            )
-            for cid, doc_id, ordinal, section, text, metadata in rows:
-                found[cid] = Chunk(cid, doc_id, ordinal, text, section, json.loads(metadata))
+            names, params = _in(ids[start : start + 500])
+            for row in self._rows(_CHUNKS + " WHERE id IN " + names, params):
+                found[row[0]] = _chunk(row)
         return found
 
     def section_chunks(self, document_id: str, section: str) -> list[Chunk]:
         return [c for c in self.document_chunks(document_id) if c.section == section]
 
     def document_chunks(self, document_id: str) -> list[Chunk]:
-        rows = self._db.execute(
-            "SELECT id, document_id, ordinal, section, text, metadata FROM chunks "
-            "WHERE document_id = ? ORDER BY ordinal",
-            (document_id,),
+        rows = self._rows(
+            _CHUNKS + " WHERE document_id = :id ORDER BY ordinal", {"id": document_id}
         )
-        return [Chunk(c, d, o, t, s, json.loads(m)) for c, d, o, s, t, m in rows]
+        return [_chunk(row) for row in rows]
 
     def document(self, document_id: str) -> Document | None:
-        row = self._db.execute(
-            f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE id = ?", (document_id,)
-        ).fetchone()
-        return None if row is None else _document(row)
+        rows = self._rows(_DOCUMENTS + " WHERE id = :id", {"id": document_id})
+        return _document(rows[0]) if rows else None
 
     def documents(self) -> Iterator[Document]:
-        for row in self._db.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents ORDER BY id"):
+        for row in self._rows(_DOCUMENTS + " ORDER BY id"):
             yield _document(row)
 
     def counts(self) -> dict[str, int]:
-        rows = self._db.execute("SELECT kind, COUNT(*) FROM documents GROUP BY kind")
-        return {kind: n for kind, n in rows}
+        rows = self._rows("SELECT kind, COUNT(*) FROM {p}documents GROUP BY kind")
+        return {kind: int(n) for kind, n in rows}
 
     def chunk_count(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+        return int(self._rows("SELECT COUNT(*) FROM {p}chunks")[0][0])
+
+    # --- the keyword index's files, where nodes share the manifest ------------------------
+
+    def store_keyword_files(self, version: str, folder: Path) -> None:
+        """Keep the files of keyword index `version` (before the commit that names it)."""
+        rows = [
+            {"version": version, "name": f.name, "data": f.read_bytes()}
+            for f in sorted(folder.iterdir())
+            if f.is_file()
+        ]
+        with self._db.transaction() as run:
+            run(self.q("INSERT INTO {p}keyword_files VALUES (:version, :name, :data)"), rows)
+
+    def fetch_keyword_files(self, version: str, folder: Path) -> bool:
+        """Write keyword index `version` into `folder`; False if it is gone (a newer sync
+        replaced it: the caller serves what it has and takes the newest next time)."""
+        files = self._rows(
+            "SELECT name, data FROM {p}keyword_files WHERE version = :version", {"version": version}
+        )
+        if not files:
+            return False
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=folder.parent))
+        for name, data in files:
+            (staging / Path(name).name).write_bytes(bytes(data))
+        try:
+            staging.rename(folder)  # whole or not at all, even with another reader racing
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+        return folder.exists()
+
+    def keyword_versions(self) -> set[str]:
+        """The keyword index versions whose files the database holds."""
+        return {r[0] for r in self._rows("SELECT version FROM {p}keyword_files")}
+
+    def forget_keyword_files(self, keep: str) -> None:
+        with self._db.transaction() as run:
+            run(self.q("DELETE FROM {p}keyword_files WHERE version <> :keep"), {"keep": keep})
 
     # --- writing -------------------------------------------------------------------------
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
     def commit(
         self,
@@ -158,34 +322,60 @@ class Manifest:
         replace_all: bool = False,
     ) -> None:
         """Apply one sync atomically: the whole change is live, or none of it."""
-        with self._transaction() as db:
+        q = self.q
+        with self._db.transaction() as run:
             if replace_all:
-                db.execute("DELETE FROM chunks")
-                db.execute("DELETE FROM documents")
+                run(q("DELETE FROM {p}chunks"), {})
+                run(q("DELETE FROM {p}documents"), {})
             for doc_id in deletes:
-                db.execute("DELETE FROM chunks WHERE document_id = ?", (doc_id,))
-                db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+                run(q("DELETE FROM {p}chunks WHERE document_id = :id"), {"id": doc_id})
+                run(q("DELETE FROM {p}documents WHERE id = :id"), {"id": doc_id})
             for document, digest, chunks in upserts:
-                db.execute("DELETE FROM chunks WHERE document_id = ?", (document.id,))
-                db.execute(
-                    "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        document.id,
-                        document.kind,
-                        document.title,
-                        document.url,
-                        document.updated_at,
-                        document.source_path,
-                        digest,
-                        json.dumps(document.metadata),
-                        document.text,
+                run(q("DELETE FROM {p}chunks WHERE document_id = :id"), {"id": document.id})
+                run(q(_UPSERT_DOCUMENT), _document_row(document, digest))
+                if chunks:
+                    run(q(_INSERT_CHUNK), [_chunk_row(c) for c in chunks])
+            if meta:
+                run(
+                    q(
+                        "INSERT INTO {p}meta VALUES (:key, :value) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
                     ),
+                    [{"key": k, "value": v} for k, v in meta.items()],
                 )
-                db.executemany(
-                    "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        (c.id, c.document_id, c.ordinal, c.section, c.text, json.dumps(c.metadata))
-                        for c in chunks
-                    ],
-                )
-            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", list(meta.items()))
+
+
+_CHUNKS = "SELECT id, document_id, ordinal, section, text, metadata FROM {p}chunks"
+_CHUNK_IDS_OF = "SELECT id FROM {p}chunks WHERE document_id IN "
+_DOCUMENTS = (
+    "SELECT id, kind, title, text, url, updated_at, source_path, metadata FROM {p}documents"
+)
+_INSERT_CHUNK = "INSERT INTO {p}chunks VALUES (:id, :doc, :ordinal, :section, :text, :meta)"
+_UPSERT_DOCUMENT = (
+    "INSERT INTO {p}documents VALUES (:id, :kind, :title, :url, :updated_at, :source_path, "
+    ":hash, :metadata, :text) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, "
+    "title = excluded.title, url = excluded.url, updated_at = excluded.updated_at, "
+    "source_path = excluded.source_path, hash = excluded.hash, metadata = excluded.metadata, "
+    "text = excluded.text"
+)
+
+
+def _document_row(document: Document, digest: str) -> dict[str, str]:
+    return {
+        "id": document.id, "kind": document.kind, "title": document.title,
+        "url": document.url, "updated_at": document.updated_at,
+        "source_path": document.source_path, "hash": digest,
+        "metadata": json.dumps(document.metadata), "text": document.text,
+    }  # fmt: skip
+
+
+def _chunk_row(chunk: Chunk) -> Params:
+    return {
+        "id": chunk.id, "doc": chunk.document_id, "ordinal": chunk.ordinal,
+        "section": chunk.section, "text": chunk.text, "meta": json.dumps(chunk.metadata),
+    }  # fmt: skip
+
+
+def _chunk(row: tuple[Any, ...]) -> Chunk:
+    cid, doc_id, ordinal, section, body, metadata = row
+    return Chunk(cid, doc_id, ordinal, body, section, json.loads(metadata))

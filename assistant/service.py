@@ -258,7 +258,7 @@ _DOMAINS: dict[str, frozenset[str]] = {}
 def knowledge_base_domains(index: LiveIndex) -> frozenset[str]:
     """The domains of the indexed documents' URLs: the only sites a reply may link to. Read
     once per sync (every sync names a new keyword folder)."""
-    key = f"{index.manifest.path}:{index.manifest.meta().get('keyword_dir', '')}"
+    key = f"{index.manifest.location}:{index.manifest.meta().get('keyword_dir', '')}"
     if key not in _DOMAINS:
         if len(_DOMAINS) > 16:
             _DOMAINS.clear()

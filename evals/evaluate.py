@@ -105,7 +105,7 @@ def evaluate(
         base = stored({META_KEY: meta.get(META_KEY, "")}) or fallback_calibration()
         fit = fit_calibration(results, base, settings.target_precision)
         store_refinement(assistant.index.manifest, fit.refinement)
-        written = str(assistant.index.manifest.path)
+        written = str(assistant.index.manifest.location)
         if settings.calibration_file is not None:
             fit.calibration.save(settings.calibration_file)
             written = str(settings.calibration_file)

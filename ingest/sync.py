@@ -29,7 +29,7 @@ from assistant.backends import (
 )
 from assistant.confidence import Calibration
 from assistant.errors import AnswerdeskError, ErrorCode
-from assistant.manifest import Manifest, ManifestEntry
+from assistant.manifest import ManifestEntry, open_manifest
 from assistant.ports import Embedder, VectorIndex, Vectors
 from assistant.safety import looks_like_injection, strip_injections
 from assistant.selfcal import META_KEY
@@ -185,7 +185,7 @@ class Indexer:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self._embedder = embedder
-        self.manifest = Manifest(settings.index_dir / "manifest.sqlite3")
+        self.manifest = open_manifest(settings)
 
     @property
     def embedder(self) -> Embedder:
@@ -404,6 +404,8 @@ class Indexer:
             [c.id for c in live],
             [embedding_text(str(c.metadata.get("title", "")), c.section, c.text) for c in live],
         ).save(str(self.settings.index_dir / keyword_dir))
+        if self.manifest.shared:  # the other nodes load it from the database
+            self.manifest.store_keyword_files(keyword_dir, self.settings.index_dir / keyword_dir)
         return keyword_dir
 
     def _embed_and_upsert(
@@ -431,6 +433,8 @@ class Indexer:
         for path in settings.index_dir.glob("keyword-*"):
             if path.name != meta["keyword_dir"]:
                 shutil.rmtree(path, ignore_errors=True)
+        if self.manifest.shared:
+            self.manifest.forget_keyword_files(keep=meta["keyword_dir"])
         self.manifest.commit([], [], {"pending_cleanup": "0"})
 
 

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from assistant.errors import AnswerdeskError
+from assistant.manifest import indexed, open_manifest
 from assistant.settings import Settings
 from server.cli_cases import cases_app
 from server.cli_common import console, fail, out, progress_bar, tracker
@@ -168,14 +169,11 @@ def index_stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """What is indexed: documents by kind, chunks, model, last sync."""
-    from assistant.manifest import Manifest
-
     settings = Settings()
-    path = settings.index_dir / "manifest.sqlite3"
-    if not path.exists():
+    if not indexed(settings):
         console.print(f"no index at {settings.index_dir}; run `answerdesk ingest` first")
         raise typer.Exit(1)
-    manifest = Manifest(path)
+    manifest = open_manifest(settings)
     meta, counts = manifest.meta(), manifest.counts()
     stats = {
         "documents": sum(counts.values()),
@@ -286,7 +284,7 @@ def serve(
     from server.metrics import MULTIPROCESS, shared_folder
 
     settings = Settings()
-    if not (settings.index_dir / "manifest.sqlite3").exists():
+    if not indexed(settings):
         console.print(f"no index at {settings.index_dir}; run `answerdesk ingest` first")
         raise typer.Exit(1)
     if workers > 1 and not settings.chroma_url:
