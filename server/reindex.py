@@ -5,7 +5,9 @@ is built beside the live index and goes live only if the golden set does not get
 (evals/gated.py); a held candidate is made live anyway or discarded by a later job.
 
 It must run in this process: the embedded Chroma index is opened per process, and the live
-index reads the new manifest state only when told to (`on_done` refreshes it). The sync
+index reads the new manifest state only when told to (`on_done` refreshes it). Where nodes share
+the index (PostgreSQL and a Chroma server), every other node serves the commit from its next
+turn, which checks the version live. The sync
 writes the new state first and commits the manifest last, so questions answered meanwhile
 use the old index. One job at a time; the last few jobs are kept for their status.
 """

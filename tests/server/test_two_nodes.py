@@ -1,7 +1,8 @@
-"""Two `answerdesk serve` nodes over one PostgreSQL and one Redis, as behind a load balancer:
-what a customer writes to one node, an agent sees and answers from the other; the rate limits
-count once for both; and when one node dies under load, the other goes on and no acknowledged
-message is lost. Each node reads its own copy of the same index (embedded Chroma)."""
+"""Two `answerdesk serve` nodes over one PostgreSQL, one Chroma server and one Redis, as behind
+a load balancer: what a customer writes to one node, an agent sees and answers from the other; a
+re-index run on one node is answered from on the other; the rate limits count once for both; and
+when one node dies under load, the other goes on and no acknowledged message is lost. Node B
+starts with an empty data folder: the index it serves is the one the shared engines hold."""
 
 from __future__ import annotations
 
@@ -10,53 +11,108 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 import urllib.error
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from assistant.ports import Embedder
 from assistant.settings import Settings
-from ingest.sync import SyncReport
-from tests.conftest import postgres_schema
+from ingest.sync import Indexer
+from tests.conftest import SAMPLE_KB, postgres_schema
 from tests.server.nodes import ANSWERDESK, REDIS, Node, redis_reachable
 
 __all__ = ["redis_reachable"]  # fails the module when Redis is missing
 
+NEW_ARTICLE = """\
+---
+title: Export receipts to Quillbox
+url: https://help.tallybook.example/articles/quillbox
+product_area: integrations
+---
 
-@pytest.fixture
-def database() -> Iterator[str]:
-    yield from postgres_schema("nodes")
+## Send receipts to Quillbox
+
+To send your receipts to Quillbox, open Settings → Integrations → Quillbox and press
+Connect. Tallybook then sends every new receipt to your Quillbox vault within five minutes.
+"""
 
 
-@pytest.fixture
-def nodes(
-    sample_index: tuple[Settings, SyncReport], tmp_path: Path, database: str
-) -> Iterator[tuple[Node, Node, str]]:
-    """Node A and node B, and an agent's API key."""
-    settings, _ = sample_index
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ANSWERDESK_")}
-    shared = {
-        "ANSWERDESK_DATABASE_URL": database,
-        "ANSWERDESK_REDIS_URL": REDIS,
-        "ANSWERDESK_RATE_LIMIT_CONVERSATION_PER_MINUTE": "3",
-        "ANSWERDESK_RATE_LIMIT_IP_PER_MINUTE": "100000",  # every test client is 127.0.0.1
-    }
-    envs = {}
-    for name in ("a", "b"):
-        shutil.copytree(settings.data_dir, tmp_path / name / "data")
-        envs[name] = clean | shared | {"ANSWERDESK_DATA_DIR": str(tmp_path / name / "data")}
-    node_a = Node(envs["a"], tmp_path / "a", "node-a")  # migrates the shared database first
-    node_b = Node(envs["b"], tmp_path / "b", "node-b")
-    try:
-        created = subprocess.run(
-            [ANSWERDESK, "keys", "create", "alice", "--role", "agent"],
-            env=envs["b"], cwd=tmp_path / "b", capture_output=True, text=True, check=True,
+@dataclass(frozen=True)
+class Engines:
+    """The shared engines with the help center indexed, and what each node is started with."""
+
+    envs: dict[str, dict[str, str]]
+    homes: dict[str, Path]
+    agent: str  # API keys
+    admin: str
+    kb: Path
+
+
+def create_key(env: dict[str, str], home: Path, name: str, role: str) -> str:
+    created = subprocess.run(
+        [ANSWERDESK, "keys", "create", name, "--role", role],
+        env=env, cwd=home, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    key = re.search(r"\badk_[A-Za-z0-9_\-]+", created.stdout)
+    assert key, created.stdout
+    return key.group(0)
+
+
+@pytest.fixture(scope="module")
+def engines(
+    tmp_path_factory: pytest.TempPathFactory, chroma_server: str, embedder: Embedder
+) -> Iterator[Engines]:
+    """One PostgreSQL schema and the Chroma server for the module, with the help center's
+    articles indexed once; node A's folder holds the knowledge base, node B's nothing."""
+    root = tmp_path_factory.mktemp("nodes")
+    kb = root / "kb"
+    shutil.copytree(SAMPLE_KB / "articles", kb / "articles")
+    for database in postgres_schema("nodes"):
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("ANSWERDESK_")}
+        shared = {
+            "ANSWERDESK_DATABASE_URL": database,
+            "ANSWERDESK_CHROMA_URL": chroma_server,
+            "ANSWERDESK_REDIS_URL": REDIS,
+            "ANSWERDESK_SOURCES": f'["{kb}"]',
+            "ANSWERDESK_SELF_CALIBRATE": "false",  # the packaged calibration: answers aren't tested
+            "ANSWERDESK_RATE_LIMIT_CONVERSATION_PER_MINUTE": "3",
+            "ANSWERDESK_RATE_LIMIT_IP_PER_MINUTE": "100000",  # every test client is 127.0.0.1
+        }
+        homes = {n: root / n for n in "ab"}
+        envs = {n: clean | shared | {"ANSWERDESK_DATA_DIR": str(homes[n] / "data")} for n in "ab"}
+        homes["b"].mkdir()
+        indexing = Settings(
+            data_dir=homes["a"] / "data", sources=[kb], database_url=database,
+            chroma_url=chroma_server, self_calibrate=False,
         )  # fmt: skip
-        key = re.search(r"\badk_[A-Za-z0-9_\-]+", created.stdout)
-        assert key, created.stdout
-        yield node_a, node_b, key.group(0)
+        with Indexer(indexing, embedder) as indexer:
+            indexer.sync()
+        agent = create_key(envs["b"], homes["b"], "alice", "agent")
+        admin = create_key(envs["a"], homes["a"], "root", "admin")
+        yield Engines(envs, homes, agent, admin, kb)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    a: Node
+    b: Node
+    agent: str
+    admin: str
+    kb: Path
+
+
+@pytest.fixture
+def cluster(engines: Engines) -> Iterator[Cluster]:
+    """Nodes A and B, started for each test (one test kills a node)."""
+    node_a = Node(engines.envs["a"], engines.homes["a"], "node-a")  # migrates the database first
+    node_b = Node(engines.envs["b"], engines.homes["b"], "node-b")
+    try:
+        yield Cluster(node_a, node_b, engines.agent, engines.admin, engines.kb)
     finally:
         node_a.stop()
         node_b.stop()
@@ -71,10 +127,8 @@ def say(node: Node, chat: str, bearer: dict[str, str], text: str) -> Any:
     return node.call("POST", f"/v1/conversations/{chat}/messages", {"text": text}, **bearer)
 
 
-def test_a_customer_on_one_node_gets_the_reply_of_an_agent_on_the_other(
-    nodes: tuple[Node, Node, str],
-) -> None:
-    node_a, node_b, agent = nodes
+def test_a_customer_on_one_node_gets_the_reply_of_an_agent_on_the_other(cluster: Cluster) -> None:
+    node_a, node_b, agent = cluster.a, cluster.b, cluster.agent
     chat, bearer = open_chat(node_a)
     turn = say(node_a, chat, bearer, "get me a human please")
     assert turn["action"] == "handoff"
@@ -88,10 +142,32 @@ def test_a_customer_on_one_node_gets_the_reply_of_an_agent_on_the_other(
     assert [m["text"] for m in seen["messages"] if m["speaker"] == "agent"] == ["Hi, Alice here."]
 
 
-def test_a_conversations_rate_limit_counts_messages_to_both_nodes(
-    nodes: tuple[Node, Node, str],
-) -> None:
-    node_a, node_b, _ = nodes
+def test_a_reindex_run_on_one_node_is_answered_from_on_the_other(cluster: Cluster) -> None:
+    question = "How do I send receipts to Quillbox?"
+    chat, bearer = open_chat(cluster.b)
+    assert "quillbox" not in str(say(cluster.b, chat, bearer, question)["citations"])
+
+    (cluster.kb / "articles" / "quillbox.md").write_text(NEW_ARTICLE)
+    admin = {"X-API-Key": cluster.admin}
+    job = cluster.a.call("POST", "/v1/admin/reindex", **admin)["job"]
+    deadline = time.monotonic() + 120
+    while (status := cluster.a.call("GET", f"/v1/admin/reindex/{job}", **admin))["status"] == (
+        "running"
+    ):
+        assert time.monotonic() < deadline, status
+        time.sleep(0.2)
+    assert status["status"] == "done" and status["result"]["added"] == 1, status
+    committed = time.monotonic()
+
+    chat, bearer = open_chat(cluster.b)  # node B has never seen this version
+    after = say(cluster.b, chat, bearer, question)
+    assert time.monotonic() - committed < 5
+    assert after["citations"][0]["document_id"] == "article:articles/quillbox", after
+    assert "Connect" in after["answer"]
+
+
+def test_a_conversations_rate_limit_counts_messages_to_both_nodes(cluster: Cluster) -> None:
+    node_a, node_b = cluster.a, cluster.b
     chat, bearer = open_chat(node_a)
     for node in (node_a, node_b, node_a):
         say(node, chat, bearer, "how do I reconnect my bank?")
@@ -101,9 +177,9 @@ def test_a_conversations_rate_limit_counts_messages_to_both_nodes(
 
 
 def test_when_a_node_dies_under_load_the_other_goes_on_and_nothing_is_lost(
-    nodes: tuple[Node, Node, str],
+    cluster: Cluster,
 ) -> None:
-    node_a, node_b, _ = nodes
+    node_a, node_b = cluster.a, cluster.b
     sent: list[tuple[str, dict[str, str], str]] = []
     errors: list[BaseException] = []
     lock = threading.Lock()
