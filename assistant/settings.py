@@ -149,6 +149,17 @@ class Settings(BaseSettings):
         description="Redis shared by every worker and node (rate limits count there); "
         "unset = each process counts its own.",
     )
+    jobs: Literal["process", "queue"] = Field(
+        "process",
+        description="Where re-indexing jobs run: in the serving process that was asked, or "
+        "queued in Redis (ANSWERDESK_REDIS_URL) for `answerdesk worker` processes.",
+    )
+    job_heartbeat_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="A worker silent this long is taken for dead: its job goes back to the "
+        "queue for another worker.",
+    )
     database_connect_timeout_seconds: float = Field(
         5.0, gt=0, description="How long to wait for the database to accept a connection."
     )
@@ -248,6 +259,8 @@ class Settings(BaseSettings):
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap_tokens >= self.chunk_max_tokens:
             raise ValueError("chunk_overlap_tokens must be smaller than chunk_max_tokens")
+        if self.jobs == "queue" and not self.redis_url:
+            raise ValueError("ANSWERDESK_JOBS=queue needs ANSWERDESK_REDIS_URL: the queue is there")
         return self
 
     @property

@@ -44,6 +44,7 @@ from assistant.store.sql import SqlCaseStore
 from assistant.webhooks.worker import DeliveryWorker
 from server.errors import install_error_handlers
 from server.headers import SecurityHeadersMiddleware
+from server.jobs import QueuedReindexer
 from server.limits import BodyLimitMiddleware, HeaderLimitMiddleware, make_limiter
 from server.logs import install_redaction
 from server.metrics import Metrics, MetricsMiddleware
@@ -124,7 +125,11 @@ def create_app(settings: Settings, *, desk: HelpDesk | None = None) -> FastAPI:
         def serve_new_index() -> None:
             live.index.refresh()
 
-        runtime.reindexer = Reindexer(settings, lambda: live.embedder, serve_new_index)
+        runtime.reindexer = (
+            QueuedReindexer(settings)  # `answerdesk worker` processes run it
+            if settings.jobs == "queue"
+            else Reindexer(settings, lambda: live.embedder, serve_new_index)
+        )
         recovery = asyncio.create_task(recover(runtime.desk, settings.turn_timeout_seconds))
         delivery = mail = None
         if settings.webhook_delivery:

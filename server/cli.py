@@ -320,6 +320,30 @@ def serve(
     )
 
 
+@app.command()
+def worker(
+    threads: Annotated[int, typer.Option(help="Jobs run at once.", min=1)] = 1,
+) -> None:
+    """Run queued jobs (re-indexing) until stopped: ANSWERDESK_JOBS=queue on the serving nodes."""
+    import logging
+    import signal
+    import threading
+
+    from server.jobs import work
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    settings = Settings()
+    if not settings.redis_url:
+        console.print("answerdesk worker needs ANSWERDESK_REDIS_URL: the queue is in Redis")
+        raise typer.Exit(2)
+    stop = threading.Event()
+    for name in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(name, lambda *_: stop.set())
+    out.print(f"answerdesk worker: consuming the job queue at {settings.redis_url}")
+    work(settings, stop, threads)
+
+
 app.command("eval")(eval_command)
 app.command("calibrate")(calibrate_command)
 app.command("purge")(purge_command)

@@ -21,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.ports import Embedder
@@ -45,6 +45,19 @@ class Job:
     result: dict[str, Any] | None = None
     error: str | None = None
     finished_at: datetime | None = None
+
+
+class Reindexing(Protocol):
+    """What the admin API asks of re-indexing: in this process (`Reindexer`) or queued for
+    `answerdesk worker` processes (`server.jobs.QueuedReindexer`)."""
+
+    def start(self, kind: Kind = "sync") -> Job: ...
+
+    def get(self, job_id: str) -> Job: ...
+
+    def discard(self) -> None: ...
+
+    def wait(self, timeout: float) -> None: ...
 
 
 class Reindexer:

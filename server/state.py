@@ -21,7 +21,7 @@ from assistant.store.keys import ApiKeys
 from server.limits import Limiter
 from server.metrics import Metrics
 from server.probes import Probe
-from server.reindex import Reindexer
+from server.reindex import Reindexing
 from server.turns import TurnRunner
 
 READY_DEADLINE = 1.0  # seconds: a check that answers at all answers in milliseconds
@@ -37,7 +37,7 @@ class Runtime:
     desk: HelpDesk | None = None
     keys: ApiKeys | None = None
     turns: TurnRunner | None = None
-    reindexer: Reindexer | None = None
+    reindexer: Reindexing | None = None
     migrated: bool = True  # False while the database was unreachable at start-up
     _lock: threading.Lock = field(default_factory=threading.Lock)
     # /readyz: each check answers within READY_DEADLINE (the whole answer within 2 s)

@@ -79,3 +79,32 @@ class Node:
                 self.process.wait(20)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+class Worker:
+    """One `answerdesk worker` process, consuming the job queue."""
+
+    def __init__(self, env: dict[str, str], home: Path, name: str) -> None:
+        self.log = home / f"{name}.log"
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(
+                [ANSWERDESK, "worker"], env=env, cwd=home, stdout=out, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 60
+        while "consuming the job queue" not in self.log.read_text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"{name} did not start: {self.log.read_text()[-2000:]}")
+            time.sleep(0.2)
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(40)
+            except subprocess.TimeoutExpired:
+                self.kill()
