@@ -1,6 +1,7 @@
-"""Two `answerdesk serve` nodes over one PostgreSQL, one Chroma server and one Redis, as behind
-a load balancer: what a customer writes to one node, an agent sees and answers from the other; a
-re-index run on one node is answered from on the other; the rate limits count once for both; and
+"""Two `answerdesk serve` nodes and one `answerdesk worker` over one PostgreSQL, one Chroma server
+and one Redis, as behind a load balancer: what a customer writes to one node, an agent sees and
+answers from the other; a re-index asked of one node runs in the worker and is answered from on
+the other; the rate limits count once for both; and
 when one node dies under load, the other goes on and no acknowledged message is lost. Node B
 starts with an empty data folder: the index it serves is the one the shared engines hold."""
 
@@ -19,14 +20,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from assistant.ports import Embedder
 from assistant.settings import Settings
 from ingest.sync import Indexer
 from tests.conftest import SAMPLE_KB, postgres_schema
-from tests.server.nodes import ANSWERDESK, REDIS, Node, redis_reachable
+from tests.server.nodes import ANSWERDESK, REDIS, Node, Worker, redis_reachable
 
 __all__ = ["redis_reachable"]  # fails the module when Redis is missing
+SHARED_REDIS = REDIS.rsplit("/", 1)[0] + "/6"  # a database of this module's own, emptied first
 
 NEW_ARTICLE = """\
 ---
@@ -47,7 +50,8 @@ class Engines:
     """The shared engines with the help center indexed, and what each node is started with."""
 
     envs: dict[str, dict[str, str]]
-    homes: dict[str, Path]
+    homes: dict[str, Path]  # node A, node B and the worker
+    worker: Worker  # one for the module: only a re-index needs it
     agent: str  # API keys
     admin: str
     kb: Path
@@ -72,20 +76,23 @@ def engines(
     root = tmp_path_factory.mktemp("nodes")
     kb = root / "kb"
     shutil.copytree(SAMPLE_KB / "articles", kb / "articles")
+    redis.Redis.from_url(SHARED_REDIS).flushdb()
     for database in postgres_schema("nodes"):
         clean = {k: v for k, v in os.environ.items() if not k.startswith("ANSWERDESK_")}
         shared = {
             "ANSWERDESK_DATABASE_URL": database,
             "ANSWERDESK_CHROMA_URL": chroma_server,
-            "ANSWERDESK_REDIS_URL": REDIS,
+            "ANSWERDESK_REDIS_URL": SHARED_REDIS,
+            "ANSWERDESK_JOBS": "queue",  # re-indexing runs in the worker
             "ANSWERDESK_SOURCES": f'["{kb}"]',
             "ANSWERDESK_SELF_CALIBRATE": "false",  # the packaged calibration: answers aren't tested
             "ANSWERDESK_RATE_LIMIT_CONVERSATION_PER_MINUTE": "3",
             "ANSWERDESK_RATE_LIMIT_IP_PER_MINUTE": "100000",  # every test client is 127.0.0.1
         }
-        homes = {n: root / n for n in "ab"}
-        envs = {n: clean | shared | {"ANSWERDESK_DATA_DIR": str(homes[n] / "data")} for n in "ab"}
+        homes = {n: root / n for n in ("a", "b", "worker")}
+        envs = {n: clean | shared | {"ANSWERDESK_DATA_DIR": str(homes[n] / "data")} for n in homes}
         homes["b"].mkdir()
+        homes["worker"].mkdir()
         indexing = Settings(
             data_dir=homes["a"] / "data", sources=[kb], database_url=database,
             chroma_url=chroma_server, self_calibrate=False,
@@ -94,13 +101,18 @@ def engines(
             indexer.sync()
         agent = create_key(envs["b"], homes["b"], "alice", "agent")
         admin = create_key(envs["a"], homes["a"], "root", "admin")
-        yield Engines(envs, homes, agent, admin, kb)
+        worker = Worker(envs["worker"], homes["worker"], "worker")
+        try:
+            yield Engines(envs, homes, worker, agent, admin, kb)
+        finally:
+            worker.stop()
 
 
 @dataclass(frozen=True)
 class Cluster:
     a: Node
     b: Node
+    worker: Worker
     agent: str
     admin: str
     kb: Path
@@ -108,11 +120,11 @@ class Cluster:
 
 @pytest.fixture
 def cluster(engines: Engines) -> Iterator[Cluster]:
-    """Nodes A and B, started for each test (one test kills a node)."""
+    """Nodes A and B, started for each test (one test kills a node), and the worker."""
     node_a = Node(engines.envs["a"], engines.homes["a"], "node-a")  # migrates the database first
     node_b = Node(engines.envs["b"], engines.homes["b"], "node-b")
     try:
-        yield Cluster(node_a, node_b, engines.agent, engines.admin, engines.kb)
+        yield Cluster(node_a, node_b, engines.worker, engines.agent, engines.admin, engines.kb)
     finally:
         node_a.stop()
         node_b.stop()
@@ -142,7 +154,9 @@ def test_a_customer_on_one_node_gets_the_reply_of_an_agent_on_the_other(cluster:
     assert [m["text"] for m in seen["messages"] if m["speaker"] == "agent"] == ["Hi, Alice here."]
 
 
-def test_a_reindex_run_on_one_node_is_answered_from_on_the_other(cluster: Cluster) -> None:
+def test_a_reindex_asked_of_one_node_runs_in_the_worker_and_is_answered_from_the_other(
+    cluster: Cluster,
+) -> None:
     question = "How do I send receipts to Quillbox?"
     chat, bearer = open_chat(cluster.b)
     assert "quillbox" not in str(say(cluster.b, chat, bearer, question)["citations"])
@@ -158,6 +172,7 @@ def test_a_reindex_run_on_one_node_is_answered_from_on_the_other(cluster: Cluste
         time.sleep(0.2)
     assert status["status"] == "done" and status["result"]["added"] == 1, status
     committed = time.monotonic()
+    assert f"re-indexing job {job} done" in cluster.worker.log.read_text()
 
     chat, bearer = open_chat(cluster.b)  # node B has never seen this version
     after = say(cluster.b, chat, bearer, question)
