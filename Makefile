@@ -112,6 +112,7 @@ bench: $(STAMP) ## Benchmarks: figures and ratios against baselines (not tests)
 	$(BIN)/python -m benchmarks.dashboard
 	$(BIN)/python -m benchmarks.console_push
 	$(BIN)/python -m benchmarks.streaming
+	$(BIN)/python -m benchmarks.nodes
 
 clean: ## Remove the local index and caches (keeps .venv)
 	rm -rf .answerdesk .pytest_cache .mypy_cache .ruff_cache

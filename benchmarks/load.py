@@ -213,11 +213,16 @@ def customer(base: str, asked: Sequence[str], phase: Phase, stop: float, t0: flo
                 i += 7
 
 
-def run_phase(base: str, asked: Sequence[str], phase: Phase) -> Phase:
+def run_phase(base: str | Sequence[str], asked: Sequence[str], phase: Phase) -> Phase:
+    """`phase.clients` customers for `phase.seconds`; several `base` URLs (nodes behind a
+    balancer) take the customers in turn."""
+    bases = [base] if isinstance(base, str) else list(base)
     t0 = time.monotonic()
     stop = t0 + phase.seconds
     threads = [
-        threading.Thread(target=customer, args=(base, asked, phase, stop, t0, n), daemon=True)
+        threading.Thread(
+            target=customer, args=(bases[n % len(bases)], asked, phase, stop, t0, n), daemon=True
+        )
         for n in range(phase.clients)
     ]
     for t in threads:
