@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -269,6 +270,13 @@ def stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """Lower-cased, stemmed words that carry meaning (no stop words), numbers normalised."""
+    return list(_content_words(text))
+
+
+# A turn reads the same passages several times (composing, grounding, confidence), and the
+# same help-center passages come up turn after turn: each text is split and stemmed once.
+@functools.lru_cache(maxsize=4096)
+def _content_words(text: str) -> tuple[str, ...]:
     words = []
     for match in _WORD.finditer(text):
         word = match.group(0).lower().strip(".,")
@@ -278,7 +286,7 @@ def content_words(text: str) -> list[str]:
             words.append(word.replace(",", "").rstrip("."))
         else:
             words.append(stem(word))
-    return words
+    return tuple(words)
 
 
 # Everyday words customers use for what help centers call otherwise (general SaaS support
