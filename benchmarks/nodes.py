@@ -42,24 +42,13 @@ from rich.table import Table
 
 from benchmarks.dashboard import POSTGRES, postgres_schema
 from benchmarks.load import Phase, questions, run_phase
+from tests.server.nodes import NEW_ARTICLE
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "benchmarks" / "out"
 SAMPLE = REPO / "data" / "sample"
 ANSWERDESK = str(Path(sys.executable).with_name("answerdesk"))
 GOAL_RATIO, GOAL_SECONDS = 0.9, 5.0
-ARTICLE = """\
----
-title: Export receipts to Quillbox
-url: https://help.tallybook.example/articles/quillbox
-product_area: integrations
----
-
-## Send receipts to Quillbox
-
-To send your receipts to Quillbox, open Settings → Integrations → Quillbox and press
-Connect. Tallybook then sends every new receipt to your Quillbox vault within five minutes.
-"""
 console = Console(width=None if sys.stdout.isatty() else 132)
 
 
@@ -122,7 +111,7 @@ def admin_key(env: dict[str, str]) -> str:
 
 def commit_to_served(a: str, b: str, env: dict[str, str], kb: Path) -> dict[str, float]:
     """Re-index a new article through node A; seconds until node B's answer cites it."""
-    (kb / "articles" / "quillbox.md").write_text(ARTICLE)
+    (kb / "articles" / "quillbox.md").write_text(NEW_ARTICLE)
     headers = {"X-API-Key": admin_key(env)}
     with httpx.Client(timeout=30) as client:
         asked = time.monotonic()

@@ -35,7 +35,41 @@ def redis_reachable() -> None:
 ANSWERDESK = str(Path(sys.executable).parent / "answerdesk")
 
 
-class Node:
+# An article the sample knowledge base lacks: a re-index that adds it is seen in the answers.
+NEW_ARTICLE = """\
+---
+title: Export receipts to Quillbox
+url: https://help.tallybook.example/articles/quillbox
+product_area: integrations
+---
+
+## Send receipts to Quillbox
+
+To send your receipts to Quillbox, open Settings → Integrations → Quillbox and press
+Connect. Tallybook then sends every new receipt to your Quillbox vault within five minutes.
+"""
+
+
+class Process:
+    """A child process of the test: killed outright, or stopped (killed if it will not stop)."""
+
+    process: subprocess.Popen[bytes]
+    grace = 20.0  # seconds to stop before it is killed
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(self.grace)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class Node(Process):
     """One `answerdesk serve` process."""
 
     def __init__(self, env: dict[str, str], home: Path, name: str, *args: str) -> None:
@@ -68,21 +102,11 @@ class Node:
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read() or b"null")
 
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-class Worker:
+class Worker(Process):
     """One `answerdesk worker` process, consuming the job queue."""
+
+    grace = 40.0  # it finishes or hands back the job in progress
 
     def __init__(self, env: dict[str, str], home: Path, name: str) -> None:
         self.log = home / f"{name}.log"
@@ -96,15 +120,3 @@ class Worker:
                 self.stop()
                 pytest.fail(f"{name} did not start: {self.log.read_text()[-2000:]}")
             time.sleep(0.2)
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(40)
-            except subprocess.TimeoutExpired:
-                self.kill()

@@ -26,19 +26,7 @@ from tests.server.helpers import (
     say,
     start,
 )
-
-NEW_ARTICLE = """\
----
-title: Export receipts to Quillbox
-url: https://help.tallybook.example/articles/quillbox
-product_area: integrations
----
-
-## Send receipts to Quillbox
-
-To send your receipts to Quillbox, open Settings → Integrations → Quillbox and press
-Connect. Tallybook then sends every new receipt to your Quillbox vault within five minutes.
-"""
+from tests.server.nodes import NEW_ARTICLE
 
 
 def wait_for(client: TestClient, job: str, admin: Headers) -> dict[str, Any]:

@@ -26,23 +26,10 @@ from assistant.ports import Embedder
 from assistant.settings import Settings
 from ingest.sync import Indexer
 from tests.conftest import SAMPLE_KB, postgres_schema
-from tests.server.nodes import ANSWERDESK, REDIS, Node, Worker, redis_reachable
+from tests.server.nodes import ANSWERDESK, NEW_ARTICLE, REDIS, Node, Worker, redis_reachable
 
 __all__ = ["redis_reachable"]  # fails the module when Redis is missing
 SHARED_REDIS = REDIS.rsplit("/", 1)[0] + "/6"  # a database of this module's own, emptied first
-
-NEW_ARTICLE = """\
----
-title: Export receipts to Quillbox
-url: https://help.tallybook.example/articles/quillbox
-product_area: integrations
----
-
-## Send receipts to Quillbox
-
-To send your receipts to Quillbox, open Settings → Integrations → Quillbox and press
-Connect. Tallybook then sends every new receipt to your Quillbox vault within five minutes.
-"""
 
 
 @dataclass(frozen=True)
