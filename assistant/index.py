@@ -4,11 +4,12 @@ Readers open the vectors and the keyword index that the manifest names and look 
 the manifest, so a sync in progress (or one that died) is never half-visible: vectors that the
 manifest does not list are ignored. `refresh()` picks up a newer sync.
 
-A Chroma server that does not answer when the index opens does not stop it opening: the vectors
-raise `INDEX_UNAVAILABLE` until a later `refresh()` reaches the server (so a server starts,
-says it is not ready, and hands turns off). Clients are built outside the lock, by one thread
-at a time: a slow server never holds up the readers of the index being served, and while one
-thread waits for it the others serve the open index (or, with none open, fail at once).
+A Chroma server (or a shared manifest's database) that does not answer when the index opens
+does not stop it opening: the vectors raise `INDEX_UNAVAILABLE` until a later `refresh()`
+reaches the server (so a server starts, says it is not ready, and hands turns off). Clients are
+built outside the lock, by one thread at a time: a slow server never holds up the readers of the
+index being served, and while one thread waits for it the others serve the open index (or, with
+none open, fail at once).
 """
 
 from __future__ import annotations
@@ -48,9 +49,14 @@ class LiveIndex:
         self.keywords: KeywordIndex
         try:
             self.refresh()
-        except AnswerdeskError:
-            if not isinstance(getattr(self, "vectors", None), Unreachable):
+        except AnswerdeskError as error:
+            if isinstance(getattr(self, "vectors", None), Unreachable):
+                return
+            if not self.manifest.shared or error.code != ErrorCode.INDEX_UNAVAILABLE:
                 raise
+            # The shared manifest's database is down (or nothing is committed yet): serve
+            # nothing until a later refresh reads a committed version.
+            self.vectors = Unreachable(error)
 
     def refresh(self) -> bool:
         """Switch to the latest committed sync, if there is a newer one. Returns True if so."""

@@ -5,10 +5,10 @@ transaction: that commit is the moment the new index goes live. Anything in the 
 that the manifest does not list is left over from an interrupted run; readers ignore it and the
 next sync removes it.
 
-On one machine it is a SQLite file beside the vectors. Where several nodes share one index (a
-PostgreSQL `ANSWERDESK_DATABASE_URL` and a Chroma server, `ANSWERDESK_CHROMA_URL`) it lives in
-that database, with each keyword index version's files: every node reads the version committed
-last and fetches its keyword index once (`open_manifest`).
+On one machine it is a SQLite file beside the vectors. Where several nodes share one index
+(`ANSWERDESK_SHARED_INDEX`: a PostgreSQL `ANSWERDESK_DATABASE_URL` and a Chroma server) it lives
+in that database, with each keyword index version's files: every node reads the version
+committed last and fetches its keyword index once (`open_manifest`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import TextClause, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.errors import AnswerdeskError, ErrorCode
@@ -54,9 +53,9 @@ CREATE TABLE IF NOT EXISTS {p}keyword_files (
 
 
 def shared(settings: Settings) -> bool:
-    """Nodes share the index: the vectors on a Chroma server, the manifest in PostgreSQL."""
-    url = settings.database_url
-    return bool(settings.chroma_url and url and make_url(url).get_backend_name() == "postgresql")
+    """Nodes share the index: the vectors on a Chroma server, the manifest in PostgreSQL (an
+    explicit setting: an existing deployment's local manifest is not left behind unasked)."""
+    return settings.shared_index
 
 
 def open_manifest(settings: Settings) -> Manifest:
@@ -64,7 +63,9 @@ def open_manifest(settings: Settings) -> Manifest:
     server too (a second node can then serve the same index), else the local SQLite file."""
     if shared(settings):
         assert settings.database_url is not None
-        return Manifest(settings.database_url, prefix=SHARED_PREFIX)
+        return Manifest(
+            settings.database_url, SHARED_PREFIX, settings.database_connect_timeout_seconds
+        )
     return Manifest(settings.index_dir / "manifest.sqlite3")
 
 
@@ -140,8 +141,8 @@ class _Database:
 
     blob = "BYTEA"
 
-    def __init__(self, url: str) -> None:
-        self._engine = make_engine(url)
+    def __init__(self, url: str, connect_timeout: float) -> None:
+        self._engine = make_engine(url, connect_timeout=connect_timeout)
         self.location = self._engine.url.render_as_string(hide_password=True)
         self._compiled: dict[str, TextClause] = {}
 
@@ -187,18 +188,27 @@ def _in(values: Sequence[str]) -> tuple[str, Params]:
 
 
 class Manifest:
-    def __init__(self, where: Path | str, prefix: str = "") -> None:
-        """`where`: a SQLite file, or the URL of the database that holds the manifest."""
+    def __init__(self, where: Path | str, prefix: str = "", connect_timeout: float = 5.0) -> None:
+        """`where`: a SQLite file, or the URL of the database that holds the manifest (its
+        tables are made on first use: a node starts while that database is down)."""
         self.shared = isinstance(where, str)
-        self._db: _File | _Database = _Database(where) if isinstance(where, str) else _File(where)
+        self._db: _File | _Database = (
+            _Database(where, connect_timeout) if isinstance(where, str) else _File(where)
+        )
         self._p = prefix
         self._sql: dict[str, str] = {}
+        self._schema_made = False
+        if not self.shared:
+            self._make_schema()
+
+    def _make_schema(self) -> None:
         with self._db.transaction() as run:
             if self.shared:  # nodes starting together create the tables one at a time
-                run("SELECT pg_advisory_xact_lock(hashtext(:name))", {"name": f"{prefix}manifest"})
-            for statement in _SCHEMA.format(p=prefix, blob=self._db.blob).split(";"):
+                run("SELECT pg_advisory_xact_lock(hashtext(:name))", {"name": f"{self._p}manifest"})
+            for statement in _SCHEMA.format(p=self._p, blob=self._db.blob).split(";"):
                 if statement.strip():
                     run(statement, {})
+        self._schema_made = True
 
     @property
     def location(self) -> str:
@@ -215,7 +225,16 @@ class Manifest:
         return self._sql[sql]
 
     def _rows(self, sql: str, params: Params | None = None) -> list[tuple[Any, ...]]:
+        if not self._schema_made:
+            self._make_schema()
         return self._db.rows(self.q(sql), params or {})
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Run]:
+        if not self._schema_made:
+            self._make_schema()
+        with self._db.transaction() as run:
+            yield run
 
     # --- reading -------------------------------------------------------------------------
 
@@ -283,7 +302,7 @@ class Manifest:
             for f in sorted(folder.iterdir())
             if f.is_file()
         ]
-        with self._db.transaction() as run:
+        with self._transaction() as run:
             run(self.q("INSERT INTO {p}keyword_files VALUES (:version, :name, :data)"), rows)
 
     def fetch_keyword_files(self, version: str, folder: Path) -> bool:
@@ -309,7 +328,7 @@ class Manifest:
         return {r[0] for r in self._rows("SELECT version FROM {p}keyword_files")}
 
     def forget_keyword_files(self, keep: str) -> None:
-        with self._db.transaction() as run:
+        with self._transaction() as run:
             run(self.q("DELETE FROM {p}keyword_files WHERE version <> :keep"), {"keep": keep})
 
     # --- writing -------------------------------------------------------------------------
@@ -323,7 +342,7 @@ class Manifest:
     ) -> None:
         """Apply one sync atomically: the whole change is live, or none of it."""
         q = self.q
-        with self._db.transaction() as run:
+        with self._transaction() as run:
             if replace_all:
                 run(q("DELETE FROM {p}chunks"), {})
                 run(q("DELETE FROM {p}documents"), {})

@@ -149,6 +149,12 @@ class Settings(BaseSettings):
         description="Redis shared by every worker and node (rate limits count there); "
         "unset = each process counts its own.",
     )
+    shared_index: bool = Field(
+        False,
+        description="Keep the index manifest and each keyword index version in the PostgreSQL "
+        "database (ANSWERDESK_DATABASE_URL), the vectors on the Chroma server "
+        "(ANSWERDESK_CHROMA_URL): every node serves the same index. Off: files in the data dir.",
+    )
     jobs: Literal["process", "queue"] = Field(
         "process",
         description="Where re-indexing jobs run: in the serving process that was asked, or "
@@ -259,6 +265,12 @@ class Settings(BaseSettings):
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap_tokens >= self.chunk_max_tokens:
             raise ValueError("chunk_overlap_tokens must be smaller than chunk_max_tokens")
+        postgres = (self.database_url or "").startswith("postgresql")
+        if self.shared_index and not (postgres and self.chroma_url):
+            raise ValueError(
+                "ANSWERDESK_SHARED_INDEX needs a PostgreSQL ANSWERDESK_DATABASE_URL and a Chroma "
+                "server (ANSWERDESK_CHROMA_URL): the nodes share the index there"
+            )
         if self.jobs == "queue" and not self.redis_url:
             raise ValueError("ANSWERDESK_JOBS=queue needs ANSWERDESK_REDIS_URL: the queue is there")
         return self

@@ -172,6 +172,7 @@ def measure(args: argparse.Namespace, root: Path, database: str, stack: ExitStac
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ANSWERDESK_")}
     shared = clean | {
         "ANSWERDESK_DATABASE_URL": database, "ANSWERDESK_CHROMA_URL": chroma,
+        "ANSWERDESK_SHARED_INDEX": "true",
         "ANSWERDESK_REDIS_URL": args.redis, "ANSWERDESK_JOBS": "queue",
         "ANSWERDESK_SOURCES": f'["{kb}"]', "ANSWERDESK_TORCH_THREADS": "1",
         "ANSWERDESK_RATE_LIMIT_CONVERSATION_PER_MINUTE": "1000000",

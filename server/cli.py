@@ -284,7 +284,12 @@ def serve(
     from server.metrics import MULTIPROCESS, shared_folder
 
     settings = Settings()
-    if not indexed(settings):
+    try:
+        found = indexed(settings)
+    except AnswerdeskError as error:  # the shared index's database is down: start, not ready
+        console.print(f"[yellow]warning:[/yellow] {error.message}; serving once it answers")
+        found = True
+    if not found:
         console.print(f"no index at {settings.index_dir}; run `answerdesk ingest` first")
         raise typer.Exit(1)
     if workers > 1 and not settings.chroma_url:

@@ -30,7 +30,7 @@ def nodes(
     settings: Settings, database: str, chroma_server: str, tmp_path: Path
 ) -> tuple[Settings, Settings]:
     """Node A indexes; node B has its own (empty) data folder and the same shared engines."""
-    shared = {"database_url": database, "chroma_url": chroma_server}
+    shared = {"database_url": database, "chroma_url": chroma_server, "shared_index": True}
     a = settings.model_copy(update=shared)
     b = a.model_copy(update={"data_dir": tmp_path / "node-b"})
     return a, b
@@ -95,8 +95,25 @@ def test_a_keyword_version_replaced_before_a_node_fetched_it_is_skipped_not_fata
         index.close()
 
 
-def test_an_unreachable_manifest_database_is_a_clear_index_error() -> None:
+def test_an_unreachable_manifest_database_is_a_clear_index_error(
+    settings: Settings, chroma_server: str
+) -> None:
+    down = "postgresql+psycopg://postgres@127.0.0.1:1/test"
     with pytest.raises(AnswerdeskError) as raised:
-        Manifest("postgresql+psycopg://postgres@127.0.0.1:1/test", prefix=SHARED_PREFIX)
+        Manifest(down, prefix=SHARED_PREFIX).meta()
     assert raised.value.code == ErrorCode.INDEX_UNAVAILABLE
     assert "127.0.0.1:1" in str(raised.value)
+    # A node still starts (and says it is not ready) until the database answers.
+    node = settings.model_copy(
+        update={"database_url": down, "chroma_url": chroma_server, "shared_index": True}
+    )
+    index = LiveIndex(node)
+    with pytest.raises(AnswerdeskError) as refreshed:
+        index.refresh()
+    assert refreshed.value.code == ErrorCode.INDEX_UNAVAILABLE
+    index.close()
+
+
+def test_a_shared_index_needs_postgresql_and_a_chroma_server(settings: Settings) -> None:
+    with pytest.raises(ValueError, match="ANSWERDESK_SHARED_INDEX"):
+        settings.model_validate({**settings.model_dump(), "shared_index": True})

@@ -47,7 +47,8 @@ def setup(
     shutil.copytree(SAMPLE_KB / "articles", kb / "articles")
     node = Settings(
         data_dir=tmp_path / "node" / "data", sources=[kb], database_url=database,
-        chroma_url=chroma_server, redis_url=queue, jobs="queue", self_calibrate=False,
+        chroma_url=chroma_server, shared_index=True, redis_url=queue, jobs="queue",
+        self_calibrate=False,
     )  # fmt: skip
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ANSWERDESK_")}
     env = clean | {
@@ -55,6 +56,7 @@ def setup(
         "ANSWERDESK_SOURCES": f'["{kb}"]',
         "ANSWERDESK_DATABASE_URL": database,
         "ANSWERDESK_CHROMA_URL": chroma_server,
+        "ANSWERDESK_SHARED_INDEX": "true",
         "ANSWERDESK_REDIS_URL": queue,
         "ANSWERDESK_JOBS": "queue",
         "ANSWERDESK_SELF_CALIBRATE": "false",

@@ -69,6 +69,7 @@ def engines(
         shared = {
             "ANSWERDESK_DATABASE_URL": database,
             "ANSWERDESK_CHROMA_URL": chroma_server,
+            "ANSWERDESK_SHARED_INDEX": "true",
             "ANSWERDESK_REDIS_URL": SHARED_REDIS,
             "ANSWERDESK_JOBS": "queue",  # re-indexing runs in the worker
             "ANSWERDESK_SOURCES": f'["{kb}"]',
@@ -82,7 +83,7 @@ def engines(
         homes["worker"].mkdir()
         indexing = Settings(
             data_dir=homes["a"] / "data", sources=[kb], database_url=database,
-            chroma_url=chroma_server, self_calibrate=False,
+            chroma_url=chroma_server, shared_index=True, self_calibrate=False,
         )  # fmt: skip
         with Indexer(indexing, embedder) as indexer:
             indexer.sync()
