@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -42,7 +41,8 @@ from rich.table import Table
 
 from benchmarks.dashboard import POSTGRES, postgres_schema
 from benchmarks.load import Phase, questions, run_phase
-from tests.server.nodes import NEW_ARTICLE
+from tests.conftest import free_port
+from tests.server.nodes import NEW_ARTICLE, create_key
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "benchmarks" / "out"
@@ -50,14 +50,6 @@ SAMPLE = REPO / "data" / "sample"
 ANSWERDESK = str(Path(sys.executable).with_name("answerdesk"))
 GOAL_RATIO, GOAL_SECONDS = 0.9, 5.0
 console = Console(width=None if sys.stdout.isatty() else 132)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -98,21 +90,10 @@ def node(env: dict[str, str], home: Path, workers: int, stack: ExitStack) -> str
     return url
 
 
-def admin_key(env: dict[str, str]) -> str:
-    printed = subprocess.run(
-        [ANSWERDESK, "keys", "create", "bench-admin", "--role", "admin"],
-        env=env, capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    found = re.search(r"\badk_[A-Za-z0-9_\-]+", printed)
-    if not found:
-        raise SystemExit(f"no key printed: {printed!r}")
-    return found.group(0)
-
-
 def commit_to_served(a: str, b: str, env: dict[str, str], kb: Path) -> dict[str, float]:
     """Re-index a new article through node A; seconds until node B's answer cites it."""
     (kb / "articles" / "quillbox.md").write_text(NEW_ARTICLE)
-    headers = {"X-API-Key": admin_key(env)}
+    headers = {"X-API-Key": create_key(env, kb.parent, "bench-admin", "admin")}
     with httpx.Client(timeout=30) as client:
         asked = time.monotonic()
         job = client.post(f"{a}/v1/admin/reindex", headers=headers).json()["job"]

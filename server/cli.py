@@ -326,9 +326,7 @@ def serve(
 
 
 @app.command()
-def worker(
-    threads: Annotated[int, typer.Option(help="Jobs run at once.", min=1)] = 1,
-) -> None:
+def worker() -> None:
     """Run queued jobs (re-indexing) until stopped: ANSWERDESK_JOBS=queue on the serving nodes."""
     import logging
     import signal
@@ -346,7 +344,7 @@ def worker(
     for name in (signal.SIGTERM, signal.SIGINT):
         signal.signal(name, lambda *_: stop.set())
     out.print(f"answerdesk worker: consuming the job queue at {settings.redis_url}")
-    work(settings, stop, threads)
+    work(settings, stop)
 
 
 app.command("eval")(eval_command)

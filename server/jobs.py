@@ -56,14 +56,14 @@ class JobBoard:
     @classmethod
     def from_settings(cls, settings: Settings) -> JobBoard:
         assert settings.redis_url is not None
-        return cls(redis.Redis.from_url(settings.redis_url, socket_timeout=5))
+        client = redis.Redis.from_url(settings.redis_url, socket_timeout=5, decode_responses=True)
+        return cls(client)
 
     def create(self) -> Job:
         job = Job(uuid.uuid4().hex[:12], "running", datetime.now(UTC))
         try:
             if not self.client.set(KEYS + "running", job.id, nx=True, ex=TIME_LIMIT_MS // 1000):
-                running = self.client.get(KEYS + "running")
-                name = running.decode() if isinstance(running, bytes) else running
+                name = self.client.get(KEYS + "running")
                 raise AnswerdeskError(
                     ErrorCode.CONFLICT,
                     f"Re-indexing job {name} is still running; follow it at "
@@ -91,7 +91,7 @@ class JobBoard:
             raise unavailable(exc) from exc
         if raw is None:
             raise AnswerdeskError(ErrorCode.NOT_FOUND, f"No re-indexing job {job_id}.")
-        data = json.loads(cast(bytes, raw))
+        data = json.loads(cast(str, raw))
         for name in ("started_at", "finished_at"):
             data[name] = datetime.fromisoformat(data[name]) if data[name] else None
         return Job(**data)
@@ -192,10 +192,11 @@ class QueuedReindexer:
             time.sleep(0.2)
 
 
-def work(settings: Settings, stop: threading.Event, threads: int = 1) -> None:
-    """Consume the queue until `stop` is set (`answerdesk worker`)."""
+def work(settings: Settings, stop: threading.Event) -> None:
+    """Consume the queue until `stop` is set (`answerdesk worker`). One thread: one job runs at
+    a time anyway; more jobs at once means more workers."""
     broker = make_broker(settings)
-    worker = dramatiq.Worker(broker, queues={QUEUE}, worker_threads=threads)
+    worker = dramatiq.Worker(broker, queues={QUEUE}, worker_threads=1)
     worker.start()
     log.info("answerdesk worker consuming %s at %s", QUEUE, settings.redis_url)
     try:

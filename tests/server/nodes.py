@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -33,6 +34,17 @@ def redis_reachable() -> None:
 
 
 ANSWERDESK = str(Path(sys.executable).parent / "answerdesk")
+
+
+def create_key(env: dict[str, str], home: Path, name: str, role: str) -> str:
+    """An API key made with `answerdesk keys create`, as an operator makes one."""
+    created = subprocess.run(
+        [ANSWERDESK, "keys", "create", name, "--role", role],
+        env=env, cwd=home, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    key = re.search(r"\badk_[A-Za-z0-9_\-]+", created.stdout)
+    assert key, created.stdout
+    return key.group(0)
 
 
 # An article the sample knowledge base lacks: a re-index that adds it is seen in the answers.

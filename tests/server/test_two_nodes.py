@@ -8,9 +8,7 @@ starts with an empty data folder: the index it serves is the one the shared engi
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
 import threading
 import time
 import urllib.error
@@ -26,7 +24,7 @@ from assistant.ports import Embedder
 from assistant.settings import Settings
 from ingest.sync import Indexer
 from tests.conftest import SAMPLE_KB, postgres_schema
-from tests.server.nodes import ANSWERDESK, NEW_ARTICLE, REDIS, Node, Worker, redis_reachable
+from tests.server.nodes import NEW_ARTICLE, REDIS, Node, Worker, create_key, redis_reachable
 
 __all__ = ["redis_reachable"]  # fails the module when Redis is missing
 SHARED_REDIS = REDIS.rsplit("/", 1)[0] + "/6"  # a database of this module's own, emptied first
@@ -42,16 +40,6 @@ class Engines:
     agent: str  # API keys
     admin: str
     kb: Path
-
-
-def create_key(env: dict[str, str], home: Path, name: str, role: str) -> str:
-    created = subprocess.run(
-        [ANSWERDESK, "keys", "create", name, "--role", role],
-        env=env, cwd=home, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    key = re.search(r"\badk_[A-Za-z0-9_\-]+", created.stdout)
-    assert key, created.stdout
-    return key.group(0)
 
 
 @pytest.fixture(scope="module")
