@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 import pytest
 
 from assistant.backends.extractive import ExtractiveComposer
 from assistant.errors import AnswerdeskError
 from assistant.index import LiveIndex
-from assistant.ports import Embedder
+from assistant.ports import ChatModel, Embedder, Vectors
 from assistant.retrieval import Filters
 from assistant.service import NOT_SURE, SupportAssistant, load_calibration
 from assistant.settings import Settings
-from assistant.types import Turn
-from ingest.sync import Indexer
+from assistant.types import Draft, GenerationRequest, Message, Turn
+from ingest.sync import Indexer, SyncReport
 from tests.conftest import WriteFiles
 
 
@@ -144,3 +146,69 @@ def test_a_poisoned_document_cannot_steer_the_answer(
     for text in (answer.draft, answer.text, *(c.snippet for c in answer.draft_citations)):
         assert "365" not in text and "RefundBot" not in text and "ignore" not in text.lower()
     assert "30 days" in answer.draft
+
+
+class CountingEmbedder:
+    """The real embedder, remembering every text it was asked to embed."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.texts = inner, []  # type: list[str]
+        self.name, self.dimension = inner.name, inner.dimension
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        self.texts.extend(texts)
+        return self.inner.embed(texts)
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+
+class QuotingModel:
+    """A language model whose answers happen to be the extractive composer's."""
+
+    name = "quoting"
+
+    def generate(self, request: GenerationRequest) -> Draft:
+        return ExtractiveComposer().generate(request)
+
+    def stream(self, request: GenerationRequest) -> Iterator[str]:
+        yield self.generate(request).text
+
+    def complete(self, messages: Sequence[Message], max_tokens: int = 256) -> str | None:
+        return None
+
+
+def assistant_with(
+    sample_index: tuple[Settings, SyncReport], embedder: Embedder, model: ChatModel
+) -> SupportAssistant:
+    settings, _ = sample_index
+    return SupportAssistant(settings, LiveIndex(settings), embedder, model, None)
+
+
+def test_an_extractive_answer_is_scored_by_what_retrieval_measured_of_its_sources(
+    sample_index: tuple[Settings, SyncReport], embedder: Embedder
+) -> None:
+    counting = CountingEmbedder(embedder)
+    answer = assistant_with(sample_index, counting, ExtractiveComposer()).answer(
+        "how do I send the same invoice to a client every month automatically?"
+    )
+    cited = {c.document_id for c in answer.draft_citations}
+    scores = [p.dense_score or 0.0 for p in answer.passages if p.document_id in cited]
+    assert answer.draft and scores
+    # Copied from its passages: not embedded again, its similarity is theirs.
+    assert answer.draft not in counting.texts
+    assert answer.features["answer_similarity"] == pytest.approx(max(scores))
+
+
+def test_a_model_written_answer_is_embedded_to_score_it(
+    sample_index: tuple[Settings, SyncReport], embedder: Embedder
+) -> None:
+    counting = CountingEmbedder(embedder)
+    answer = assistant_with(sample_index, counting, QuotingModel()).answer(
+        "how do I send the same invoice to a client every month automatically?"
+    )
+    assert answer.draft and answer.draft in counting.texts
+    vectors = embedder.embed([answer.draft, answer.query])
+    assert answer.features["answer_similarity"] == pytest.approx(
+        float(vectors[0] @ vectors[1]), abs=1e-5
+    )
