@@ -38,14 +38,11 @@ def live_state(settings: Settings) -> tuple[set[str], set[str]]:
 
 def search(settings: Settings, embedder: Embedder, text: str) -> list[str]:
     manifest = Manifest(settings.index_dir / "manifest.sqlite3")
-    meta, listed = manifest.meta(), manifest.chunk_ids()
+    meta = manifest.meta()
+    hits = make_vector_index(settings, meta["collection"]).query(embedder.embed([text])[0], 3)
+    listed = manifest.get_chunks(h.chunk_id for h in hits)  # the live version's chunks
     manifest.close()
-    index = make_vector_index(settings, meta["collection"])
-    return [
-        h.metadata["document_id"]
-        for h in index.query(embedder.embed([text])[0], 3)
-        if h.chunk_id in listed
-    ]
+    return [listed[h.chunk_id].document_id for h in hits if h.chunk_id in listed]
 
 
 def test_first_sync_indexes_everything_and_the_second_embeds_nothing(
