@@ -13,7 +13,7 @@ from assistant.ports import ChatModel, Embedder, Vectors
 from assistant.retrieval import Filters
 from assistant.service import NOT_SURE, SupportAssistant, load_calibration
 from assistant.settings import Settings
-from assistant.types import Draft, GenerationRequest, Message, Turn
+from assistant.types import Answer, Draft, GenerationRequest, Message, Turn
 from ingest.sync import Indexer, SyncReport
 from tests.conftest import WriteFiles
 
@@ -152,8 +152,9 @@ class CountingEmbedder:
     """The real embedder, remembering every text it was asked to embed."""
 
     def __init__(self, inner: Embedder) -> None:
-        self.inner, self.texts = inner, []  # type: list[str]
+        self.inner = inner
         self.name, self.dimension = inner.name, inner.dimension
+        self.texts: list[str] = []
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         self.texts.extend(texts)
@@ -178,37 +179,33 @@ class QuotingModel:
         return None
 
 
-def assistant_with(
-    sample_index: tuple[Settings, SyncReport], embedder: Embedder, model: ChatModel
-) -> SupportAssistant:
+def answered_by(
+    model: ChatModel, sample_index: tuple[Settings, SyncReport], embedder: Embedder
+) -> tuple[Answer, list[str]]:
+    """The answer to a how-to question the sample answers, and every text embedded for it."""
     settings, _ = sample_index
-    return SupportAssistant(settings, LiveIndex(settings), embedder, model, None)
+    counting = CountingEmbedder(embedder)
+    assistant = SupportAssistant(settings, LiveIndex(settings), counting, model, None)
+    answer = assistant.answer("how do I send the same invoice to a client every month?")
+    assert answer.draft
+    return answer, counting.texts
 
 
 def test_an_extractive_answer_is_scored_by_what_retrieval_measured_of_its_sources(
     sample_index: tuple[Settings, SyncReport], embedder: Embedder
 ) -> None:
-    counting = CountingEmbedder(embedder)
-    answer = assistant_with(sample_index, counting, ExtractiveComposer()).answer(
-        "how do I send the same invoice to a client every month automatically?"
-    )
+    answer, embedded = answered_by(ExtractiveComposer(), sample_index, embedder)
     cited = {c.document_id for c in answer.draft_citations}
     scores = [p.dense_score or 0.0 for p in answer.passages if p.document_id in cited]
-    assert answer.draft and scores
     # Copied from its passages: not embedded again, its similarity is theirs.
-    assert answer.draft not in counting.texts
+    assert answer.draft not in embedded
     assert answer.features["answer_similarity"] == pytest.approx(max(scores))
 
 
 def test_a_model_written_answer_is_embedded_to_score_it(
     sample_index: tuple[Settings, SyncReport], embedder: Embedder
 ) -> None:
-    counting = CountingEmbedder(embedder)
-    answer = assistant_with(sample_index, counting, QuotingModel()).answer(
-        "how do I send the same invoice to a client every month automatically?"
-    )
-    assert answer.draft and answer.draft in counting.texts
-    vectors = embedder.embed([answer.draft, answer.query])
-    assert answer.features["answer_similarity"] == pytest.approx(
-        float(vectors[0] @ vectors[1]), abs=1e-5
-    )
+    answer, embedded = answered_by(QuotingModel(), sample_index, embedder)
+    assert answer.draft in embedded
+    draft, query = embedder.embed([answer.draft, answer.query])
+    assert answer.features["answer_similarity"] == pytest.approx(float(draft @ query), abs=1e-5)
