@@ -33,7 +33,7 @@ FEATURES = (
     "answer_coverage",  # share of the question's words found in the answer
     "grounded_share",  # share of answer sentences supported by their citations
     "abstained",  # the generator said the passages do not answer it
-    "answer_similarity",  # the answer's cosine to the question (copied: its cited passages')
+    "answer_similarity",  # cosine similarity of the answer to the question
     "faq_top",  # the best passage is a curated FAQ answer
     "answer_length",  # answer words / 100: a one-liner rarely covers a whole question
 )

@@ -140,8 +140,11 @@ class SupportAssistant:
         if looks_like_injection(question):
             blocked.append("the question carries instructions for the assistant")
         cited = [context[_index_of(c, context)] for c in grounding.citations]
-        written = llm is not None and failure is None  # else copied from the passages
-        similarity = self.answer_similarity(grounding.text, cited, query_vector, written)
+        similarity = (
+            float(self.embedder.embed([grounding.text])[0] @ query_vector)
+            if grounding.text
+            else 0.0
+        )
         values = features(
             query,
             passages,
@@ -177,21 +180,6 @@ class SupportAssistant:
             draft_citations=[] if blocked else grounding.citations,
             latency_ms=(time.perf_counter() - started) * 1000,
         )
-
-    def answer_similarity(
-        self, text: str, cited: Sequence[Passage], query_vector: Vectors, written: bool
-    ) -> float:
-        """How close the answer is to the question. A model-written answer is embedded: the
-        model may drift from its passages. An extractive answer is copied from the passages it
-        cites, which retrieval has already measured against the question: embedding the same
-        words again took 40 % of `answer()` (p50 68 -> 39 ms without it on the golden set) and
-        told the decision little (hand-off rates and AUROC within 0.04 on the golden and
-        foreign sets, either way)."""
-        if not text:
-            return 0.0
-        if written:
-            return float(self.embedder.embed([text])[0] @ query_vector)
-        return max((p.dense_score or 0.0 for p in cited), default=0.0)
 
     def question_match(self, query_vector: Vectors, passages: Sequence[Passage]) -> float:
         """Cosine of the question to the closest FAQ-style question among the top passages

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-
 import pytest
 
 from assistant.backends.extractive import ExtractiveComposer
 from assistant.errors import AnswerdeskError
 from assistant.index import LiveIndex
-from assistant.ports import ChatModel, Embedder, Vectors
+from assistant.ports import Embedder
 from assistant.retrieval import Filters
 from assistant.service import NOT_SURE, SupportAssistant, load_calibration
 from assistant.settings import Settings
-from assistant.types import Answer, Draft, GenerationRequest, Message, Turn
-from ingest.sync import Indexer, SyncReport
+from assistant.types import Turn
+from ingest.sync import Indexer
 from tests.conftest import WriteFiles
 
 
@@ -146,66 +144,3 @@ def test_a_poisoned_document_cannot_steer_the_answer(
     for text in (answer.draft, answer.text, *(c.snippet for c in answer.draft_citations)):
         assert "365" not in text and "RefundBot" not in text and "ignore" not in text.lower()
     assert "30 days" in answer.draft
-
-
-class CountingEmbedder:
-    """The real embedder, remembering every text it was asked to embed."""
-
-    def __init__(self, inner: Embedder) -> None:
-        self.inner = inner
-        self.name, self.dimension = inner.name, inner.dimension
-        self.texts: list[str] = []
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        self.texts.extend(texts)
-        return self.inner.embed(texts)
-
-    def count_tokens(self, text: str) -> int:
-        return self.inner.count_tokens(text)
-
-
-class QuotingModel:
-    """A language model whose answers happen to be the extractive composer's."""
-
-    name = "quoting"
-
-    def generate(self, request: GenerationRequest) -> Draft:
-        return ExtractiveComposer().generate(request)
-
-    def stream(self, request: GenerationRequest) -> Iterator[str]:
-        yield self.generate(request).text
-
-    def complete(self, messages: Sequence[Message], max_tokens: int = 256) -> str | None:
-        return None
-
-
-def answered_by(
-    model: ChatModel, sample_index: tuple[Settings, SyncReport], embedder: Embedder
-) -> tuple[Answer, list[str]]:
-    """The answer to a how-to question the sample answers, and every text embedded for it."""
-    settings, _ = sample_index
-    counting = CountingEmbedder(embedder)
-    assistant = SupportAssistant(settings, LiveIndex(settings), counting, model, None)
-    answer = assistant.answer("how do I send the same invoice to a client every month?")
-    assert answer.draft
-    return answer, counting.texts
-
-
-def test_an_extractive_answer_is_scored_by_what_retrieval_measured_of_its_sources(
-    sample_index: tuple[Settings, SyncReport], embedder: Embedder
-) -> None:
-    answer, embedded = answered_by(ExtractiveComposer(), sample_index, embedder)
-    cited = {c.document_id for c in answer.draft_citations}
-    scores = [p.dense_score or 0.0 for p in answer.passages if p.document_id in cited]
-    # Copied from its passages: not embedded again, its similarity is theirs.
-    assert answer.draft not in embedded
-    assert answer.features["answer_similarity"] == pytest.approx(max(scores))
-
-
-def test_a_model_written_answer_is_embedded_to_score_it(
-    sample_index: tuple[Settings, SyncReport], embedder: Embedder
-) -> None:
-    answer, embedded = answered_by(QuotingModel(), sample_index, embedder)
-    assert answer.draft in embedded
-    draft, query = embedder.embed([answer.draft, answer.query])
-    assert answer.features["answer_similarity"] == pytest.approx(float(draft @ query), abs=1e-5)
