@@ -22,7 +22,7 @@ from typing import TypeVar
 from assistant.backends import load_keyword_index, make_vector_index
 from assistant.confidence import Calibration
 from assistant.errors import AnswerdeskError, ErrorCode
-from assistant.manifest import indexed, open_manifest, shared
+from assistant.manifest import indexed, open_manifest
 from assistant.ports import KeywordIndex, VectorIndex, Vectors, Where
 from assistant.settings import Settings
 from assistant.types import Chunk, Hit
@@ -32,7 +32,7 @@ T = TypeVar("T")
 
 class LiveIndex:
     def __init__(self, settings: Settings) -> None:
-        if not shared(settings) and not indexed(settings):
+        if not settings.shared_index and not indexed(settings):
             raise AnswerdeskError(
                 ErrorCode.INDEX_UNAVAILABLE,
                 f"no index at {settings.index_dir}; run `answerdesk ingest` first",

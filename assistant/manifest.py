@@ -52,16 +52,11 @@ CREATE TABLE IF NOT EXISTS {p}keyword_files (
 """
 
 
-def shared(settings: Settings) -> bool:
-    """Nodes share the index: the vectors on a Chroma server, the manifest in PostgreSQL (an
-    explicit setting: an existing deployment's local manifest is not left behind unasked)."""
-    return settings.shared_index
-
-
 def open_manifest(settings: Settings) -> Manifest:
-    """The manifest `settings` describe: shared in PostgreSQL when the vectors are on a Chroma
-    server too (a second node can then serve the same index), else the local SQLite file."""
-    if shared(settings):
+    """The manifest `settings` describe: in PostgreSQL with `shared_index` (an explicit setting,
+    so an existing deployment's local manifest is not left behind unasked; every node then
+    serves the same index), else the local SQLite file."""
+    if settings.shared_index:
         assert settings.database_url is not None
         return Manifest(
             settings.database_url, SHARED_PREFIX, settings.database_connect_timeout_seconds
@@ -71,7 +66,7 @@ def open_manifest(settings: Settings) -> Manifest:
 
 def indexed(settings: Settings) -> bool:
     """Whether a sync has committed an index for `settings` (without creating one)."""
-    if not shared(settings):
+    if not settings.shared_index:
         return (settings.index_dir / "manifest.sqlite3").exists()
     manifest = open_manifest(settings)
     try:
