@@ -78,6 +78,13 @@ def test_a_server_killed_mid_delivery_loses_no_event(home: Path, receiver: Recei
         second = Node(env, home, "second")
         try:
             receiver.wait_for(len(expected), timeout=60)
+            # The receiver has every event; the node marks each delivered once it has the
+            # answer: wait for that too before stopping it (else it stays pending, to resend).
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and any(
+                d.status != "delivered" for d in store.deliveries(limit=1000)
+            ):
+                time.sleep(0.2)
         finally:
             second.stop()
         assert set(receiver.received) == expected  # every event, each once after dedupe
