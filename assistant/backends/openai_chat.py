@@ -35,9 +35,10 @@ def draft_from(text: str) -> Draft:
 class OpenAIChat:
     name = "openai"
 
-    def __init__(self, client: Any, max_tokens: int) -> None:
+    def __init__(self, client: Any, max_tokens: int, compatible_server: bool = False) -> None:
         self._client = client
         self._max_tokens = max_tokens
+        self._compatible_server = compatible_server  # not OpenAI's own API: see `limit`
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OpenAIChat:
@@ -60,10 +61,12 @@ class OpenAIChat:
             max_retries=settings.llm_max_retries,
             temperature=0,
         )
-        return cls(client, settings.llm_max_tokens)
+        base_url = settings.openai_base_url or ""
+        compatible = bool(base_url) and "openai.com" not in base_url
+        return cls(client, settings.llm_max_tokens, compatible_server=compatible)
 
     def complete(self, messages: Sequence[Message], max_tokens: int = 256) -> str | None:
-        reply = self._client.invoke(to_langchain(messages), max_tokens=max_tokens)
+        reply = self._client.invoke(to_langchain(messages), **self.limit(max_tokens))
         return str(reply.content)
 
     def generate(self, request: GenerationRequest) -> Draft:
@@ -71,7 +74,16 @@ class OpenAIChat:
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         for chunk in self._client.stream(
-            to_langchain(request.messages), max_tokens=self._max_tokens
+            to_langchain(request.messages), **self.limit(self._max_tokens)
         ):
             if chunk.content:
                 yield str(chunk.content)
+
+    def limit(self, max_tokens: int) -> dict[str, Any]:
+        """The token limit, under the name the server reads. langchain-openai sends it only as
+        `max_completion_tokens`, OpenAI's current name (its reasoning models refuse the old
+        one), which the llama.cpp Python server and other OpenAI-compatible servers ignore: a
+        small model then writes until its context is full (measured: ~1,800 tokens and 80 s
+        where 300 were asked). Those servers read `max_tokens`, so it is sent to them too."""
+        extra = {"extra_body": {"max_tokens": max_tokens}} if self._compatible_server else {}
+        return {"max_tokens": max_tokens, **extra}

@@ -29,6 +29,7 @@ from assistant.safety import strip_injections
 from assistant.service import NOT_SURE, SupportAssistant, load_calibration
 from assistant.settings import Settings
 from assistant.text import content_words
+from assistant.tokens import count_tokens
 from assistant.types import Chunk, GenerationRequest, Passage, Turn
 from ingest.sync import Indexer
 from tests.conftest import WriteFiles, free_port
@@ -166,6 +167,13 @@ def test_stream_yields_the_answer_in_pieces(chat_model: ChatModel) -> None:
     print(f"{chat_model.name}: {pieces}")
     assert all(isinstance(p, str) for p in pieces)
     assert "".join(pieces).strip()
+
+
+def test_a_reply_stops_at_its_token_limit(chat_model: ChatModel) -> None:
+    """A server that ignores the limit lets a small model write until its context is full."""
+    text = chat_model.complete(answerable().messages, max_tokens=4)
+    print(f"{chat_model.name}: {text!r}")
+    assert text is None or 0 < count_tokens(text) <= 8, text  # None: the composer has no model
 
 
 def test_an_instruction_inside_a_passage_is_not_followed(chat_model: ChatModel) -> None:
