@@ -72,6 +72,18 @@ def evidence(passage: Passage) -> str:
     return "\n\n".join([passage.title, passage.text, *extra])
 
 
+def shown_to_model(passage: Passage) -> tuple[str, str]:
+    """(heading, text) a language model is given of a passage: an article or FAQ as retrieved;
+    a past case only as the note other customers may read, under a neutral title ("" when the
+    case was about that customer alone). The case's subject and the customer's words are
+    another customer's: a model shown them copies them, and the check drops them anyway."""
+    if passage.kind == "case":
+        note = " ".join(case_note(resolution_of(passage)))
+        return CASE_TITLE, f"{CASE_NOTE_LEAD} {note}" if note else ""
+    section = passage.chunk.section
+    return (f"{passage.title} — {section}" if section else passage.title), passage.text
+
+
 @dataclass(frozen=True)
 class Grounding:
     text: str

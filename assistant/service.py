@@ -20,7 +20,7 @@ from assistant.condense import condense
 from assistant.confidence import Calibration, fallback_calibration, features
 from assistant.decision import Decision, decide
 from assistant.errors import AnswerdeskError, ErrorCode
-from assistant.grounding import check, snippet
+from assistant.grounding import check, shown_to_model, snippet
 from assistant.index import LiveIndex
 from assistant.ports import ChatModel, Embedder, Vectors
 from assistant.probes import is_question
@@ -199,12 +199,14 @@ class SupportAssistant:
     def request(
         self, question: str, query: str, passages: list[Passage], history: Sequence[Turn]
     ) -> GenerationRequest:
-        fitted = fit_passages(passages, self.settings.llm_context_tokens)
+        shown = [shown_to_model(p) for p in passages]
+        fitted = fit_passages([text for _, text in shown], self.settings.llm_context_tokens)
         # "Passage [n] (title): text" on one line: small models copy a header on its own line.
+        # A passage with nothing to show keeps its number: citations count from the context.
         numbered = "\n\n".join(
-            f"Passage [{n}] ({p.title}{' — ' + p.chunk.section if p.chunk.section else ''}): "
-            + " ".join(text.split())
-            for n, (p, text) in enumerate(zip(passages, fitted, strict=True), start=1)
+            f"Passage [{n}] ({heading}): " + " ".join(text.split())
+            for n, ((heading, _), text) in enumerate(zip(shown, fitted, strict=True), start=1)
+            if text
         )
         messages = [
             Message("system", load_prompt("system").render(company=self.settings.company_name)),

@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-from assistant.types import Passage
-
 _URL = "https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
 _SHA256 = {
     "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
@@ -64,12 +62,11 @@ def truncate(text: str, limit: int) -> str:
     return str(_encoding().decode(tokens[:limit])).rsplit(" ", 1)[0] + " …"
 
 
-def fit_passages(passages: Sequence[Passage], budget: int) -> list[str]:
-    """Passage texts within a token budget: the best passage keeps the most room."""
-    texts = [p.text for p in passages]
+def fit_passages(texts: Sequence[str], budget: int) -> list[str]:
+    """Passage texts, best first, within a token budget: the best passage keeps the most room."""
     sizes = [count_tokens(t) for t in texts]
     if sum(sizes) <= budget:
-        return texts
+        return list(texts)
     out, left = [], budget
     for i, (text, size) in enumerate(zip(texts, sizes, strict=True)):
         share = left // (len(texts) - i) if i else max(left // 2, left // len(texts))

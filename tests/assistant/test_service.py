@@ -11,7 +11,7 @@ from assistant.ports import Embedder
 from assistant.retrieval import Filters
 from assistant.service import NOT_SURE, SupportAssistant, load_calibration
 from assistant.settings import Settings
-from assistant.types import Turn
+from assistant.types import Chunk, Passage, Turn
 from ingest.sync import Indexer
 from tests.conftest import WriteFiles
 
@@ -144,3 +144,35 @@ def test_a_poisoned_document_cannot_steer_the_answer(
     for text in (answer.draft, answer.text, *(c.snippet for c in answer.draft_citations)):
         assert "365" not in text and "RefundBot" not in text and "ignore" not in text.lower()
     assert "30 days" in answer.draft
+
+
+def test_a_model_sees_a_past_case_only_as_its_resolution_note(
+    sample_assistant: SupportAssistant,
+) -> None:
+    """The customer's subject, words and contact placeholders never reach the model's prompt:
+    a small model copies them, and the grounding check would drop them anyway."""
+    problem = "Feed stopped - BANK-102 call me on [PHONE], we need this for the month end close"
+    fix = "The customer reconnected under Banking → Connections and the feed backfilled."
+    case = Passage(
+        Chunk("c1", "case:1", 0, f"Problem: {problem}\n\nResolution: {fix}", "",
+              {"title": problem, "kind": "case", "resolution": fix}),
+        0.8,
+    )  # fmt: skip
+    private = Passage(
+        Chunk("c2", "case:2", 0, "Problem: locked out\n\nResolution: x", "",
+              {"title": "Locked out", "kind": "case",
+               "resolution": "Verified the owner's identity from [NAME]'s ID photo."}),
+        0.7,
+    )  # fmt: skip
+    article = Passage(
+        Chunk("a1", "article:bank", 0, "Reconnect the bank under Banking → Connections.",
+              "Reconnect", {"title": "Bank feeds", "kind": "article"}),
+        0.6,
+    )  # fmt: skip
+    request = sample_assistant.request("feed stopped", "feed stopped", [case, private, article], [])
+    prompt = request.messages[1].content
+    assert "Passage [1] (Resolved support case): Other customers fixed this as follows: They " \
+        "reconnected under Banking → Connections" in prompt  # fmt: skip
+    assert "[PHONE]" not in prompt and "month end" not in prompt and "Feed stopped" not in prompt
+    assert "Passage [2]" not in prompt and "ID photo" not in prompt  # nothing general to show
+    assert "Passage [3] (Bank feeds — Reconnect): Reconnect the bank" in prompt  # numbers kept

@@ -6,7 +6,6 @@ import hashlib
 from pathlib import Path
 
 from assistant.tokens import count_tokens, fit_passages, seed_tiktoken_cache
-from assistant.types import Chunk, Passage
 
 
 def test_the_cache_is_seeded_with_verified_files(tmp_path: Path) -> None:
@@ -24,10 +23,6 @@ def test_the_cache_is_seeded_with_verified_files(tmp_path: Path) -> None:
 
 def test_tokens_are_counted_and_passages_fit_the_budget() -> None:
     assert count_tokens("hello world") == 2
-    passages = [
-        Passage(Chunk(f"c{i}", f"d{i}", 0, "word " * 400, "", {"title": "t"}), 1.0)
-        for i in range(3)
-    ]
-    fitted = fit_passages(passages, budget=300)
+    fitted = fit_passages(["word " * 400] * 3, budget=300)
     assert sum(count_tokens(t) for t in fitted) <= 300 + 3 * 3  # "…" may add a token or two
     assert count_tokens(fitted[0]) >= count_tokens(fitted[2])  # the best passage keeps most
