@@ -33,13 +33,21 @@ FEATURES = (
     "answer_coverage",  # share of the question's words found in the answer
     "grounded_share",  # share of answer sentences supported by their citations
     "abstained",  # the generator said the passages do not answer it
-    "answer_similarity",  # cosine similarity of the answer to the question
+    "answer_similarity",  # cosine similarity of the answer's lead to the question
     "faq_top",  # the best passage is a curated FAQ answer
     "answer_length",  # answer words / 100: a one-liner rarely covers a whole question
 )
 DEFAULT_FILE = Path(__file__).resolve().parent / "calibration.json"
 # The fallback's own operating point (hand-off recall ≥ 0.95 on the sample golden set).
 DEFAULT_THRESHOLD = 0.55
+# What of an answer is embedded for `answer_similarity`: its lead says whether it is about the
+# question; the rest costs the embedder time in proportion (answers run to ~200 word pieces).
+LEAD_WORDS = 48
+
+
+def lead(answer: str) -> str:
+    """The first `LEAD_WORDS` words of an answer."""
+    return " ".join(answer.split()[:LEAD_WORDS])
 
 
 def features(

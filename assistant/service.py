@@ -17,7 +17,7 @@ import numpy as np
 from assistant.anger import AngerDetector
 from assistant.backends import language_model, make_chat_model, make_embedder, make_extractive
 from assistant.condense import condense
-from assistant.confidence import Calibration, fallback_calibration, features
+from assistant.confidence import Calibration, fallback_calibration, features, lead
 from assistant.decision import Decision, decide
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.grounding import check, shown_to_model, snippet
@@ -141,7 +141,7 @@ class SupportAssistant:
             blocked.append("the question carries instructions for the assistant")
         cited = [context[_index_of(c, context)] for c in grounding.citations]
         similarity = (
-            float(self.embedder.embed([grounding.text])[0] @ query_vector)
+            float(self.embedder.embed([lead(grounding.text)])[0] @ query_vector)
             if grounding.text
             else 0.0
         )
