@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
+from urllib.parse import urlparse
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.settings import Settings
@@ -61,8 +62,8 @@ class OpenAIChat:
             max_retries=settings.llm_max_retries,
             temperature=0,
         )
-        base_url = settings.openai_base_url or ""
-        compatible = bool(base_url) and "openai.com" not in base_url
+        host = urlparse(settings.openai_base_url or "").hostname or ""
+        compatible = bool(host) and not host.endswith(("openai.com", "openai.azure.com"))
         return cls(client, settings.llm_max_tokens, compatible_server=compatible)
 
     def complete(self, messages: Sequence[Message], max_tokens: int = 256) -> str | None:

@@ -176,6 +176,29 @@ def test_a_reply_stops_at_its_token_limit(chat_model: ChatModel) -> None:
     assert text is None or 0 < count_tokens(text) <= 8, text  # None: the composer has no model
 
 
+@pytest.mark.parametrize(
+    ("base_url", "also_max_tokens"),
+    [
+        ("http://127.0.0.1:8080/v1", True),  # llama.cpp, vLLM, Ollama…: they read max_tokens
+        (None, False),  # OpenAI itself: its reasoning models refuse max_tokens
+        ("https://api.openai.com/v1", False),
+        ("https://contoso.openai.azure.com/openai/v1", False),
+    ],
+)
+def test_the_limit_goes_to_a_compatible_server_under_the_name_it_reads(
+    tmp_path: Path, base_url: str | None, also_max_tokens: bool
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path, chat_backend="openai", openai_base_url=base_url,
+        openai_api_key="sk-test", llm_max_tokens=300,
+    )  # fmt: skip
+    limit = OpenAIChat.from_settings(settings).limit(300)
+    assert limit["max_tokens"] == 300  # langchain-openai sends it as max_completion_tokens
+    assert ("extra_body" in limit) is also_max_tokens
+    if also_max_tokens:
+        assert limit["extra_body"] == {"max_tokens": 300}
+
+
 def test_an_instruction_inside_a_passage_is_not_followed(chat_model: ChatModel) -> None:
     request = poisoned()
     draft = chat_model.generate(request)
