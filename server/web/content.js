@@ -184,6 +184,9 @@
       if (!fields || following) return;
       show($("editor-error"), "");
       $("overwrite").hidden = true;
+      // The last publication's "Live" must not stand for this one while it is being sent.
+      $("published").hidden = true;
+      $("publish-status").textContent = "";
       for (const id of ["publish", "overwrite", "cancel"]) $(id).disabled = true;
       let published;
       let refused = null;

@@ -239,6 +239,7 @@ def test_a_gap_cluster_turned_into_a_published_article_that_the_assistant_then_c
     overwrite = page.get_by_role("button", name="Overwrite")
     expect(overwrite).to_be_focused()
     overwrite.click()
+    expect(page.locator("#publish-status")).not_to_have_text(LIVE)  # not the last one's "Live"
     expect(page.locator("#publish-status")).to_have_text(LIVE, timeout=REINDEX_S)
     assert "before connecting" in written.read_text(encoding="utf-8")
     expect(page.get_by_role("alert")).to_have_count(0)  # the 409's message is gone
