@@ -72,13 +72,18 @@ def evidence(passage: Passage) -> str:
     return "\n\n".join([passage.title, passage.text, *extra])
 
 
+def told_of(case: Passage) -> str:
+    """What other customers may read of a past case: its resolution, as a note."""
+    return " ".join(case_note(resolution_of(case)))
+
+
 def shown_to_model(passage: Passage) -> tuple[str, str]:
     """(heading, text) a language model is given of a passage: an article or FAQ as retrieved;
     a past case only as the note other customers may read, under a neutral title ("" when the
     case was about that customer alone). The case's subject and the customer's words are
     another customer's: a model shown them copies them, and the check drops them anyway."""
     if passage.kind == "case":
-        note = " ".join(case_note(resolution_of(passage)))
+        note = told_of(passage)
         return CASE_TITLE, f"{CASE_NOTE_LEAD} {note}" if note else ""
     section = passage.chunk.section
     return (f"{passage.title} — {section}" if section else passage.title), passage.text
@@ -110,7 +115,7 @@ def supports(claim: str, passage: Passage) -> bool:
 
 def snippet(passage: Passage, size: int = 220) -> str:
     if passage.kind == "case":  # the resolution, as told to other customers; never the problem
-        text = " ".join(case_note(resolution_of(passage)))
+        text = told_of(passage)
     else:
         text = plain(strip_injections(passage.chunk.text))
     return text if len(text) <= size else text[: size - 1].rsplit(" ", 1)[0] + "…"
