@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(32, ge=1, le=512)
     torch_threads: int | None = Field(None, ge=1, description="CPU threads; None = all cores.")
+    embed_coalesce: bool = Field(
+        True,
+        description="Turns running at the same time embed their texts in one model call "
+        "(several times cheaper per text on a CPU); false = each call alone.",
+    )
 
     vector_backend: Literal["chroma"] = "chroma"
     chroma_url: str | None = Field(

@@ -132,7 +132,7 @@ def progress() -> Progress:
 
 
 # The per-turn savings, switched off for the baseline server of the same run.
-BASELINE_ENV = {"ANSWERDESK_INDEX_MEMO_SIZE": "0"}
+BASELINE_ENV = {"ANSWERDESK_INDEX_MEMO_SIZE": "0", "ANSWERDESK_EMBED_COALESCE": "false"}
 
 
 def start_server(

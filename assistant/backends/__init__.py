@@ -14,7 +14,10 @@ def make_embedder(settings: Settings) -> Embedder:
     from assistant.backends.sentence_embedder import load_sentence_embedder
 
     return load_sentence_embedder(
-        settings.embedding_model, settings.embedding_batch_size, settings.torch_threads
+        settings.embedding_model,
+        settings.embedding_batch_size,
+        settings.torch_threads,
+        settings.embed_coalesce,
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from assistant.backends.coalesce import Coalescer
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.ports import Vectors
 from assistant.settings import BUNDLED_MINILM
@@ -41,7 +42,7 @@ CACHE_SIZE = 4096  # vectors (~6 MB for MiniLM)
 
 
 class SentenceEmbedder:
-    def __init__(self, model_path: Path, batch_size: int) -> None:
+    def __init__(self, model_path: Path, batch_size: int, coalesce: bool = True) -> None:
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
@@ -55,6 +56,8 @@ class SentenceEmbedder:
         self.max_tokens = int(self._model.max_seq_length or 256)
         self._cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
         self._lock = threading.Lock()
+        # Concurrent turns' calls go to the model together (`Coalescer`), or each alone.
+        self._small = Coalescer(self._encode) if coalesce else self._encode
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:
@@ -69,7 +72,7 @@ class SentenceEmbedder:
                 self._cache.move_to_end(t)
         new = list(dict.fromkeys(t for t in texts if t not in known))
         if new:
-            fresh = self._encode(new)
+            fresh = self._small(new)
             with self._lock:
                 for text, vector in zip(new, fresh, strict=True):
                     known[text] = vector
@@ -93,7 +96,9 @@ class SentenceEmbedder:
 
 
 @functools.cache
-def load_sentence_embedder(model: str, batch_size: int, threads: int | None) -> SentenceEmbedder:
+def load_sentence_embedder(
+    model: str, batch_size: int, threads: int | None, coalesce: bool = True
+) -> SentenceEmbedder:
     """Load a model once per process (loading costs seconds; every caller shares it)."""
     import torch
     from transformers.utils import logging as transformers_logging
@@ -104,7 +109,7 @@ def load_sentence_embedder(model: str, batch_size: int, threads: int | None) -> 
     if threads:
         torch.set_num_threads(threads)
     try:
-        return SentenceEmbedder(resolve_model_path(model), batch_size)
+        return SentenceEmbedder(resolve_model_path(model), batch_size, coalesce)
     except AnswerdeskError:
         raise
     except Exception as exc:  # a corrupt or incompatible model folder

@@ -20,18 +20,19 @@ def test_cached_vectors_are_the_models_own(embedder: Embedder) -> None:
 def test_the_cache_skips_the_model_for_texts_it_has_seen(embedder: Embedder) -> None:
     assert isinstance(embedder, SentenceEmbedder)
     seen: list[int] = []
-    real = embedder._encode
+    model = embedder._model
+    real = model.encode
 
-    def counting(texts: list[str]) -> np.ndarray:  # type: ignore[type-arg]
+    def counting(texts: list[str], **options: object) -> np.ndarray:  # type: ignore[type-arg]
         seen.append(len(texts))
-        return real(texts)
+        return real(texts, **options)  # type: ignore[arg-type]
 
-    embedder._encode = counting  # type: ignore[method-assign]
+    model.encode = counting  # type: ignore[method-assign]
     try:
         embedder.embed(["cache probe one", "cache probe two"])
         embedder.embed(["cache probe two", "cache probe one", "cache probe one", "probe three"])
         embedder.embed([f"chunk {n}" for n in range(CACHED_BATCH + 1)])
         embedder.embed([f"chunk {n}" for n in range(CACHED_BATCH + 1)])
     finally:
-        del embedder._encode  # type: ignore[method-assign]
+        del model.encode
     assert seen == [2, 1, CACHED_BATCH + 1, CACHED_BATCH + 1]
