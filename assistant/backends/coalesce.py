@@ -1,10 +1,10 @@
 """One model call for the small embedding calls of turns running at the same time.
 
-On a CPU, MiniLM's cost per text falls several-fold from one text per call to a handful per
-call: a call of one short text is mostly fixed overhead. Concurrent turns each embed a question
-or an answer's lead, so while one call runs, the callers that arrive wait and then go together
-in the next. Nobody waits for company: a caller alone is encoded at once, and a batch forms only
-from callers that would have queued behind the model anyway.
+On a CPU, a MiniLM call of one short text is largely fixed overhead: calls of eight golden
+questions cost 10.6 ms per question against 16.3 ms one by one (1 thread, measured). Concurrent
+turns each embed a question or an answer's lead, so the callers that arrive while the model is
+busy wait and then go together in the next call. Nobody waits for company: a caller alone is
+encoded at once.
 
 Leader and followers, no thread of its own: the caller that finds the model free encodes every
 text waiting at that moment (its own among them), hands each caller its vectors, and passes the
@@ -51,13 +51,15 @@ class Coalescer:
                 return _result(call)
         with self._lock:
             batch, self._waiting = self._waiting, []
-        self._run(batch)
-        with self._lock:
-            if self._waiting:
-                self._waiting[0].lead = True
-                self._waiting[0].woken.set()
-            else:
-                self._busy = False
+        try:
+            self._run(batch)
+        finally:  # whatever happened, the next caller in line leads (or the model is free)
+            with self._lock:
+                if self._waiting:
+                    self._waiting[0].lead = True
+                    self._waiting[0].woken.set()
+                else:
+                    self._busy = False
         return _result(call)
 
     def _run(self, batch: list[_Call]) -> None:
