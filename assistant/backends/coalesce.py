@@ -66,16 +66,16 @@ class Coalescer:
         texts = list(dict.fromkeys(t for c in batch for t in c.texts))
         try:
             by_text = dict(zip(texts, self._encode(texts), strict=True))
+            for c in batch:
+                c.vectors = np.stack([by_text[t] for t in c.texts])
         except BaseException as error:  # every caller of the batch learns why
             for c in batch:
                 c.error = error
-        else:
+        finally:  # no caller is left waiting, whatever failed
+            self.batches += 1
+            self.callers += len(batch)
             for c in batch:
-                c.vectors = np.stack([by_text[t] for t in c.texts])
-        self.batches += 1
-        self.callers += len(batch)
-        for c in batch:
-            c.woken.set()  # (the leader's own call is not waiting: harmless)
+                c.woken.set()  # (the leader's own call is not waiting: harmless)
 
 
 def _result(call: _Call) -> Vectors:

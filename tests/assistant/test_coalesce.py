@@ -103,6 +103,16 @@ def test_concurrent_turns_get_the_vectors_each_would_get_alone(embedder: Embedde
     assert coalescer.callers == len(texts)
 
 
+def test_a_model_answering_too_few_vectors_fails_its_callers_instead_of_hanging() -> None:
+    coalescer = Coalescer(lambda texts: np.zeros((len(texts) - 1, 1), dtype=np.float32))
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(coalescer, [f"text {n}"]) for n in range(4)]
+        for future in futures:
+            with pytest.raises(ValueError):
+                future.result(10)
+    assert coalescer._busy is False and coalescer.callers == 4
+
+
 @pytest.mark.parametrize("coalesce", [True, False])
 def test_the_setting_chooses_whether_calls_are_coalesced(coalesce: bool) -> None:
     from assistant.backends import make_embedder
