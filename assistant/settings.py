@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     embed_coalesce: bool = Field(
         True,
         description="Turns running at the same time embed their texts in one model call "
-        "(several times cheaper per text on a CPU); false = each call alone.",
+        "(cheaper per text on a CPU: a one-text call is mostly overhead); false = each alone.",
     )
 
     vector_backend: Literal["chroma"] = "chroma"
