@@ -51,15 +51,13 @@ class Coalescer:
                 return _result(call)
         with self._lock:
             batch, self._waiting = self._waiting, []
-        try:
-            self._run(batch)
-        finally:  # whatever happened, the next caller in line leads (or the model is free)
-            with self._lock:
-                if self._waiting:
-                    self._waiting[0].lead = True
-                    self._waiting[0].woken.set()
-                else:
-                    self._busy = False
+        self._run(batch)  # (never raises: a failure is handed to the batch's callers)
+        with self._lock:  # the next caller in line leads, or the model is free
+            if self._waiting:
+                self._waiting[0].lead = True
+                self._waiting[0].woken.set()
+            else:
+                self._busy = False
         return _result(call)
 
     def _run(self, batch: list[_Call]) -> None:

@@ -42,7 +42,7 @@ CACHE_SIZE = 4096  # vectors (~6 MB for MiniLM)
 
 
 class SentenceEmbedder:
-    def __init__(self, model_path: Path, batch_size: int, coalesce: bool = True) -> None:
+    def __init__(self, model_path: Path, batch_size: int, coalesce: bool) -> None:
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
@@ -97,7 +97,7 @@ class SentenceEmbedder:
 
 @functools.cache
 def load_sentence_embedder(
-    model: str, batch_size: int, threads: int | None, coalesce: bool = True
+    model: str, batch_size: int, threads: int | None, coalesce: bool
 ) -> SentenceEmbedder:
     """Load a model once per process (loading costs seconds; every caller shares it)."""
     import torch
