@@ -116,24 +116,11 @@ class Queues:
             )
             minutes = None if case.status == "resolved" else 0
             return ExpectedWait(minutes, text, self.hours.is_open(now))
-        waiting = self.store.list_cases(status=("open",), queue=case.queue, limit=500)
-        ahead = sum(
-            c.id != case.id and c.priority >= case.priority and c.created_at <= case.created_at
-            for c in waiting
-        )
-        recent = self.store.list_cases(
-            status=("claimed", "waiting_on_customer", "resolved"), queue=case.queue,
-            sort="waiting", limit=50,
-        )  # fmt: skip
-        waits = [
-            (c.claimed_at - c.created_at).total_seconds() / 60
-            for c in recent
-            if c.claimed_at is not None
-        ]
+        queue = QueueState(self.store.cases_ahead(case), self.store.claim_waits(case.queue))
         result = estimate(
             now,
             self.hours,
-            QueueState(ahead, waits),
+            queue,
             self.settings.default_wait_minutes,
             self.settings.wait_minutes_per_case,
         )

@@ -225,6 +225,14 @@ class CaseQueue(Protocol):
         first; `sla`: earliest SLA due first (cases without one last)."""
         ...
 
+    def cases_ahead(self, case: Case) -> int:
+        """Open cases of `case`'s queue a person takes first: as urgent or more, and older."""
+        ...
+
+    def claim_waits(self, queue: str, limit: int = 50) -> list[float]:
+        """Minutes from hand-off to claim of the queue's `limit` most recently claimed cases."""
+        ...
+
     def search_cases(self, query: str, limit: int = 50) -> list[Case]:
         """By words said, the customer's email or account id, the issue, the case number."""
         ...

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, select, text, update
+from sqlalchemy import ColumnElement, CursorResult, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
@@ -175,6 +175,33 @@ class SqlCaseStore(SqlIncidents):
         with self._session() as session:
             rows = session.scalars(query.order_by(*orders[sort]).limit(limit))
             return [to_case(row) for row in rows]
+
+    def cases_ahead(self, case: Case) -> int:
+        # Counted in the database: the queue can hold hundreds of cases, each with a summary.
+        query = select(func.count()).where(
+            CaseRow.status == "open",
+            CaseRow.queue == case.queue,
+            CaseRow.id != case.id,
+            CaseRow.priority >= case.priority,
+            CaseRow.created_at <= case.created_at,
+        )
+        with self._session() as session:
+            return int(session.scalar(query) or 0)
+
+    def claim_waits(self, queue: str, limit: int = 50) -> list[float]:
+        query = (
+            select(CaseRow.created_at, CaseRow.claimed_at)
+            .where(
+                CaseRow.queue == queue,
+                CaseRow.status.in_(["claimed", "waiting_on_customer", "resolved"]),
+                CaseRow.claimed_at.is_not(None),
+            )
+            .order_by(CaseRow.claimed_at.desc(), CaseRow.id.desc())
+            .limit(limit)
+        )
+        with self._session() as session:
+            rows = session.execute(query).all()
+        return [(claimed - created).total_seconds() / 60 for created, claimed in rows if claimed]
 
     def search_cases(self, query: str, limit: int = 50) -> list[Case]:
         if not 1 <= limit <= 200:

@@ -244,6 +244,34 @@ def test_the_queue_sorts_by_priority_waiting_time_and_sla_and_filters(
     refused(ErrorCode.INVALID_INPUT, lambda: store.list_cases(limit=0))
 
 
+def test_the_wait_figures_count_cases_ahead_and_the_latest_claim_waits(
+    store: SqlCaseStore, clock: Clock
+) -> None:
+    first = handed_off(store, priority=0.4)
+    clock.advance(minutes=5)
+    urgent = handed_off(store, priority=0.9)
+    clock.advance(minutes=5)
+    same = handed_off(store, priority=0.4)
+    later = handed_off(store, priority=0.4)
+    handed_off(store, priority=0.4, queue="billing")  # another queue: not ahead
+    # As urgent or more and older: the first (tie) and the urgent one; not the later one.
+    assert store.cases_ahead(store.case(same)) == 2
+    assert store.cases_ahead(store.case(urgent)) == 0
+    assert store.cases_ahead(store.case(later)) == 3
+    assert store.claim_waits("tier1") == []
+    clock.advance(minutes=30)
+    store.claim(first, "alice")  # waited ~40 minutes
+    clock.advance(minutes=10)
+    store.claim(urgent, "bob")  # waited ~45 minutes, claimed last
+    waits = store.claim_waits("tier1")
+    assert [round(w) for w in waits] == [45, 40]  # the latest claim first
+    assert [round(w) for w in store.claim_waits("tier1", limit=1)] == [45]
+    assert store.cases_ahead(store.case(same)) == 0  # both ahead are now claimed
+    store.release(first, "alice")  # back in the queue, claim forgotten
+    assert [round(w) for w in store.claim_waits("tier1")] == [45]
+    assert store.claim_waits("billing") == []
+
+
 def test_claim_and_release(store: SqlCaseStore) -> None:
     case = handed_off(store)
     claimed = store.claim(case, "alice")
