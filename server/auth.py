@@ -30,7 +30,7 @@ _api_key = APIKeyHeader(
 )
 
 
-def conversation_token(
+async def conversation_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> str:
     if credentials is None or not credentials.credentials:

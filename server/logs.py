@@ -25,8 +25,21 @@ _KEEP = frozenset({"IP"})
 _INSTALLED = "_answerdesk_redacting"
 
 
+# Short texts found clean: the access log repeats its format, methods and paths with every
+# request. Only texts with nothing to redact are remembered, so no customer data is kept.
+_CLEAN: set[str] = set()
+_CLEAN_SIZE, _CLEAN_LENGTH = 2048, 200
+
+
 def redact_log_text(text: str) -> str:
-    return redact(text, sorted(find_person_names(text)), keep=_KEEP).text
+    if text in _CLEAN:
+        return text
+    cleaned = redact(text, sorted(find_person_names(text)), keep=_KEEP).text
+    if cleaned == text and len(text) <= _CLEAN_LENGTH:
+        if len(_CLEAN) >= _CLEAN_SIZE:
+            _CLEAN.clear()
+        _CLEAN.add(text)
+    return cleaned
 
 
 def _argument(value: object) -> object:

@@ -63,7 +63,8 @@ class Runtime:
             self._lock.release()
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # Dependencies this trivial are `async`: FastAPI runs a plain `def` one in a worker thread.
     runtime = request.app.state.runtime
     assert isinstance(runtime, Runtime)
     return runtime
@@ -82,7 +83,7 @@ def get_desk(runtime: RuntimeDep) -> HelpDesk:
 Desk = Annotated[HelpDesk, Depends(get_desk)]
 
 
-def get_agents(desk: Desk) -> AgentDesk:
+async def get_agents(desk: Desk) -> AgentDesk:
     return desk.agents
 
 

@@ -24,7 +24,8 @@ from sqlalchemy import Engine, inspect, text
 from assistant.ports import Embedder
 from assistant.settings import Settings
 from ingest.sync import Indexer
-from server.logs import RedactingFilter
+from server import logs
+from server.logs import RedactingFilter, redact_log_text
 from tests.server.helpers import Headers, say, start, store
 
 CORPUS: dict[str, Any] = yaml.safe_load(
@@ -153,3 +154,13 @@ def test_log_redaction_keeps_records_formattable() -> None:
     formatted = logging.Formatter("%(message)s").format(record)
     assert formatted.startswith("turn 3 failed for card [CARD]: 'pw: [SECRET]'")
     assert "my password is [SECRET]" in formatted and "Hunter2" not in formatted
+
+
+def test_log_redaction_remembers_only_clean_texts() -> None:
+    """The access log repeats itself, so clean short texts are remembered; a text holding
+    something to redact is redacted every time, and never kept."""
+    clean, dirty = "POST /v1/conversations/abc123/messages", "mail maria@bakery.example"
+    for _ in range(2):
+        assert redact_log_text(clean) == clean
+        assert redact_log_text(dirty) == "mail [EMAIL]"
+    assert clean in logs._CLEAN and dirty not in logs._CLEAN
