@@ -37,6 +37,12 @@ class Settings(BaseSettings):
         description="Turns running at the same time embed their texts in one model call "
         "(cheaper per text on a CPU: a one-text call is mostly overhead); false = each alone.",
     )
+    embed_cache_size: int = Field(
+        4096,
+        ge=0,
+        description="Vectors of recent short texts kept (~1.5 KB each), so a conversation's "
+        "earlier messages are not embedded again each turn; 0 = embed every time.",
+    )
 
     vector_backend: Literal["chroma"] = "chroma"
     chroma_url: str | None = Field(

@@ -132,7 +132,11 @@ def progress() -> Progress:
 
 
 # The per-turn savings, switched off for the baseline server of the same run.
-BASELINE_ENV = {"ANSWERDESK_INDEX_MEMO_SIZE": "0", "ANSWERDESK_EMBED_COALESCE": "false"}
+BASELINE_ENV = {
+    "ANSWERDESK_INDEX_MEMO_SIZE": "0",
+    "ANSWERDESK_EMBED_COALESCE": "false",
+    "ANSWERDESK_EMBED_CACHE_SIZE": "0",
+}
 
 
 def start_server(

@@ -18,6 +18,7 @@ def make_embedder(settings: Settings) -> Embedder:
         settings.embedding_batch_size,
         settings.torch_threads,
         settings.embed_coalesce,
+        settings.embed_cache_size,
     )
 
 

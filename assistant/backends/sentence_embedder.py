@@ -38,11 +38,10 @@ def resolve_model_path(model: str) -> Path:
 
 
 CACHED_BATCH = 16  # calls this small are questions, answers and conversations, not ingestion
-CACHE_SIZE = 4096  # vectors (~6 MB for MiniLM)
 
 
 class SentenceEmbedder:
-    def __init__(self, model_path: Path, batch_size: int, coalesce: bool) -> None:
+    def __init__(self, model_path: Path, batch_size: int, coalesce: bool, cache_size: int) -> None:
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
@@ -55,6 +54,7 @@ class SentenceEmbedder:
         self.dimension = int(dimension)
         self.max_tokens = int(self._model.max_seq_length or 256)
         self._cache: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
+        self._cache_size = cache_size
         self._lock = threading.Lock()
         # Concurrent turns' calls go to the model together (`Coalescer`), or each alone.
         self._small = Coalescer(self._encode) if coalesce else self._encode
@@ -77,7 +77,7 @@ class SentenceEmbedder:
                 for text, vector in zip(new, fresh, strict=True):
                     known[text] = vector
                     self._cache[text] = vector
-                while len(self._cache) > CACHE_SIZE:
+                while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return np.stack([known[t] for t in texts])
 
@@ -97,7 +97,7 @@ class SentenceEmbedder:
 
 @functools.cache
 def load_sentence_embedder(
-    model: str, batch_size: int, threads: int | None, coalesce: bool
+    model: str, batch_size: int, threads: int | None, coalesce: bool, cache_size: int
 ) -> SentenceEmbedder:
     """Load a model once per process (loading costs seconds; every caller shares it)."""
     import torch
@@ -109,7 +109,7 @@ def load_sentence_embedder(
     if threads:
         torch.set_num_threads(threads)
     try:
-        return SentenceEmbedder(resolve_model_path(model), batch_size, coalesce)
+        return SentenceEmbedder(resolve_model_path(model), batch_size, coalesce, cache_size)
     except AnswerdeskError:
         raise
     except Exception as exc:  # a corrupt or incompatible model folder

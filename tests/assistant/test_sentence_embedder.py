@@ -36,3 +36,26 @@ def test_the_cache_skips_the_model_for_texts_it_has_seen(embedder: Embedder) -> 
     finally:
         del model.encode
     assert seen == [2, 1, CACHED_BATCH + 1, CACHED_BATCH + 1]
+
+
+def test_a_cache_of_size_zero_embeds_every_time() -> None:
+    from assistant.backends import make_embedder
+    from assistant.settings import Settings
+
+    embedder = make_embedder(Settings(embed_cache_size=0, embed_coalesce=False))
+    assert isinstance(embedder, SentenceEmbedder)
+    seen: list[int] = []
+    model = embedder._model
+    real = model.encode
+
+    def counting(texts: list[str], **options: object) -> np.ndarray:  # type: ignore[type-arg]
+        seen.append(len(texts))
+        return real(texts, **options)  # type: ignore[arg-type]
+
+    model.encode = counting  # type: ignore[method-assign]
+    try:
+        first = embedder.embed(["uncached one", "uncached two"])
+        again = embedder.embed(["uncached two", "uncached one"])
+    finally:
+        del model.encode
+    assert seen == [2, 2] and np.allclose(first[::-1], again, atol=1e-6)
