@@ -75,6 +75,7 @@ def _renderer() -> MarkdownIt:
     return md
 
 
+@lru_cache(maxsize=1024)  # replies repeat (a FAQ's answer, the hand-off texts): parse once
 def render(text: str) -> str:
     """Safe HTML for a message's Markdown text."""
     return str(_renderer().render(text)).strip()
