@@ -10,17 +10,18 @@ error codes or platforms than the question is not used at all.
 Structure is kept: numbered steps stay a numbered list, bullets stay bullets, table rows stay a
 Markdown table under their header. Past cases speak only through their agent-written resolution
 (the chunk's `resolution` field, never the customer's words), as a note about how other customers
-fixed it, and never alone when an article or FAQ covers the question. Every sentence is copied
-from a cited passage, so the composer cannot invent a fact; it abstains when nothing shares
-meaning-carrying words with the question.
+fixed it, and never alone when an article or FAQ covers the question (an article that says
+little of what fixed the past case closest to the customer's story does not). Every sentence is
+copied from a cited passage, so the composer cannot invent a fact; it abstains when nothing
+shares meaning-carrying words with the question.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
+from assistant.backends.extractive_facets import PLANS, Facets
 from assistant.backends.extractive_units import Unit, headings, sentences, units_of
 from assistant.text import CASE_NOTE_LEAD, CODE, content_words, expand
 from assistant.types import Draft, GenerationRequest, Message, Passage
@@ -39,6 +40,7 @@ MAX_SECTIONS = 2  # sections one answer draws on: a second only for a second par
 PRIMARY = 1.5  # preference for the section retrieval found over the document's other sections
 EXTRA_COVERAGE = 0.25  # a section's worth: its best unit, and this share of what the rest add
 CASE_CLOSER = 0.15  # cosine by which a case must beat every article to add its note unasked
+FIX_SHARE = 0.25  # of that case's fix, what the article text must say to lead before its note
 _PASSAGE_PRIOR = (0.35, 0.15, 0.05)
 
 
@@ -72,44 +74,7 @@ _INTENTS = (
 _EXAMPLE = re.compile(r"(?:Example|For example|For instance|E\.g\.)\b", re.I)
 _META = re.compile(r"\bthis (?:article|guide|page)\b|\bsee (?:below|above)\b", re.I)
 _NAVIGATION = re.compile(r"(?:^|> )(?:related|see also|further reading|more help)\b[^>]*$", re.I)
-_PLATFORM = {  # operating systems, and identity providers (a fix for one is not for another)
-    "ios": "ios",
-    "iphone": "ios",
-    "ipad": "ios",
-    "android": "android",
-    "okta": "okta",
-    "entra": "entra",
-    "azure": "entra",
-}
-_PLANS = ("Free", "Starter", "Pro", "Business", "Enterprise")
-_PLAN = re.compile(rf"\b({'|'.join(_PLANS)})\b")
 _STEPS = "<list>"
-
-
-@dataclass(frozen=True)
-class Facets:
-    """What a text is specifically about: the things two texts must not disagree on."""
-
-    codes: frozenset[str]
-    platforms: frozenset[str]
-    plans: frozenset[str]
-
-    @classmethod
-    def of(cls, text: str) -> Facets:
-        words = re.findall(r"[a-z]+", text.lower())
-        return cls(
-            frozenset(CODE.findall(text)),
-            frozenset(_PLATFORM[w] for w in words if w in _PLATFORM),
-            frozenset(_PLAN.findall(text)),
-        )
-
-    def contradicts(self, other: Facets, plans: bool = False) -> bool:
-        """Both name error codes (or platforms) and none in common; or, with `plans`, each is
-        about one plan, and not the same one. Texts naming several plans usually compare them."""
-        pairs = [(self.codes, other.codes), (self.platforms, other.platforms)]
-        if any(a and b and not a & b for a, b in pairs):
-            return True
-        return plans and len(self.plans) == len(other.plans) == 1 and self.plans != other.plans
 
 
 def _weights(query: str) -> dict[str, float]:
@@ -245,6 +210,16 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
             and not asked.contradicts(Facets.of(unit.text))
         ):
             chosen.consider(unit)
+    # The case closest to the customer's story, after an article that says little of its fix:
+    # the article is about another problem, and the case's note answers alone.
+    if (
+        closest is not None
+        and closest in chosen.units
+        and lead.kind != "note"
+        and not about_error
+        and not _tells_fix(chosen.units, closest, weights)
+    ):
+        return Draft(render([closest]))
     return Draft(render(chosen.units))
 
 
@@ -315,6 +290,17 @@ def _closest_case(
     return by_section[(number, 0)][0] if score >= max(ours) + CASE_CLOSER else None
 
 
+def _tells_fix(units: Sequence[Unit], note: Unit, weights: dict[str, float]) -> bool:
+    """Whether the answer's own text says something of what fixed the closest past case: a
+    share of the words of its resolution that the question does not use. A past case far
+    closer to the customer's story than any article is their very situation; an article
+    section saying little of its fix is about another problem (a card declined, when an ad
+    blocker hid the card form), and leading with it would mislead."""
+    fix = set(content_words(note.text)) - set(weights) - {p.lower() for p in PLANS}
+    said = set(content_words(" ".join(u.text for u in units if u.kind != "note")))
+    return not fix or len(fix & said) >= FIX_SHARE * len(fix)
+
+
 def _terms(units: Sequence[Unit]) -> set[str]:
     text = " ".join(u.text for u in units)
     steps = {_STEPS} if any(u.kind == "steps" for u in units) else set()
@@ -331,7 +317,7 @@ def _related(units: Sequence[Unit], unit: Unit, weights: dict[str, float]) -> bo
     """Whether another source's `unit` is about the same thing as the answer so far: they share
     a word besides the question's own and the plans' names ("plan limits" asks about API rate
     limits and invoice limits alike; those are two answers, not one)."""
-    plans = {p.lower() for p in _PLANS}
+    plans = {p.lower() for p in PLANS}
     shared = set(content_words(" ".join(u.text for u in units))) & set(content_words(unit.text))
     return bool(shared - {t for t, w in weights.items() if w >= 1.0} - plans)
 

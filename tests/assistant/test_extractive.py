@@ -379,6 +379,25 @@ def test_the_case_far_closest_to_the_story_follows_the_guidance_as_a_note() -> N
     assert CASE_NOTE_LEAD not in near, near
 
 
+def test_an_article_saying_nothing_of_the_closest_cases_fix_does_not_lead_its_note() -> None:
+    def scored(p: Passage, dense: float) -> Passage:
+        return replace(p, dense_score=dense)
+
+    declined = passage(1, "article", "Failed payments", "If your card is declined when "
+                       "you update the card on the billing page, call your bank.")  # fmt: skip
+    blocked = case(2, "Card form empty", "An ad blocker was hiding the payment frame. They "
+                   "paused the ad blocker for the site and the form appeared.")  # fmt: skip
+    question = "the card form on the billing page is empty, cant update my card"
+    alone = compose(question, [scored(declined, 0.55), scored(blocked, 0.80)]).text
+    assert alone.startswith(CASE_NOTE_LEAD) and "ad blocker" in alone, alone
+    assert "declined" not in alone and "[1]" not in alone  # nothing of the article
+    # An article that tells the same fix leads, and the case follows it as a note.
+    paused = passage(1, "article", "Card form missing", "If the card form is empty, an ad "
+                     "blocker may hide the payment frame: pause it for the site.")  # fmt: skip
+    both = compose(question, [scored(paused, 0.55), scored(blocked, 0.80)]).text
+    assert both.index("pause it for the site") < both.index(CASE_NOTE_LEAD), both
+
+
 def test_two_cases_telling_the_same_fix_make_one_note() -> None:
     first = case(
         1,
