@@ -363,10 +363,12 @@ def test_an_article_that_covers_the_question_leads_and_the_case_follows_as_a_not
     assert text.count(CASE_NOTE_LEAD) == 1
 
 
-def test_the_case_far_closest_to_the_story_follows_the_guidance_as_a_note() -> None:
-    def scored(p: Passage, dense: float | None) -> Passage:
-        return replace(p, dense_score=dense)
+def scored(p: Passage, dense: float) -> Passage:
+    """The passage as dense search found it, at this cosine to the question."""
+    return replace(p, dense_score=dense)
 
+
+def test_the_case_far_closest_to_the_story_follows_the_guidance_as_a_note() -> None:
     guidance = passage(1, "article", "Capture receipts", "If the camera screen is black, allow "
                        "Camera for the app in your phone's settings.")  # fmt: skip
     same_story = case(2, "Scanner black", "The app had no camera permission on iOS. Enabling "
@@ -380,9 +382,6 @@ def test_the_case_far_closest_to_the_story_follows_the_guidance_as_a_note() -> N
 
 
 def test_an_article_saying_nothing_of_the_closest_cases_fix_does_not_lead_its_note() -> None:
-    def scored(p: Passage, dense: float) -> Passage:
-        return replace(p, dense_score=dense)
-
     declined = passage(1, "article", "Failed payments", "If your card is declined when "
                        "you update the card on the billing page, call your bank.")  # fmt: skip
     blocked = case(2, "Card form empty", "An ad blocker was hiding the payment frame. They "

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 
+from assistant.backends import make_embedder
 from assistant.backends.sentence_embedder import CACHED_BATCH, SentenceEmbedder
 from assistant.ports import Embedder
+from assistant.settings import Settings
 
 
 def test_cached_vectors_are_the_models_own(embedder: Embedder) -> None:
@@ -17,8 +22,9 @@ def test_cached_vectors_are_the_models_own(embedder: Embedder) -> None:
     assert np.allclose(again, embedder._encode([texts[1], "a new message", texts[0]]), atol=1e-6)
 
 
-def test_the_cache_skips_the_model_for_texts_it_has_seen(embedder: Embedder) -> None:
-    assert isinstance(embedder, SentenceEmbedder)
+@contextmanager
+def model_calls(embedder: SentenceEmbedder) -> Iterator[list[int]]:
+    """The number of texts in each call that reaches the model itself."""
     seen: list[int] = []
     model = embedder._model
     real = model.encode
@@ -29,33 +35,25 @@ def test_the_cache_skips_the_model_for_texts_it_has_seen(embedder: Embedder) -> 
 
     model.encode = counting  # type: ignore[method-assign]
     try:
+        yield seen
+    finally:
+        del model.encode
+
+
+def test_the_cache_skips_the_model_for_texts_it_has_seen(embedder: Embedder) -> None:
+    assert isinstance(embedder, SentenceEmbedder)
+    with model_calls(embedder) as seen:
         embedder.embed(["cache probe one", "cache probe two"])
         embedder.embed(["cache probe two", "cache probe one", "cache probe one", "probe three"])
         embedder.embed([f"chunk {n}" for n in range(CACHED_BATCH + 1)])
         embedder.embed([f"chunk {n}" for n in range(CACHED_BATCH + 1)])
-    finally:
-        del model.encode
     assert seen == [2, 1, CACHED_BATCH + 1, CACHED_BATCH + 1]
 
 
 def test_a_cache_of_size_zero_embeds_every_time() -> None:
-    from assistant.backends import make_embedder
-    from assistant.settings import Settings
-
     embedder = make_embedder(Settings(embed_cache_size=0, embed_coalesce=False))
     assert isinstance(embedder, SentenceEmbedder)
-    seen: list[int] = []
-    model = embedder._model
-    real = model.encode
-
-    def counting(texts: list[str], **options: object) -> np.ndarray:  # type: ignore[type-arg]
-        seen.append(len(texts))
-        return real(texts, **options)  # type: ignore[arg-type]
-
-    model.encode = counting  # type: ignore[method-assign]
-    try:
+    with model_calls(embedder) as seen:
         first = embedder.embed(["uncached one", "uncached two"])
         again = embedder.embed(["uncached two", "uncached one"])
-    finally:
-        del model.encode
     assert seen == [2, 2] and np.allclose(first[::-1], again, atol=1e-6)
