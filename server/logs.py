@@ -26,7 +26,8 @@ _INSTALLED = "_answerdesk_redacting"
 
 
 # Short texts found clean: the access log repeats its format, methods and paths with every
-# request. Only texts with nothing to redact are remembered, so no customer data is kept.
+# request. Only a text with nothing to redact, even once percent-decoded, is remembered: the
+# set holds nothing the log itself does not show.
 _CLEAN: set[str] = set()
 _CLEAN_SIZE, _CLEAN_LENGTH = 2048, 200
 
@@ -35,7 +36,7 @@ def redact_log_text(text: str) -> str:
     if text in _CLEAN:
         return text
     cleaned = redact(text, sorted(find_person_names(text)), keep=_KEEP).text
-    if cleaned == text and len(text) <= _CLEAN_LENGTH:
+    if cleaned == text and len(text) <= _CLEAN_LENGTH and "%" not in text:
         if len(_CLEAN) >= _CLEAN_SIZE:
             _CLEAN.clear()
         _CLEAN.add(text)

@@ -164,3 +164,5 @@ def test_log_redaction_remembers_only_clean_texts() -> None:
         assert redact_log_text(clean) == clean
         assert redact_log_text(dirty) == "mail [EMAIL]"
     assert clean in logs._CLEAN and dirty not in logs._CLEAN
+    encoded = "/v1/admin/customers?email=maria%40bakery.example"  # decoded later, by the filter
+    assert redact_log_text(encoded) == encoded and encoded not in logs._CLEAN
