@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from assistant.backends.extractive_facets import PLANS, Facets
+from assistant.backends.extractive_facets import PLAN_WORDS, Facets
 from assistant.backends.extractive_units import Unit, headings, sentences, units_of
 from assistant.text import CASE_NOTE_LEAD, CODE, content_words, expand
 from assistant.types import Draft, GenerationRequest, Message, Passage
@@ -296,7 +296,7 @@ def _tells_fix(units: Sequence[Unit], note: Unit, weights: dict[str, float]) -> 
     closer to the customer's story than any article is their very situation; an article
     section saying little of its fix is about another problem (a card declined, when an ad
     blocker hid the card form), and leading with it would mislead."""
-    fix = set(content_words(note.text)) - set(weights) - {p.lower() for p in PLANS}
+    fix = set(content_words(note.text)) - set(weights) - PLAN_WORDS
     said = set(content_words(" ".join(u.text for u in units if u.kind != "note")))
     return not fix or len(fix & said) >= FIX_SHARE * len(fix)
 
@@ -317,9 +317,8 @@ def _related(units: Sequence[Unit], unit: Unit, weights: dict[str, float]) -> bo
     """Whether another source's `unit` is about the same thing as the answer so far: they share
     a word besides the question's own and the plans' names ("plan limits" asks about API rate
     limits and invoice limits alike; those are two answers, not one)."""
-    plans = {p.lower() for p in PLANS}
     shared = set(content_words(" ".join(u.text for u in units))) & set(content_words(unit.text))
-    return bool(shared - {t for t, w in weights.items() if w >= 1.0} - plans)
+    return bool(shared - {t for t, w in weights.items() if w >= 1.0} - PLAN_WORDS)
 
 
 def _covered(weights: dict[str, float], units: Sequence[Unit]) -> float:

@@ -23,6 +23,7 @@ _PLATFORM = {  # operating systems, and identity providers (a fix for one is not
     "azure": "entra",
 }
 PLANS = ("Free", "Starter", "Pro", "Business", "Enterprise")
+PLAN_WORDS = frozenset(p.lower() for p in PLANS)
 _PLAN = re.compile(rf"\b({'|'.join(PLANS)})\b")
 
 
