@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from assistant.backends import load_keyword_index, make_vector_index
@@ -109,6 +109,11 @@ class LiveIndex:
                 raise vectors.error
             self._generation = generation
         return True
+
+    def vocabulary(self) -> Mapping[str, int]:
+        """The words of the indexed texts and their counts (empty until an index is open)."""
+        keywords = getattr(self, "keywords", None)
+        return keywords.vocabulary if keywords is not None else {}
 
     def calibration(self) -> Calibration | None:
         """The calibration fitted on this index (self-calibration or golden refinement)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -45,6 +45,8 @@ class VectorIndex(Protocol):
 
 class KeywordIndex(Protocol):
     """Lexical (BM25) search over chunk texts; built whole, saved, loaded."""
+
+    vocabulary: Mapping[str, int]  # each word of the texts and its count: spelling's targets
 
     def query(self, text: str, k: int) -> list[Hit]: ...
 

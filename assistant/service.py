@@ -27,6 +27,7 @@ from assistant.probes import is_question
 from assistant.retrieval import Filters, Retriever
 from assistant.safety import looks_like_injection, output_problems, site_domains
 from assistant.settings import Settings
+from assistant.spelling import correct
 from assistant.streaming import SentenceSink as SentenceSink  # re-exported for the desk
 from assistant.streaming import may_stream, stream_draft
 from assistant.tokens import fit_passages
@@ -114,7 +115,7 @@ class SupportAssistant:
         started = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
         llm = language_model(self.chat_model)
-        query = condense(question, history, llm)
+        query = correct(condense(question, history, llm), self.index.vocabulary())
         query_vector = self.embedder.embed([query])[0]
         passages = self.retriever.search(query, filters, vector=query_vector)
         top = self.retriever.guided(passages, self.settings.answer_passages, filters)

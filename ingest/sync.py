@@ -222,8 +222,12 @@ class Indexer:
         meta = self.manifest.meta()
         signature = _settings_signature(self.settings)
         rebuild = (
-            full or "collection" not in meta or any(meta.get(k) != v for k, v in signature.items())
+            full
+            or "collection" not in meta
+            or any(meta.get(k) != v for k, v in signature.items() if k != "keyword")
         )
+        # A new keyword format needs only the keyword index rebuilt, never the vectors.
+        keywords_stale = meta.get("keyword") != signature["keyword"]
         plan = plan_sync(
             self.manifest.entries(),
             {doc_id: document_hash(d) for doc_id, d in by_id.items()},
@@ -241,7 +245,7 @@ class Indexer:
             plan=plan,
         )
         if not dry_run:
-            if plan.changes or rebuild:
+            if plan.changes or rebuild or keywords_stale:
                 report.embedded_chunks = self._apply(
                     plan, by_id, rebuild, signature, meta, progress
                 )

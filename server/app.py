@@ -32,6 +32,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
+from assistant import spelling
 from assistant.desk import HelpDesk
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.mail.inbound import MAX_BYTES as MAX_EMAIL_BYTES
@@ -91,6 +92,7 @@ def _open_store(settings: Settings) -> tuple[SqlCaseStore, bool]:
 def _warm_up(desk: HelpDesk) -> None:
     """Load what the first question would otherwise wait for."""
     desk.assistant.embedder.embed(["warm up the embedding model"])
+    spelling.warm_up()  # its English dictionary
     if desk.assistant.detector is not None:
         desk.assistant.detector.assess("warm up the anger detector")
 

@@ -187,6 +187,25 @@ def test_changing_the_embedding_model_forces_a_rebuild(
     assert report.rebuilt and report.embedded_chunks == 3
 
 
+def test_a_new_keyword_format_rebuilds_the_keyword_index_and_embeds_nothing(
+    indexer: Indexer, settings: Settings, write: WriteFiles
+) -> None:
+    write_articles(write)
+    indexer.sync()
+    manifest = Manifest(settings.index_dir / "manifest.sqlite3")
+    before = manifest.meta()
+    manifest.commit([], [], {"keyword": "an older format"})
+
+    report = indexer.sync()
+    after = manifest.meta()
+    manifest.close()
+    assert not report.rebuilt and report.embedded_chunks == 0
+    assert after["collection"] == before["collection"]  # the same vectors
+    assert after["keyword_dir"] != before["keyword_dir"] and after["keyword"] == before["keyword"]
+    keywords = Bm25Index.load(settings.index_dir / after["keyword_dir"])
+    assert len(keywords) == 3 and keywords.vocabulary["authenticator"] == 1
+
+
 @pytest.mark.parametrize(
     ("previous", "current", "failed", "expected"),
     [
