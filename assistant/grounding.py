@@ -14,10 +14,14 @@ under a neutral title, with its resolution as the snippet.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
 
 from assistant.safety import strip_injections
 from assistant.text import (
@@ -25,12 +29,13 @@ from assistant.text import (
     CASE_TITLE,
     CODE,
     RESOLUTION_FIELD,
+    RESOLUTION_VECTOR_FIELD,
     case_note,
     content_words,
     numbers,
     plain,
 )
-from assistant.types import Citation, Passage
+from assistant.types import Citation, Metadata, Passage
 
 _MARKER = re.compile(r"\s?\[(\d+)\]")
 _SENTENCE = re.compile(r"(?<=[.!?\]])(?<!\be\.g\.)(?<!\bi\.e\.)\s+(?=[A-Z\"'(])")
@@ -49,7 +54,23 @@ MORE_CHUNKS = 2  # other retrieved chunks of a passage's document an answer may 
 def resolution_of(passage: Passage) -> str:
     """A case's agent-written resolution, from its own metadata field ("" when it has none),
     cleaned of text addressed to a model like every other passage."""
-    return _clean(str(passage.chunk.metadata.get(RESOLUTION_FIELD) or "")).strip()
+    return resolution_text(passage.chunk.metadata)
+
+
+def resolution_text(metadata: Metadata) -> str:
+    return _clean(str(metadata.get(RESOLUTION_FIELD) or "")).strip()
+
+
+def resolution_vector(passage: Passage) -> npt.NDArray[np.float32] | None:
+    """The vector of `resolution_of(passage)` stored at ingest (None: embed it now)."""
+    packed = passage.chunk.metadata.get(RESOLUTION_VECTOR_FIELD)
+    if not isinstance(packed, str):
+        return None
+    return np.frombuffer(base64.b64decode(packed), dtype="<f4").astype(np.float32)
+
+
+def pack_vector(vector: npt.NDArray[np.floating]) -> str:
+    return base64.b64encode(np.asarray(vector, dtype="<f4").tobytes()).decode("ascii")
 
 
 @lru_cache(maxsize=2048)

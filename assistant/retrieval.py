@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from assistant.grounding import resolution_of
+from assistant.grounding import resolution_of, resolution_vector
 from assistant.index import LiveIndex
 from assistant.ports import Embedder, Vectors, Where
 from assistant.safety import strip_injections
@@ -216,8 +216,10 @@ class Retriever:
         if not resolution or not guidance_kinds:
             return top
         where = replace(filters, kinds=guidance_kinds)
+        stored = resolution_vector(top[0])
         hits = self.index.remember(
-            ("guidance", resolution, where), lambda: tuple(self.search(resolution, where, k=1))
+            ("guidance", resolution, where),
+            lambda: tuple(self.search(resolution, where, k=1, vector=stored)),
         )
         if not hits:
             return top

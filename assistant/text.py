@@ -359,6 +359,9 @@ def plain(text: str) -> str:
 # kept apart from the customer's words end to end: the loader puts it in this metadata field,
 # chunking copies it onto the case's chunks, and answers, grounding and snippets read it there.
 RESOLUTION_FIELD = "resolution"
+# …and its vector, embedded once at ingest (base64 float32): a turn led by the case searches
+# for the guidance it applied without embedding the resolution again. Not for the vector store.
+RESOLUTION_VECTOR_FIELD = "resolution_vector"
 CASE_TITLE = "Resolved support case"  # what a customer sees of another customer's case
 CASE_NOTE_LEAD = "Other customers fixed this as follows:"
 CASE_NOTE_SENTENCES = 3

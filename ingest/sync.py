@@ -36,6 +36,7 @@ from assistant.selfcal import META_KEY
 from assistant.settings import Settings
 from assistant.text import RESOLUTION_FIELD
 from assistant.types import Chunk, Document
+from ingest.case_vectors import with_resolution_vectors
 from ingest.chunking import CHUNKER_VERSION, chunk_document, embedding_text
 from ingest.loaders import LoadResult, SourceError, load_sources
 from ingest.names import find_person_names
@@ -326,6 +327,7 @@ class Indexer:
             )
             for doc in changed
         }
+        new_chunks = with_resolution_vectors(new_chunks, embedder)
         present = set() if rebuild else index.ids()
         to_embed = [c for chunks in new_chunks.values() for c in chunks if c.id not in present]
         embedded = self._embed_and_upsert(index, to_embed, embedder, progress)

@@ -26,6 +26,7 @@ from chromadb.config import System
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.ports import Vectors, Where
+from assistant.text import RESOLUTION_VECTOR_FIELD
 from assistant.types import Chunk, Hit, Metadata
 
 _BATCH = 2000  # below Chroma's max batch size, and keeps memory flat
@@ -81,8 +82,12 @@ def _client(path: str | None, url: str | None, timeout: float = DEFAULT_TIMEOUT)
 
 
 def _clean_metadata(metadata: Metadata) -> dict[str, Any]:
-    # Chroma rejects empty lists and None values.
-    return {k: v for k, v in metadata.items() if v is not None and v != []}
+    # Chroma rejects empty lists and None values; a stored vector is no filter.
+    return {
+        k: v
+        for k, v in metadata.items()
+        if v is not None and v != [] and k != RESOLUTION_VECTOR_FIELD
+    }
 
 
 class ChromaIndex:

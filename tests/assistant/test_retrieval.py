@@ -3,10 +3,13 @@ question the article's steps about it."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from assistant.grounding import resolution_of, resolution_vector
 from assistant.retrieval import Retriever, section_naming, steps_about
 from assistant.service import SupportAssistant
+from assistant.text import RESOLUTION_VECTOR_FIELD
 from assistant.types import Chunk, Passage
 
 
@@ -101,3 +104,30 @@ def test_a_past_cases_guidance_is_searched_once_per_index_generation(
     again = sample_assistant.retriever.guided(passages, 3)  # another turn led by the same case
     assert again == first
     assert len(searched) == searches
+
+
+def test_a_past_cases_resolution_is_embedded_at_ingest_not_in_the_customers_turn(
+    sample_assistant: SupportAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "Our November invoice is $53 but Pro is $29?? Nobody told us about a price increase."
+    passages = sample_assistant.retriever.search(question)
+    case = passages[0]
+    assert case.kind == "case"
+    stored = resolution_vector(case)
+    live = sample_assistant.embedder.embed([resolution_of(case)])[0]
+    assert stored is not None and np.allclose(stored, live, atol=1e-5)
+    # The vector store gets the chunk's own vector only, not this one in its metadata.
+    kept = sample_assistant.index.vectors._collection.get(  # type: ignore[attr-defined]
+        ids=[case.chunk.id], include=["metadatas"]
+    )
+    assert RESOLUTION_VECTOR_FIELD not in kept["metadatas"][0]
+
+    embedded: list[str] = []
+    embed = sample_assistant.embedder.embed
+    monkeypatch.setattr(sample_assistant.index, "remember", lambda key, compute: compute())
+    monkeypatch.setattr(
+        sample_assistant.embedder, "embed", lambda texts: embedded.extend(texts) or embed(texts)
+    )
+    top = sample_assistant.retriever.guided(passages, 3)
+    assert top[0].document_id == "article:articles/billing/compare-plans-and-pricing"
+    assert embedded == []
