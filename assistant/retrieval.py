@@ -16,7 +16,7 @@ from assistant.index import LiveIndex
 from assistant.ports import Embedder, Vectors, Where
 from assistant.safety import strip_injections
 from assistant.settings import Settings
-from assistant.text import CODE, content_words, expand
+from assistant.text import CODE, PROBLEM, content_words, expand
 from assistant.types import Chunk, Hit, Metadata, Passage
 
 
@@ -255,7 +255,7 @@ class Retriever:
         if (
             question
             and passage.kind == "article"
-            and _HOW_TO.search(question)
+            and (_HOW_TO.search(question) or PROBLEM.search(question))
             and not any(_FIRST_STEP.search(t) for t in [own, *(c.text for c in more)])
         ):
             steps = steps_about(document(), question)

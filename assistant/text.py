@@ -353,6 +353,17 @@ def plain(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"\*\*|__|`", "", text)).strip()
 
 
+# A problem report ("our staff don't get the invite emails"): like "how do I…", it is answered by
+# a list of steps (the fix).
+PROBLEM = re.compile(
+    r"\b(?:(?:do|does|did|is|are|was|were|has|have|could)(?:n'?t| not)|won'?t|can'?t|cannot"
+    r"|never|no longer)"
+    r"\s+(?:\w+\s+)?(?:get|getting|got|receiv\w*|arriv\w*|work\w*|load\w*|show\w*|sync\w*|"
+    r"send\w*|sent|go(?:ing)? through|open\w*|come|coming|came|appear\w*)\b"
+    r"|\b(?:stopped|fail\w*|broken|stuck|missing|not (?:working|arriving|receiving|getting))\b",
+    re.I,
+)
+
 # --- past cases ----------------------------------------------------------------------------
 
 # A resolved case reaches an answer only through what the agent wrote about how it was solved,

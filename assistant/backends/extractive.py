@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 
 from assistant.backends.extractive_facets import PLAN_WORDS, Facets
 from assistant.backends.extractive_units import Unit, headings, sentences, units_of
-from assistant.text import CASE_NOTE_LEAD, CODE, content_words, expand
+from assistant.text import CASE_NOTE_LEAD, CODE, PROBLEM, content_words, expand
 from assistant.types import Draft, GenerationRequest, Message, Passage
 
 MAX_WORDS = 110  # prose words in a reply, besides a step list
@@ -86,7 +86,7 @@ def _weights(query: str) -> dict[str, float]:
     for asks, token, _ in _INTENTS:
         if asks.search(query):
             weights[token] = 1.5
-    if "<steps>" in weights or codes:
+    if "<steps>" in weights or codes or PROBLEM.search(query):
         # …and a list of steps answers it better than a path alone; for an error, it is the fix
         weights[_STEPS] = 1.0
     return weights
@@ -162,6 +162,12 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
     for unit in by_section[where] if about_error else ():
         if not asked.contradicts(Facets.of(unit.text)):
             chosen.consider(unit)
+    # Asked how, or told of a problem, an answer gives the steps: when the lead's section has
+    # none, the best-scoring steps of the same source follow it (the fix after "why").
+    if _STEPS in weights and not about_error and all(u.kind != "steps" for u in chosen.units):
+        steps = [u for _, u in scored if u.kind == "steps" and u.passage == lead.passage]
+        if steps and lead.kind != "note":
+            chosen.consider(steps[0])
     # A past case that matched best, when an article covers the question: after it, as a note.
     # So is the case far closest to the customer's story, when the answer is the guidance its
     # resolution pointed to or another article: it tells the fix for that very situation.
