@@ -301,8 +301,11 @@ class CustomerTurn:
             }  # fmt: skip
             text = question(asks, questions, decision.queue)
             clarify = Decision("clarify", ["missing_information"], explain("missing_information"))
+            # Unsure of an answer, we still show the closest articles while we ask: the
+            # customer may find it there before a person does.
+            closest = reply.answer if offers_articles(decision.reasons) else None
             return TurnPlan(
-                "clarify", "intake", text, clarify, said, meta=meta, asks_for=list(asks)
+                "clarify", "intake", text, clarify, said, closest, meta=meta, asks_for=list(asks)
             )
         answer = reply.answer
         if not offers_articles(decision.reasons):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.desk import HelpDesk
 from assistant.store.protocol import Customer
 
@@ -62,6 +64,19 @@ def test_an_intake_question_is_never_asked_twice(sample_desk: HelpDesk) -> None:
         if turn.action == "handoff":
             break
     assert turn.action == "handoff"
+
+
+def test_unsure_we_ask_for_the_case_details_and_show_the_closest_articles_meanwhile(
+    sample_desk: HelpDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assistant = sample_desk.assistant
+    strict = assistant.settings.model_copy(update={"confidence_threshold": 0.99})
+    monkeypatch.setattr(assistant, "settings", strict)  # every answer is below it
+    c = sample_desk.start(Customer())  # anonymous: the intake asks who they are
+    turn = sample_desk.send(c.id, c.token, HOW_TO)
+    assert turn.action == "clarify" and turn.asks_for, turn
+    assert any("two-factor" in r.document_id for r in turn.related), turn.related
+    assert turn.citations == []  # nothing is claimed: these are pointers, not an answer
 
 
 def test_get_me_a_human_first_is_honoured_at_once_in_the_second_person(
