@@ -69,9 +69,12 @@ class TurnContext:
 
     @classmethod
     def load(cls, store: CaseStore, conversation_id: str, token: str, text: str) -> TurnContext:
-        conversation = store.conversation(conversation_id, token)
-        earlier = store.transcript(conversation_id)
-        cases = store.list_cases(conversation_id=conversation_id, limit=1)
+        with store.reading():
+            conversation = store.conversation(conversation_id, token)
+            earlier = store.transcript(conversation_id)
+            cases = store.list_cases(conversation_id=conversation_id, limit=1)
+            feedback = store.feedback(conversation_id)
+            incidents = store.active_incidents()
         case = cases[0] if cases else None
         return cls(
             conversation,
@@ -80,8 +83,8 @@ class TurnContext:
             case,
             summary_of(case) if case is not None else None,
             pending_intake(earlier),
-            store.feedback(conversation_id),
-            store.active_incidents(),
+            feedback,
+            incidents,
         )
 
     @property

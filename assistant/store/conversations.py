@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -101,6 +102,7 @@ class SqlConversationStore:
         self._write = sessionmaker(
             engine.execution_options(**{WRITE: True}), expire_on_commit=False
         )
+        self._shared = threading.local()  # the read session of a `reading()` block, per thread
 
     @classmethod
     def open(cls, url: str, **timeouts: float) -> Self:
@@ -121,7 +123,25 @@ class SqlConversationStore:
         self.engine.dispose()
 
     @contextmanager
+    def reading(self) -> Iterator[None]:
+        """The reads inside share one session: one transaction, one snapshot, and a row read
+        twice (the conversation each read checks) is read once."""
+        if getattr(self._shared, "session", None) is not None:
+            yield  # already inside one
+            return
+        with self._session() as session:
+            self._shared.session = session
+            try:
+                yield
+            finally:
+                self._shared.session = None
+
+    @contextmanager
     def _session(self, write: bool = False) -> Iterator[Session]:
+        shared = None if write else getattr(self._shared, "session", None)
+        if shared is not None:
+            yield shared
+            return
         try:
             with (self._write if write else self._read).begin() as session:
                 yield session
@@ -137,9 +157,17 @@ class SqlConversationStore:
             raise unavailable(self.engine, exc) from exc
 
     def _conversation_row(self, session: Session, conversation_id: str) -> ConversationRow:
-        row = session.get(ConversationRow, conversation_id)
+        row = self._get_conversation(session, conversation_id)
         if row is None:
             raise AnswerdeskError(ErrorCode.NOT_FOUND, f"No conversation {conversation_id}.")
+        return row
+
+    @staticmethod
+    def _get_conversation(session: Session, conversation_id: str) -> ConversationRow | None:
+        row = session.get(ConversationRow, conversation_id)
+        # The session's identity map holds rows weakly: kept here, the next read of the same
+        # conversation in this session (a `reading()` block) comes from it, not the database.
+        session.info.setdefault("rows", []).append(row)
         return row
 
     def _insert_message(
@@ -195,7 +223,7 @@ class SqlConversationStore:
 
     def conversation(self, conversation_id: str, token: str | None = None) -> Conversation:
         with self._session() as session:
-            row = session.get(ConversationRow, conversation_id)
+            row = self._get_conversation(session, conversation_id)
             if row is None or (
                 token is not None and not hmac.compare_digest(row.token_hash, _token_hash(token))
             ):

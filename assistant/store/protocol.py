@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -169,6 +170,11 @@ class Feedback:
 
 
 class ConversationStore(Protocol):
+    def reading(self) -> AbstractContextManager[None]:
+        """The reads made inside share one transaction: one consistent snapshot, one session
+        (a customer turn reads the conversation, its transcript, case and feedback at once)."""
+        ...
+
     def create_conversation(self, customer: Customer) -> NewConversation: ...
 
     def conversation(self, conversation_id: str, token: str | None = None) -> Conversation:

@@ -24,7 +24,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.settings import Settings
@@ -155,6 +155,36 @@ def test_messages_keep_their_order_citations_and_confidence(store: SqlCaseStore)
     ]
     assert messages[1] == answer and answer.citations == (citation,) and answer.confidence == 0.82
     assert messages[0].created_at < messages[1].created_at
+
+
+def test_reads_in_a_reading_block_share_one_transaction(store: SqlCaseStore) -> None:
+    new = store.create_conversation(CUSTOMER)
+    store.add_message(new.id, "customer", "How do I reconnect my bank?")
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        with store.reading():
+            conversation = store.conversation(new.id, new.token)
+            messages = store.transcript(new.id)
+            feedback = store.feedback(new.id)
+            with store.reading():  # nested: still the same one
+                incidents = store.active_incidents()
+        assert conversation.id == new.id and len(messages) == 1 and feedback == []
+        assert incidents == []
+        begun = [s for s in statements if s.lstrip().upper().startswith("BEGIN")]
+        assert len(begun) <= 1, statements  # SQLite issues BEGIN itself; PostgreSQL implicitly
+        # The conversation each read checks is read once.
+        assert sum("FROM conversations" in s for s in statements) == 1, statements
+        # A write inside is its own transaction, and an error inside leaves no session behind.
+        with pytest.raises(AnswerdeskError), store.reading():
+            store.transcript("nope")
+        assert store.transcript(new.id) == messages
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
 
 
 def test_bad_messages_are_refused(store: SqlCaseStore) -> None:
