@@ -163,11 +163,14 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
         if not asked.contradicts(Facets.of(unit.text)):
             chosen.consider(unit)
     # Asked how, or told of a problem, an answer gives the steps: when the lead's section has
-    # none, the best-scoring steps of the same source follow it (the fix after "why").
-    if _STEPS in weights and not about_error and all(u.kind != "steps" for u in chosen.units):
-        steps = [u for _, u in scored if u.kind == "steps" and u.passage == lead.passage]
-        if steps and lead.kind != "note":
-            chosen.consider(steps[0])
+    # none, the best-scoring steps of the same source follow it (the fix after "why"); the
+    # answer never takes a second list of steps (`Chosen.consider`).
+    if _STEPS in weights and not about_error and lead.kind != "note":
+        steps = next(
+            (u for _, u in scored if u.kind == "steps" and u.passage == lead.passage), None
+        )
+        if steps is not None:
+            chosen.consider(steps)
     # A past case that matched best, when an article covers the question: after it, as a note.
     # So is the case far closest to the customer's story, when the answer is the guidance its
     # resolution pointed to or another article: it tells the fix for that very situation.

@@ -167,7 +167,7 @@ class SqlConversationStore:
         row = session.get(ConversationRow, conversation_id)
         # The session's identity map holds rows weakly: kept here, the next read of the same
         # conversation in this session (a `reading()` block) comes from it, not the database.
-        session.info.setdefault("rows", []).append(row)
+        session.info.setdefault("conversations", {})[conversation_id] = row
         return row
 
     def _insert_message(
