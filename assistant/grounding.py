@@ -174,7 +174,8 @@ def check(text: str, passages: Sequence[Passage], drop_unsupported: bool = True)
         if len(content_words(claim_text)) < 2 and not _ROW.match(claim_text):
             continue  # a fragment ("[HACKED]", "Doc 1") carries no checkable information
         claims += 1
-        cited = [int(n) for n in _MARKER.findall(raw) if int(n) in valid]
+        # Each source once: a claim the composer cited sentence by sentence is one claim here.
+        cited = list(dict.fromkeys(int(n) for n in _MARKER.findall(raw) if int(n) in valid))
         backing = [n for n in cited if supports(claim_text, passages[n - 1])]
         if not backing:
             backing = [n for n in valid if supports(claim_text, passages[n - 1])][:1]

@@ -318,6 +318,19 @@ def test_rows_of_one_table_are_shown_together() -> None:
     assert text.count("| --- | --- |") == 1
 
 
+def test_a_claim_cites_each_source_once_however_its_sentences_were_split() -> None:
+    # The composer splits "(D). 19 because…" into two cited sentences; the check reads one.
+    faq = passage(
+        1,
+        "faq",
+        "Why is it called COVID-19?",
+        "COVID comes from corona (CO), virus (VI), and disease (D). 19 because it was "
+        "identified in the year 2019.",
+    )
+    text = check(compose("why is it called covid-19", [faq]).text, [faq]).text
+    assert "2019. [1]" in text and "[1] [1]" not in text, text
+
+
 # --- past cases --------------------------------------------------------------------------
 
 
