@@ -16,7 +16,7 @@ from assistant.index import LiveIndex
 from assistant.ports import Embedder, Vectors, Where
 from assistant.safety import strip_injections
 from assistant.settings import Settings
-from assistant.text import CODE, PROBLEM, content_words, expand
+from assistant.text import CODE, LIST_ITEM, PROBLEM, content_words, expand
 from assistant.types import Chunk, Hit, Metadata, Passage
 
 
@@ -120,7 +120,9 @@ def document_ranks(hits: Sequence[Hit], chunks: dict[str, Chunk]) -> dict[str, i
 
 
 def merge_texts(chunks: Sequence[Chunk]) -> str:
-    """Join neighbouring chunks, dropping the lines a chunk repeats from the one before."""
+    """Join neighbouring chunks, dropping the lines a chunk repeats from the one before. Chunks
+    that share no lines and meet at a block boundary keep it: a paragraph after a list stays a
+    paragraph, not a part of the list's last step."""
     merged: list[str] = []
     for chunk in chunks:
         lines = chunk.text.splitlines()
@@ -129,8 +131,20 @@ def merge_texts(chunks: Sequence[Chunk]) -> str:
             if merged[-size:] == lines[:size]:
                 overlap = size
                 break
+        if merged and not overlap and lines and _new_block(merged[-1], lines[0]):
+            merged.append("")
         merged.extend(lines[overlap:])
     return "\n".join(merged)
+
+
+def _new_block(last: str, first: str) -> bool:
+    """Whether a chunk's first line starts another block than the line before it ends: all but
+    the next item of a list or the next row of a table (a chunk may end mid-list)."""
+    if not last.strip() or not first.strip():
+        return False
+    in_list = bool(LIST_ITEM.match(last)) or last.startswith((" ", "\t"))  # or an item's next line
+    same_list = in_list and bool(LIST_ITEM.match(first) or first.startswith((" ", "\t")))
+    return not same_list and not (last.lstrip().startswith("|") and first.lstrip().startswith("|"))
 
 
 class Retriever:

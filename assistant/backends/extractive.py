@@ -27,7 +27,7 @@ from assistant.text import CASE_NOTE_LEAD, CODE, PROBLEM, content_words, expand
 from assistant.types import Draft, GenerationRequest, Message, Passage
 
 MAX_WORDS = 110  # prose words in a reply, besides a step list
-MAX_UNITS = 5  # sentences, bullets, lists and tables
+MAX_UNITS = 5  # sentences, bullets, lists and tables (a past case's note aside)
 MAX_ROWS = 8  # rows of a table
 SUPPORT_RATIO = 0.45  # a unit of the lead's section joins when it scores this share of the lead
 OTHER_RATIO = 0.65  # a unit of another section, answering another part, needs this share
@@ -387,8 +387,8 @@ class Chosen:
         if unit.kind == "row" and self.has_table(unit):
             if rows >= MAX_ROWS:
                 return  # a table the answer shows counts as one unit, up to a size
-        elif len(self.units) - max(rows - 1, 0) >= MAX_UNITS or unit in self.units:
-            return
+        elif unit in self.units or (unit.kind != "note" and self.budgeted(rows) >= MAX_UNITS):
+            return  # (a past case's note has limits of its own, as it has its own words)
         if any(_similar(unit.text, c.text) for c in self.units if c.kind != "row"):
             return  # rows of a table are alike by design
         if unit.kind == "steps" and any(c.kind == "steps" for c in self.units):
@@ -398,6 +398,11 @@ class Chosen:
         ):
             return  # (a table the answer shows is read whole, up to its size)
         self.take(unit)
+
+    def budgeted(self, rows: int) -> int:
+        """The units counted against `MAX_UNITS`: a table counts as one, a case's note as none."""
+        notes = sum(u.kind == "note" for u in self.units)
+        return len(self.units) - max(rows - 1, 0) - notes
 
     def open_part(self, unit: Unit) -> bool:
         """Whether `unit` answers a part of the question the chosen units leave open: words the

@@ -334,6 +334,31 @@ def test_a_claim_cites_each_source_once_however_its_sentences_were_split() -> No
 # --- past cases --------------------------------------------------------------------------
 
 
+def test_a_long_article_answer_leaves_room_for_the_past_case_that_tells_the_fix() -> None:
+    # Five sentences of the article fill the answer's units; the case's note is not one of them.
+    article = passage(
+        1, "article", "Invoice templates",
+        "Tallybook has three invoice templates for long invoices. You can switch invoice "
+        "templates at any time. The Compact template fits long invoices with many line items on "
+        "fewer pages. Each invoice template shows your logo on every page of a long invoice. A "
+        "long invoice template preview uses one of your recent invoices. You can pick another "
+        "template for a single long invoice while editing it.",
+        "Choose a template",
+    )  # fmt: skip
+    limit = case(
+        2,
+        "Invoice with 730 lines will not save",
+        "Invoices are limited to 500 line items. "
+        "They split the month into two invoices, each on the Compact template.",
+    )
+    text = compose(
+        "our long invoice has 730 line items and won't save, any way round the limit?",
+        [article, limit],
+    ).text
+    assert text.count("[1]") == 5, text
+    assert f"{CASE_NOTE_LEAD} Invoices are limited to 500 line items. [2]" in text, text
+
+
 def test_a_case_speaks_only_through_its_resolution_field_as_a_note() -> None:
     vat = case(
         1,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from assistant.grounding import resolution_of, resolution_vector
-from assistant.retrieval import Retriever, section_naming, steps_about
+from assistant.retrieval import Retriever, merge_texts, section_naming, steps_about
 from assistant.service import SupportAssistant
 from assistant.text import RESOLUTION_VECTOR_FIELD
 from assistant.types import Chunk, Passage
@@ -34,6 +34,21 @@ def test_the_steps_about_the_question_are_found_whole() -> None:
         "Disconnect an account"
     )
     assert steps_about(ARTICLE, "how do I export payroll?") is None  # no steps about it
+
+
+def test_chunks_meeting_at_a_block_boundary_keep_it_and_a_list_split_across_two_stays_one() -> None:
+    steps = chunk(1, "Connect", "1. Go to Banking.\n2. Select **Finish**. It takes a minute.")
+    after = chunk(2, "Connect", "**What counts as a connection?** One login at one bank.")
+    assert merge_texts([steps, after]) == (
+        "1. Go to Banking.\n2. Select **Finish**. It takes a minute.\n\n"
+        "**What counts as a connection?** One login at one bank."
+    )
+    rest = chunk(3, "Connect", "3. Approve read-only access.")
+    assert merge_texts([steps, rest]).endswith("It takes a minute.\n3. Approve read-only access.")
+    wrapped = chunk(4, "Connect", "1. Choose a start date; many banks\n   keep 90 days.")
+    assert merge_texts([wrapped, rest]).endswith("keep 90 days.\n3. Approve read-only access.")
+    repeated = chunk(5, "Connect", "2. Select **Finish**. It takes a minute.\n3. Approve it.")
+    assert merge_texts([steps, repeated]).count("2. Select") == 1  # the overlap is read once
 
 
 ERRORS = [
