@@ -28,7 +28,7 @@ FEATURES = (
     "best_match",  # the same, or the question's similarity to an FAQ's own question if higher
     "dense_margin",  # how far it stands above the next document
     "keyword_top",  # BM25 strength of the best keyword match (log-scaled)
-    "agreement",  # dense and keyword search agree on the top document
+    "agreement",  # dense and keyword search agree on the top document (by their ranks of it)
     "query_coverage",  # share of the question's words found in the cited passages
     "answer_coverage",  # share of the question's words found in the answer
     "grounded_share",  # share of answer sentences supported by their citations
@@ -76,9 +76,7 @@ def features(
         "keyword_top": math.log1p(max((p.keyword_score or 0.0) for p in passages))
         if passages
         else 0.0,
-        "agreement": float(
-            top is not None and (top.dense_rank or 99) <= 3 and (top.keyword_rank or 99) <= 3
-        ),
+        "agreement": _agreement(top),
         "query_coverage": len(words & cited_words) / len(words) if words else 0.0,
         "answer_coverage": len(words & set(content_words(answer))) / len(words) if words else 0.0,
         "grounded_share": grounded_share if answer else 0.0,
@@ -87,6 +85,17 @@ def features(
         "faq_top": float(top is not None and top.kind == "faq"),
         "answer_length": min(len(answer.split()) / 100, 2.0),
     }
+
+
+def _agreement(top: Passage | None) -> float:
+    """1 when both searches rank the top document among their first three, falling with the
+    worse of its two ranks beyond that. Not a cliff at the third: where the question's words
+    are in every document ("what is covid 19" in a COVID FAQ), keyword search ranks the right
+    one fourth or fifth, which is weaker evidence, not none."""
+    if top is None:
+        return 0.0
+    worst = max(top.dense_rank or 99, top.keyword_rank or 99)
+    return min(1.0, 3 / worst)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,36 @@
+"""Confidence features: pure functions of what retrieval and generation produced."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.confidence import features
+from assistant.types import Chunk, Passage
+
+
+def found(dense_rank: int | None, keyword_rank: int | None) -> Passage:
+    chunk = Chunk("c1", "faq:what-is-it", 0, "What is COVID-19? A disease.", "", {"kind": "faq"})
+    return Passage(chunk, 1.0, 0.75, dense_rank, 1.2, keyword_rank)
+
+
+@pytest.mark.parametrize(
+    ("dense_rank", "keyword_rank", "agreement"),
+    [
+        (1, 1, 1.0),
+        (3, 2, 1.0),
+        # Keyword search ranks the right FAQ fourth when the question's words are in every
+        # document ("what is covid 19"): weaker evidence, not none.
+        (1, 4, 0.75),
+        (6, 1, 0.5),
+        (1, None, 3 / 99),  # the keyword search did not find it at all
+    ],
+)
+def test_agreement_falls_with_the_worse_rank_of_the_two_searches_beyond_the_third(
+    dense_rank: int, keyword_rank: int | None, agreement: float
+) -> None:
+    values = features("what is covid 19", [found(dense_rank, keyword_rank)], "", 1.0, False)
+    assert values["agreement"] == pytest.approx(agreement)
+
+
+def test_no_passage_no_agreement() -> None:
+    assert features("what is covid 19", [], "", 0.0, True)["agreement"] == 0.0
