@@ -23,6 +23,10 @@ from tests.server.helpers import ANSWERABLE, MakeClient, start
 
 pytestmark = pytest.mark.slow
 READY_WITHIN = 2.0
+# …and with a dozen requests stuck on the store beside it, on 2 busy cores: still well under the
+# database's connect timeout below, which is what waiting on the store would cost.
+READY_UNDER_LOAD = 3.0
+CONNECT_TIMEOUT = 5
 TURN_DEADLINE = 15.0
 SECRETS = ("dbadmin_x9", "tenant_db_x9", "postgresql", "psycopg")
 
@@ -49,7 +53,7 @@ def test_a_database_that_never_answers(make_client: MakeClient, black_hole: Blac
     client, started_in = timed(
         lambda: make_client(
             database_url=url,
-            database_connect_timeout_seconds=2,
+            database_connect_timeout_seconds=CONNECT_TIMEOUT,
             turn_timeout_seconds=TURN_DEADLINE,
         )
     )
@@ -82,7 +86,7 @@ def test_a_database_that_never_answers(make_client: MakeClient, black_hole: Blac
         assert took < TURN_DEADLINE, (response.request.url, took)
         assert not any(secret in response.text for secret in SECRETS), response.text
         if response.request.url.path == "/readyz":
-            assert took < READY_WITHIN, took
+            assert took < READY_UNDER_LOAD, took
         else:
             assert response.json()["error"]["code"] == "store_unavailable"
 
