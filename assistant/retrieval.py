@@ -142,9 +142,14 @@ def _new_block(last: str, first: str) -> bool:
     the next item of a list or the next row of a table (a chunk may end mid-list)."""
     if not last.strip() or not first.strip():
         return False
-    in_list = bool(LIST_ITEM.match(last)) or last.startswith((" ", "\t"))  # or an item's next line
-    same_list = in_list and bool(LIST_ITEM.match(first) or first.startswith((" ", "\t")))
-    return not same_list and not (last.lstrip().startswith("|") and first.lstrip().startswith("|"))
+    if _in_list(last) and _in_list(first):
+        return False
+    return not (last.lstrip().startswith("|") and first.lstrip().startswith("|"))
+
+
+def _in_list(line: str) -> bool:
+    """A list item, or the indented next line of one."""
+    return bool(LIST_ITEM.match(line)) or line.startswith((" ", "\t"))
 
 
 class Retriever:
