@@ -19,6 +19,10 @@ _REFERS_BACK = re.compile(
     re.I,
 )
 
+# A person named by a pronoun before any noun could name them ("her name is greyed out",
+# "and he still gets the report") is the one the conversation was about; "my accountant says
+# he can't sign in" names its own.
+_PERSON_BACK = re.compile(r"^(?:\S+\s+)?(?:he|she|him|her|his)\b", re.I)
 
 # A how-to question of its own after the lead word ("ok and how do I add my logo to invoices?")
 # is a new question, not a detail of the last one: it names its task. Other questions lean on
@@ -38,7 +42,7 @@ def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
     )
     return (
         (bool(_LEAD.match(question.strip())) and not standalone)
-        or (len(words) <= 6 and bool(_REFERS_BACK.search(question)))
+        or (len(words) <= 6 and bool(_REFERS_BACK.search(question) or _PERSON_BACK.match(rest)))
         or len(words) <= 2
     )
 

@@ -36,3 +36,21 @@ def test_a_how_to_question_of_its_own_after_a_lead_word_is_a_new_question(questi
 
 def test_the_first_message_is_never_a_follow_up() -> None:
     assert not is_follow_up("and on the Pro plan?", [])
+
+
+OWNER = [Turn("user", "I want to make our practice manager the owner"), Turn("assistant", "…")]
+
+
+@pytest.mark.parametrize(
+    ("question", "follows"),
+    [
+        ("her name is greyed out in the list, she is an admin", True),
+        ("and he still gets the emails", True),
+        # The pronoun's person is named in the message itself: a question of its own.
+        ("my accountant says he cant sign in to tallybook at all", False),
+    ],
+)
+def test_a_person_named_only_by_a_pronoun_is_the_one_the_conversation_was_about(
+    question: str, follows: bool
+) -> None:
+    assert is_follow_up(question, OWNER) is follows
