@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.clarify import clarifying_question, unresolved, vague_reference
-from assistant.text import content_words
+from assistant.text import PROBLEM, content_words
 from assistant.triage import Triage
 from assistant.types import Answer, Turn
 
@@ -85,6 +85,15 @@ def is_unclear(question: str, history_turns: int) -> bool:
     return history_turns == 0 and len(content_words(question)) <= 1
 
 
+def names_nothing(question: str) -> bool:
+    """Says that something is wrong, or asks for help, without a word of what: whatever a
+    search finds for it is a guess. "symptoms" or "refunds" alone name a topic."""
+    return PROBLEM.search(question) is not None or set(content_words(question)) <= _GENERIC
+
+
+_GENERIC = frozenset(content_words("error errors help problem issue bug broken wrong fail"))
+
+
 def decide(triage: Triage, answer: Answer, question: str, history: Sequence[Turn] = ()) -> Decision:
     """`history`: the conversation before this message."""
     history_turns = sum(t.speaker == "user" for t in history)
@@ -122,11 +131,9 @@ def decide(triage: Triage, answer: Answer, question: str, history: Sequence[Turn
             triage.queue,
             question=clarifying_question(reference),
         )
+    if is_unclear(question, history_turns) and (answer.needs_handoff or names_nothing(question)):
+        return Decision("clarify", ["unclear"], explain("unclear"), triage.queue, question=UNCLEAR)
     if answer.needs_handoff:
-        if is_unclear(question, history_turns):
-            return Decision(
-                "clarify", ["unclear"], explain("unclear"), triage.queue, question=UNCLEAR
-            )
         code = (
             "out_of_scope"
             if answer.features.get("dense_top", 0.0) < OUT_OF_SCOPE_SIMILARITY

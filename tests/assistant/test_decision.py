@@ -120,6 +120,18 @@ def test_a_vague_first_message_gets_a_clarifying_question_not_a_hand_off() -> No
     assert decide(signals(), answer(confident=False), "error", EARLIER).action == ("handoff")
 
 
+@pytest.mark.parametrize("message", ["error", "help!", "it is broken"])
+def test_a_first_message_that_names_nothing_is_clarified_however_sure_the_search(
+    message: str,
+) -> None:
+    assert decide(signals(), answer(), message).action == "clarify"
+
+
+def test_one_word_that_names_a_topic_is_answered_when_sure() -> None:
+    # "symptoms" alone is a fair question to a knowledge base about one illness.
+    assert decide(signals(), answer(), "symptoms").action == "answer"
+
+
 def test_not_sure_of_a_question_that_never_names_its_subject_asks_which_one() -> None:
     decision = decide(signals(), answer(confident=False), "does this plan include exports?")
     assert decision.action == "clarify" and decision.reasons == ["underspecified"]

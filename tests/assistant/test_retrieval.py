@@ -1,5 +1,5 @@
-"""What an answer may read: the retrieved chunk widened to its section, and for a how-to
-question the article's steps about it."""
+"""How the two searches are fused, and what an answer may read: the retrieved chunk widened to
+its section, and for a how-to question the article's steps about it."""
 
 from __future__ import annotations
 
@@ -7,10 +7,34 @@ import numpy as np
 import pytest
 
 from assistant.grounding import resolution_of, resolution_vector
-from assistant.retrieval import Retriever, merge_texts, section_naming, steps_about
+from assistant.retrieval import Retriever, fuse, merge_texts, section_naming, steps_about
 from assistant.service import SupportAssistant
 from assistant.text import RESOLUTION_VECTOR_FIELD
-from assistant.types import Chunk, Passage
+from assistant.types import Chunk, Hit, Passage
+
+# The REST API question: the FAQ about API keys is far closer in meaning than anything else,
+# while a security page that mentions "API" tops the keyword search and the FAQ is 19th there.
+DENSE = [Hit("faq", 0.506), Hit("other", 0.399), Hit("security", 0.388), Hit("last", 0.30)]
+KEYWORD = [Hit("security", 9.1), Hit("other", 8.0)]
+KEYWORD += [Hit(f"k{n}", 7.9 - n / 10) for n in range(16)] + [Hit("faq", 6.1)]
+
+
+def test_fused_scores_keep_how_far_apart_the_dense_scores_were() -> None:
+    fused = fuse(DENSE, KEYWORD, dense_weight=1.0, keyword_weight=0.5)
+    order = [f.chunk_id for f in fused]
+    assert order[0] == "faq" and order.index("security") > 0
+    assert min(f.score for f in fused) >= 0.0 and max(f.score for f in fused) <= 1.0
+
+
+def test_rank_fusion_lets_a_keyword_match_outvote_a_far_closer_meaning() -> None:
+    # Why rank fusion is not the default: with ranks only, the gap in meaning is lost.
+    order = [f.chunk_id for f in fuse(DENSE, KEYWORD, 1.0, 0.5, method="rrf")]
+    assert order.index("security") < order.index("faq")
+
+
+def test_either_search_alone_still_fuses() -> None:
+    assert [f.chunk_id for f in fuse(DENSE, [], 1.0, 0.5)] == ["faq", "other", "security", "last"]
+    assert fuse([], [Hit("only", 3.0)], 1.0, 0.5)[0].score == pytest.approx(0.5 / 1.5)
 
 
 def chunk(ordinal: int, section: str, text: str) -> Chunk:

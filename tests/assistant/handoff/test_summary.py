@@ -111,7 +111,7 @@ def test_the_extractive_summary_never_invents_a_fact(sample_desk: HelpDesk) -> N
         for text in prose(summary):
             assert untraceable(text, sources_of(summary, kb)) == [], (turns, text)
             checked += 1
-    assert summaries >= 9 and checked >= 90
+    assert summaries >= 9 and checked >= 80  # at least nine summaries, about nine sentences each
 
 
 def test_untraceable_finds_invented_numbers_emails_links_and_codes() -> None:
