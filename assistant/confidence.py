@@ -26,7 +26,7 @@ from assistant.types import Passage
 FEATURES = (
     "dense_top",  # cosine similarity of the best passage to the question
     "best_match",  # the same, or the question's similarity to an FAQ's own question if higher
-    "dense_margin",  # how far it stands above the next document
+    "dense_margin",  # how far it stands above the crowd: the fifth document retrieved
     "keyword_top",  # BM25 strength of the best keyword match (log-scaled)
     "agreement",  # dense and keyword search agree on the top document (by their ranks of it)
     "query_coverage",  # share of the question's words found in the cited passages
@@ -43,6 +43,7 @@ DEFAULT_THRESHOLD = 0.55
 # What of an answer is embedded for `answer_similarity`: its lead says whether it is about the
 # question; the rest costs the embedder time in proportion (answers run to ~200 word pieces).
 LEAD_WORDS = 48
+CROWD = 5  # `dense_margin` is measured down to this document's rank
 
 
 def lead(answer: str) -> str:
@@ -72,7 +73,7 @@ def features(
     return {
         "dense_top": dense[0] if dense else 0.0,
         "best_match": max(dense[0] if dense else 0.0, question_match),
-        "dense_margin": dense[0] - dense[1] if len(dense) > 1 else (dense[0] if dense else 0.0),
+        "dense_margin": _margin(dense),
         "keyword_top": math.log1p(max((p.keyword_score or 0.0) for p in passages))
         if passages
         else 0.0,
@@ -85,6 +86,18 @@ def features(
         "faq_top": float(top is not None and top.kind == "faq"),
         "answer_length": min(len(answer.split()) / 100, 2.0),
     }
+
+
+def _margin(dense: Sequence[float]) -> float:
+    """How far the best passage stands above the `CROWD`-th document (or the last one found).
+    Not above the next: where the content answers a question, its FAQ, article and past cases
+    cluster at the top, so the next document is close for the best-answered questions; what
+    sets them apart is the gap to the documents that are merely about the same product."""
+    if not dense:
+        return 0.0
+    if len(dense) == 1:
+        return dense[0]
+    return dense[0] - dense[min(CROWD, len(dense)) - 1]
 
 
 def _agreement(top: Passage | None) -> float:

@@ -34,3 +34,29 @@ def test_agreement_falls_with_the_worse_rank_of_the_two_searches_beyond_the_thir
 
 def test_no_passage_no_agreement() -> None:
     assert features("what is covid 19", [], "", 0.0, True)["agreement"] == 0.0
+
+
+def scored(*dense: float) -> list[Passage]:
+    return [
+        Passage(Chunk(f"c{n}", f"article:a{n}", 0, "Text.", "", {}), 1.0, d, n, 1.0, n)
+        for n, d in enumerate(dense, start=1)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("dense", "margin"),
+    [
+        # An FAQ, an article and a past case answering the same question cluster at the top:
+        # the margin is the gap down to the fifth document, not to the next one.
+        ((0.70, 0.69, 0.68, 0.50, 0.45), 0.25),
+        ((0.70, 0.69, 0.68, 0.50, 0.45, 0.30), 0.25),
+        ((0.70, 0.60), 0.10),  # fewer found: down to the last
+        ((0.70,), 0.70),
+        ((), 0.0),
+    ],
+)
+def test_the_margin_is_how_far_the_best_passage_stands_above_the_crowd(
+    dense: tuple[float, ...], margin: float
+) -> None:
+    values = features("how do I connect my bank", scored(*dense), "", 1.0, False)
+    assert values["dense_margin"] == pytest.approx(margin)
