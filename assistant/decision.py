@@ -85,13 +85,13 @@ def is_unclear(question: str, history_turns: int) -> bool:
     return history_turns == 0 and len(content_words(question)) <= 1
 
 
+_GENERIC = frozenset(content_words("error errors help problem issue bug broken wrong fail"))
+
+
 def names_nothing(question: str) -> bool:
     """Says that something is wrong, or asks for help, without a word of what: whatever a
     search finds for it is a guess. "symptoms" or "refunds" alone name a topic."""
     return PROBLEM.search(question) is not None or set(content_words(question)) <= _GENERIC
-
-
-_GENERIC = frozenset(content_words("error errors help problem issue bug broken wrong fail"))
 
 
 def decide(triage: Triage, answer: Answer, question: str, history: Sequence[Turn] = ()) -> Decision:

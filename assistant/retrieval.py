@@ -99,23 +99,16 @@ def fuse(
         found.setdefault(hit.chunk_id, {}).update(dense_score=hit.score, dense_rank=rank)
     for rank, hit in enumerate(keyword, start=1):
         found.setdefault(hit.chunk_id, {}).update(keyword_score=hit.score, keyword_rank=rank)
-    total = (dense_weight + keyword_weight) or 1.0
-    dense_scaled, keyword_scaled = _scaled(dense), _scaled(keyword)
+    if method == "convex":
+        share = (dense_weight + keyword_weight) or 1.0
+        dense_part, keyword_part = _scaled(dense), _scaled(keyword)
+    else:
+        share = 1.0
+        dense_part, keyword_part = _reciprocal(dense, k), _reciprocal(keyword, k)
     fused = []
     for chunk_id, e in found.items():
-        score = 0.0
-        if "dense_rank" in e:
-            score += (
-                dense_weight / total * dense_scaled[chunk_id]
-                if method == "convex"
-                else dense_weight / (k + e["dense_rank"])
-            )
-        if "keyword_rank" in e:
-            score += (
-                keyword_weight / total * keyword_scaled[chunk_id]
-                if method == "convex"
-                else keyword_weight / (k + e["keyword_rank"])
-            )
+        score = dense_weight / share * dense_part.get(chunk_id, 0.0)
+        score += keyword_weight / share * keyword_part.get(chunk_id, 0.0)
         fused.append(
             Fused(
                 chunk_id,
@@ -135,6 +128,11 @@ def _scaled(hits: Sequence[Hit]) -> dict[str, float]:
         return {}
     low, high = min(h.score for h in hits), max(h.score for h in hits)
     return {h.chunk_id: (h.score - low) / (high - low) if high > low else 1.0 for h in hits}
+
+
+def _reciprocal(hits: Sequence[Hit], k: int) -> dict[str, float]:
+    """Each hit's reciprocal rank, 1 / (k + rank)."""
+    return {h.chunk_id: 1 / (k + rank) for rank, h in enumerate(hits, start=1)}
 
 
 def document_ranks(hits: Sequence[Hit], chunks: dict[str, Chunk]) -> dict[str, int]:
