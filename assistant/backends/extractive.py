@@ -205,10 +205,12 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
             continue
         if (
             unit.passage != lead.passage
-            and (s < lead_score or unit.kind == "note")
+            and (s < lead_score or unit.kind in {"note", "steps"})
             and not _related(chosen.units, unit, weights)
         ):
-            continue  # another source about something else: only an article at least as strong
+            # another source about something else: only an article's text at least as strong;
+            # its steps are a procedure for one task, so they must be about the answer's thing
+            continue
         if chosen.open_part(unit):
             chosen.consider(unit)
     # The other rows of a table the answer shows: a table is read whole, like steps.

@@ -203,6 +203,31 @@ def test_a_problem_report_gets_the_fix_steps_of_the_section_that_explains_it() -
     assert "team invitations" in asked.text and "Search your whole mailbox" not in asked.text
 
 
+def test_another_articles_steps_for_an_unrelated_task_never_join_an_answer() -> None:
+    roles = passage(
+        1,
+        "faq",
+        "What can each role do?",
+        "There is one Owner per workspace, who handles billing and deletion. Admins manage the "
+        "workspace. Members work with their own invoices and expenses only.",
+    )
+    credit_notes = passage(
+        2,
+        "article",
+        "Credit notes",
+        "1. Open the invoice she sent and select More → Create credit note.\n"
+        "2. Choose the invoices and amounts to credit.\n"
+        "3. Select Issue credit note; the client receives it by email.\n",
+        "Create a credit note",
+    )
+    draft = compose(
+        "i invited someone but she only sees the 2 invoices she made, not the other 300",
+        [roles, credit_notes],
+    )
+    assert "Members work with their own invoices" in draft.text, draft.text
+    assert "credit note" not in draft.text  # a procedure for another task, however many words
+
+
 def test_numbered_steps_stay_a_numbered_markdown_list_through_the_check() -> None:
     article = passage(
         1,
