@@ -24,6 +24,15 @@ _REFERS_BACK = re.compile(
 # he can't sign in" names its own.
 _PERSON_BACK = re.compile(r"^(?:\S+\s+)?(?:he|she|him|her|his)\b", re.I)
 
+# A consequence asked without its own condition ("would my recurring invoices be lost?",
+# "will we be charged?") hangs on the change the customer just described ("thinking about going
+# down to Starter"); with an "if" or "when" of its own it stands alone.
+_CONSEQUENCE = re.compile(
+    r"^(?:would|will|wouldn'?t|won'?t)\s+(?:i|we|you|my|our|it|they|that|this|the|all|any)\b",
+    re.I,
+)
+_CONDITION = re.compile(r"\b(?:if|when|after|once|unless)\b", re.I)
+
 # A how-to question of its own after the lead word ("ok and how do I add my logo to invoices?")
 # is a new question, not a detail of the last one: it names its task. Other questions lean on
 # the last one for their subject ("and what's the rate limit on the Pro plan?": of the API).
@@ -43,6 +52,7 @@ def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
     return (
         (bool(_LEAD.match(question.strip())) and not standalone)
         or (len(words) <= 6 and bool(_REFERS_BACK.search(question) or _PERSON_BACK.match(rest)))
+        or (len(words) <= 6 and bool(_CONSEQUENCE.match(rest)) and not _CONDITION.search(rest))
         or len(words) <= 2
     )
 

@@ -54,3 +54,24 @@ def test_a_person_named_only_by_a_pronoun_is_the_one_the_conversation_was_about(
     question: str, follows: bool
 ) -> None:
     assert is_follow_up(question, OWNER) is follows
+
+
+DOWNGRADE = [Turn("user", "thinking about going down to starter"), Turn("assistant", "…")]
+
+
+@pytest.mark.parametrize(
+    ("question", "follows"),
+    [
+        ("would my recurring invoices be lost?", True),
+        ("will we be charged for the rest of the month?", True),
+        # The condition is in the message itself: a question of its own.
+        ("would I lose my invoices if I cancel?", False),
+        ("will recurring invoices stop once I downgrade?", False),
+    ],
+)
+def test_a_consequence_asked_without_its_condition_hangs_on_the_change_just_described(
+    question: str, follows: bool
+) -> None:
+    assert is_follow_up(question, DOWNGRADE) is follows
+    if follows:
+        assert condense_fallback(question, DOWNGRADE).startswith("thinking about going down")
