@@ -72,6 +72,11 @@ _INTENTS = (
     ),
 )
 _EXAMPLE = re.compile(r"(?:Example|For example|For instance|E\.g\.)\b", re.I)
+# A sentence that opens by pointing back ("From then on, schedules are paused") means nothing
+# without the sentence it points to.
+_POINTS_BACK = re.compile(
+    r"(?:From then on|After that|Until then|By then|In that case|This|That|These|Those|It)\b"
+)
 _META = re.compile(r"\bthis (?:article|guide|page)\b|\bsee (?:below|above)\b", re.I)
 _NAVIGATION = re.compile(r"(?:^|> )(?:related|see also|further reading|more help)\b[^>]*$", re.I)
 _STEPS = "<list>"
@@ -377,8 +382,12 @@ class Chosen:
             group.append(after)  # the steps the sentence introduces
         elif unit.kind in {"steps", "bullet", "row"} and before is not None and before.intro:
             group.insert(0, before)
-        elif _EXAMPLE.match(unit.text) and before is not None and before.kind == "sentence":
-            group.insert(0, before)  # the rule an example illustrates comes first
+        elif (
+            (_EXAMPLE.match(unit.text) or _POINTS_BACK.match(unit.text))
+            and before is not None
+            and before.kind == "sentence"
+        ):
+            group.insert(0, before)  # the rule an example illustrates, or what "then" means
         for member in group:
             if member not in self.units:
                 self.units.append(member)

@@ -325,6 +325,20 @@ def test_an_example_follows_the_rule_it_illustrates() -> None:
     assert text.index("you are charged the price difference") < text.index("Example:"), text
 
 
+def test_a_sentence_pointing_back_brings_the_sentence_it_points_to() -> None:
+    article = passage(
+        1,
+        "article",
+        "Send a recurring invoice",
+        "You can downgrade at any time. Downgrades take effect at the end of your billing "
+        "period. From then on, on Starter or Free, recurring schedules are paused, not deleted.",
+        "What happens if you downgrade",
+    )
+    text = compose("would my recurring schedules be paused or deleted?", [article]).text
+    assert "Downgrades take effect at the end of your billing period." in text, text
+    assert text.index("Downgrades take effect") < text.index("From then on"), text
+
+
 def test_rows_of_one_table_are_shown_together() -> None:
     article = passage(
         1,
