@@ -46,3 +46,15 @@ def test_nothing_loads_a_model_from_a_hub() -> None:
         if ".venv" in path.parts:
             continue
         assert not pattern.search(path.read_text()), path
+
+
+def test_no_module_of_the_product_runs_over_500_lines() -> None:
+    # Small modules, each one job: the product's packages and the benchmarks (tests aside).
+    packages = ("assistant", "ingest", "prompts", "evals", "server", "benchmarks")
+    long = {
+        str(path.relative_to(REPO)): lines
+        for package in packages
+        for path in (REPO / package).rglob("*.py")
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 500
+    }
+    assert not long, f"modules over 500 lines: {long}"

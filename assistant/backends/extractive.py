@@ -22,8 +22,9 @@ import re
 from collections.abc import Iterator, Sequence
 
 from assistant.backends.extractive_facets import PLAN_WORDS, Facets
-from assistant.backends.extractive_units import Unit, headings, sentences, units_of
-from assistant.text import CASE_NOTE_LEAD, CODE, PROBLEM, content_words, expand
+from assistant.backends.extractive_render import render
+from assistant.backends.extractive_units import Unit, headings, units_of
+from assistant.text import CODE, PROBLEM, content_words, expand
 from assistant.types import Draft, GenerationRequest, Message, Passage
 
 MAX_WORDS = 110  # prose words in a reply, besides a step list
@@ -426,72 +427,6 @@ class Chosen:
 def _size(unit: Unit) -> int:
     """Prose words: a list of steps is kept whole, and a note has its own few sentences."""
     return 0 if unit.kind in {"steps", "note"} else len(unit.text.split())
-
-
-def render(units: Sequence[Unit]) -> str:
-    """Markdown: the lead's section first, each section's units in their original order; steps
-    as a numbered list, bullets as a list, rows as a table under their header, a case as a note."""
-    order = {u.where: i for i, u in reversed(list(enumerate(units)))}
-    units = sorted(units, key=lambda u: (u.kind == "note", order[u.where], u.position))
-    blocks: list[list[str]] = []  # each a paragraph, a list or a table, as lines
-    previous: Unit | None = None
-    for unit in units:
-        marker = f"[{unit.passage}]"
-        continues = previous is not None and (previous.where, previous.block) == (
-            unit.where,
-            unit.block,
-        )
-        if unit.kind == "row":
-            row = _row(unit.cells, len(unit.header))
-            if continues and previous is not None and previous.kind == "row":
-                blocks[-1][-1] = _row(previous.cells, len(previous.header))  # marker moves on
-                blocks[-1].append(_cited(row, marker))
-            else:
-                blocks.append([*_table_head(unit.header), _cited(row, marker)])
-        elif unit.kind == "bullet":
-            item = f"- {unit.text} {marker}"
-            if continues and previous is not None and previous.kind == "bullet":
-                blocks[-1].append(item)
-            else:
-                blocks.append([item])
-        elif unit.kind == "steps":
-            blocks.append([f"{unit.text.rstrip()} {marker}"])
-        elif unit.kind == "note":
-            cited = " ".join(f"{s} {marker}" for s in sentences(unit.text))
-            if previous is not None and previous.kind == "note":
-                blocks[-1][-1] += " " + cited  # one note, however many cases it draws on
-            else:
-                blocks.append([f"{CASE_NOTE_LEAD} {cited}"])
-        else:
-            text = (
-                " ".join(f"{s} {marker}" for s in sentences(unit.text))
-                if unit.kind == "answer"
-                else unit.text
-                if unit.intro  # the block that follows carries the citation
-                else f"{unit.text} {marker}"
-            )
-            prose = previous is not None and previous.where == unit.where
-            prose = prose and previous is not None and previous.kind in {"sentence", "answer"}
-            if prose and previous is not None and not previous.intro:
-                blocks[-1][-1] += " " + text
-            else:
-                blocks.append([text])
-        previous = unit
-    return "\n\n".join("\n".join(lines) for lines in blocks).strip()
-
-
-def _table_head(header: tuple[str, ...]) -> list[str]:
-    return ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-
-
-def _row(cells: tuple[str, ...], width: int) -> str:
-    padded = (*cells, *("",) * (width - len(cells)))[: max(width, 1)]
-    return "| " + " | ".join(padded) + " |"
-
-
-def _cited(row: str, marker: str) -> str:
-    """A table's citation goes in the last cell of its last row, where Markdown shows it."""
-    return row[:-1].rstrip() + f" {marker} |"
 
 
 class ExtractiveComposer:
