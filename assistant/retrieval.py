@@ -256,7 +256,8 @@ class Retriever:
         """The `n` passages an answer reads, led by the help center's guidance: when a past case
         matched best, the article or FAQ its agent-written resolution points to goes first (the
         case then supports it as a note). A case matches a customer's story closely, but its
-        details are another customer's; the guidance it applied is everyone's."""
+        details are another customer's; the guidance it applied is everyone's. A document the
+        question itself did not find is not that guidance: the resolution only resembles it."""
         top = list(passages[:n])
         filters = filters or Filters()
         guidance_kinds = tuple(k for k in filters.kinds or ("article", "faq") if k != "case")
@@ -274,6 +275,8 @@ class Retriever:
         # Its scores are those of the question where the question found the document too;
         # found only by the resolution, they say nothing of the question.
         same = [p for p in passages if p.document_id == hits[0].document_id]
+        if not same:
+            return top  # the question did not find it at all: the resolution points elsewhere
         guidance = replace(
             hits[0],
             dense_score=same[0].dense_score if same else None,

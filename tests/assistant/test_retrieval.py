@@ -7,7 +7,14 @@ import numpy as np
 import pytest
 
 from assistant.grounding import resolution_of, resolution_vector
-from assistant.retrieval import Retriever, fuse, merge_texts, section_naming, steps_about
+from assistant.retrieval import (
+    Filters,
+    Retriever,
+    fuse,
+    merge_texts,
+    section_naming,
+    steps_about,
+)
 from assistant.service import SupportAssistant
 from assistant.text import RESOLUTION_VECTOR_FIELD
 from assistant.types import Chunk, Hit, Passage
@@ -122,6 +129,24 @@ def test_when_a_past_case_matches_best_the_guidance_its_resolution_applied_leads
     # Led by an article or an FAQ already: nothing changes.
     led = [p for p in passages if p.kind != "case"]
     assert retriever.guided(led, 3) == led[:3]
+
+
+def test_guidance_the_question_never_found_does_not_lead(
+    sample_assistant: SupportAssistant,
+) -> None:
+    # The past case is this customer's story (an overstated profit from uncategorised bank
+    # transactions); the closest document to its resolution is an FAQ on expense categories,
+    # which the question itself did not find at all: it is not the answer, the case is.
+    question = (
+        "My Profit & Loss for Q1 says 18,400 profit but we barely broke even and the bank "
+        "balance agrees with me. What's wrong with the report?"
+    )
+    retriever = sample_assistant.retriever
+    passages = retriever.search(question)
+    assert passages[0].kind == "case"
+    pointed = retriever.search(resolution_of(passages[0]), Filters(kinds=("article", "faq")), k=1)
+    assert pointed and pointed[0].document_id not in {p.document_id for p in passages}
+    assert retriever.guided(passages, 3) == passages[:3]
 
 
 def test_a_past_cases_guidance_is_searched_once_per_index_generation(
