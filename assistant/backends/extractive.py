@@ -204,9 +204,11 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
                 chosen.consider(unit)
             continue
         if unit.kind != "note" and (
-            about_error or len(chosen.sections - chosen.notes) >= MAX_SECTIONS
+            about_error
+            or len(chosen.sections - chosen.notes) >= MAX_SECTIONS
+            or (lead.kind == "note" and unit.kind == "steps")
         ):
-            continue
+            continue  # (a case's fix leads where no article's steps answered: none join it)
         if facets[where].contradicts(Facets.of(unit.text), plans=True):
             continue
         if (

@@ -228,6 +228,35 @@ def test_another_articles_steps_for_an_unrelated_task_never_join_an_answer() -> 
     assert "credit note" not in draft.text  # a procedure for another task, however many words
 
 
+def test_a_past_cases_fix_that_leads_takes_no_other_articles_steps() -> None:
+    # The case's fix leads (the article that scores better is about something else); steps
+    # sharing a word with the fix ("account", "Accountant") are a procedure for another task.
+    fixed = case(
+        1,
+        "She only sees her own invoices",
+        "Members only see their own invoices. The owner changed her role to Admin so she could "
+        "see all invoices (Accountant would have given read-only access).",
+    )
+    credit = passage(
+        2, "article", "Credit notes", "Invoices you made can be credited before you chase payments."
+    )
+    reconcile = passage(
+        3,
+        "article",
+        "Reconcile your bank account",
+        "1. Go to Banking → Reconcile and choose the account for the payments.\n"
+        "2. Check the payment Tallybook suggests and select Match.\n",
+        "Reconcile",
+    )
+    question = (
+        "i invited someone to chase payments but she doesn't see the 2 invoices she made, "
+        "not the other 300"
+    )
+    draft = compose(question, [fixed, credit, reconcile])
+    assert "role to Admin" in draft.text, draft.text
+    assert "Reconcile" not in draft.text, draft.text
+
+
 def test_numbered_steps_stay_a_numbered_markdown_list_through_the_check() -> None:
     article = passage(
         1,
