@@ -5,7 +5,9 @@ one heading, one FAQ answer, or one past case's resolution. Sentences spliced fr
 sources read as fragments and can contradict each other (the fix for BANK-205 is not the fix for
 BANK-102), so another section joins only when the question has a part the first leaves open, and
 only when the two agree: same error code, platform and plan. A passage that names only other
-error codes or platforms than the question is not used at all.
+error codes or platforms than the question is not used at all. Another source's steps are a
+procedure for one task: they join only when about the answer's own subject, never after a past
+case's fix that leads because no article answered.
 
 Structure is kept: numbered steps stay a numbered list, bullets stay bullets, table rows stay a
 Markdown table under their header. Past cases speak only through their agent-written resolution
