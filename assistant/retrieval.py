@@ -272,17 +272,16 @@ class Retriever:
         )
         if not hits:
             return top
-        # Its scores are those of the question where the question found the document too;
-        # found only by the resolution, they say nothing of the question.
         same = [p for p in passages if p.document_id == hits[0].document_id]
         if not same:
             return top  # the question did not find it at all: the resolution points elsewhere
+        # The section the resolution applied, scored as the question found its document.
         guidance = replace(
             hits[0],
-            dense_score=same[0].dense_score if same else None,
-            dense_rank=same[0].dense_rank if same else None,
-            keyword_score=same[0].keyword_score if same else None,
-            keyword_rank=same[0].keyword_rank if same else None,
+            dense_score=same[0].dense_score,
+            dense_rank=same[0].dense_rank,
+            keyword_score=same[0].keyword_score,
+            keyword_rank=same[0].keyword_rank,
         )
         return [guidance, *(p for p in top if p.document_id != guidance.document_id)][:n]
 
