@@ -51,8 +51,14 @@ def is_follow_up(question: str, history: Sequence[Turn]) -> bool:
     )
     return (
         (bool(_LEAD.match(question.strip())) and not standalone)
-        or (len(words) <= 6 and bool(_REFERS_BACK.search(question) or _PERSON_BACK.match(rest)))
-        or (len(words) <= 6 and bool(_CONSEQUENCE.match(rest)) and not _CONDITION.search(rest))
+        or (
+            len(words) <= 6
+            and bool(
+                _REFERS_BACK.search(question)
+                or _PERSON_BACK.match(rest)
+                or (_CONSEQUENCE.match(rest) and not _CONDITION.search(rest))
+            )
+        )
         or len(words) <= 2
     )
 

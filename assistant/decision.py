@@ -85,7 +85,8 @@ def is_unclear(question: str, history_turns: int) -> bool:
     return history_turns == 0 and len(content_words(question)) <= 1
 
 
-_GENERIC = frozenset(content_words("error errors help problem issue bug broken wrong fail"))
+# (stems: "errors" is "error"; "help" is no content word at all, so "help" alone names nothing)
+_GENERIC = frozenset(content_words("error problem issue bug broken wrong fail"))
 
 
 def names_nothing(question: str) -> bool:
