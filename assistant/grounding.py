@@ -162,6 +162,7 @@ def check(text: str, passages: Sequence[Passage], drop_unsupported: bool = True)
     kept: list[tuple[str, bool]] = []
     claims = supported = 0
     for raw, starts_line in _claims(text):
+        indent = raw[: len(raw) - len(raw.lstrip())]
         claim_text = _MARKER.sub("", raw).strip()
         lead_in = _LEAD_IN.match(claim_text)
         prefix = lead_in.group(0) if lead_in else ""
@@ -169,7 +170,7 @@ def check(text: str, passages: Sequence[Passage], drop_unsupported: bool = True)
         if not claim_text:
             continue
         if claim_text.endswith(":") or _RULE.match(claim_text):
-            kept.append(((prefix + claim_text).strip(), starts_line))  # connective, not a claim
+            kept.append((indent + (prefix + claim_text).strip(), starts_line))  # connective
             continue
         if len(content_words(claim_text)) < 2 and not _ROW.match(claim_text):
             continue  # a fragment ("[HACKED]", "Doc 1") carries no checkable information
@@ -183,12 +184,12 @@ def check(text: str, passages: Sequence[Passage], drop_unsupported: bool = True)
                 # A step of a cited list, a row of a cited table: supported, and the list or
                 # the table carries the marker.
                 supported += 1
-                kept.append((claim_text, starts_line))
+                kept.append((indent + claim_text, starts_line))
                 continue
         if backing:
             supported += 1
             markers = "".join(f" [{n}]" for n in backing)
-            kept.append((_marked(prefix + claim_text, markers), starts_line))
+            kept.append((indent + _marked(prefix + claim_text, markers), starts_line))
         elif not drop_unsupported:
             kept.append((prefix + claim_text, starts_line))
     body = _join(kept)
@@ -217,7 +218,8 @@ def _claims(text: str) -> list[tuple[str, bool]]:
         if not line.strip():
             continue
         if _ITEM.match(line) or _ROW.match(line):
-            out.append((line.strip(), True))
+            # An indented item is nested in the item above it: it keeps its indentation.
+            out.append((line.rstrip() if _ITEM.match(line) else line.strip(), True))
         else:
             out.extend((s, i == 0) for i, s in enumerate(_SENTENCE.split(line.strip())))
     return out
@@ -225,9 +227,11 @@ def _claims(text: str) -> list[tuple[str, bool]]:
 
 def _same_list(item: str, previous: str) -> bool:
     """Both items of one list: steps after steps, bullets after bullets (steps, then bullets,
-    are two lists, and Markdown needs the blank line to show them so)."""
+    are two lists, and Markdown needs the blank line to show them so), or an item nested in
+    the list, and the list going on after it."""
     both = _ITEM.match(item) and _ITEM.match(previous)
-    return bool(both) and bool(_NUMBERED.match(item)) == bool(_NUMBERED.match(previous))
+    nested = item[:1].isspace() or previous[:1].isspace()
+    return bool(both) and (nested or bool(_NUMBERED.match(item)) == bool(_NUMBERED.match(previous)))
 
 
 def _join(parts: list[tuple[str, bool]]) -> str:

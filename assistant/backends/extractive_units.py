@@ -1,16 +1,17 @@
 """What a passage offers an extractive answer: its units, section by section.
 
 A unit is what the composer picks whole: a sentence, a bullet, a list of numbered steps (only
-useful whole), a table row (shown under its table's header), a FAQ's answer (curated, kept
-whole), or a past case's note (its agent-written resolution, told as how others fixed it; never
-the customer's words). An article passage is cut into sections: the retrieved chunk's own,
-then the document's other retrieved chunks under their own headings, so an answer can follow
-one heading without running on into the next.
+useful whole, with the choices nested in a step), a table row (shown under its table's header),
+a FAQ's answer (curated, kept whole), or a past case's note (its agent-written resolution, told
+as how others fixed it; never the customer's words). An article passage is cut into sections:
+the retrieved chunk's own, then the document's other retrieved chunks under their own headings,
+so an answer can follow one heading without running on into the next.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assistant.grounding import more_chunks, resolution_of
@@ -178,6 +179,9 @@ def _section_units(number: int, section: int, text: str, start: int) -> list[Uni
                 if item[:1].isdigit():
                     steps.append(item)
                     continue
+                if steps and item[:1].isspace():  # a choice within a step stays in the step
+                    steps.append(_nested(item, steps))
+                    continue
                 if steps:
                     new.append(("steps", "\n".join(steps), False, (), ()))
                     steps = []
@@ -198,6 +202,13 @@ def _section_units(number: int, section: int, text: str, start: int) -> list[Uni
                 Unit(number, section, position, kind, body, block_number, intro, cells, header)
             )
     return units
+
+
+def _nested(item: str, steps: Sequence[str]) -> str:
+    """An item under a step, indented to the step's text, where Markdown nests it."""
+    parent = next(s for s in reversed(steps) if s[:1].isdigit())
+    marker = re.match(r"\d+[.)]\s*", parent)
+    return " " * (marker.end() if marker else 3) + item.strip()
 
 
 def headings(passage: Passage, number: int) -> dict[tuple[int, int], str]:

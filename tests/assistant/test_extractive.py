@@ -276,6 +276,24 @@ def test_numbered_steps_stay_a_numbered_markdown_list_through_the_check() -> Non
     assert "\n\n1. " in text  # a list starts its own Markdown block
 
 
+def test_choices_within_a_step_stay_nested_in_it_and_the_steps_go_on() -> None:
+    article = passage(
+        1,
+        "article",
+        "Connect Slack",
+        "1. Go to **Settings → Integrations → Slack** and click **Connect**.\n"
+        "2. Choose the channel to post to, then click **Allow**.\n"
+        "3. Tick the events you want posted:\n"
+        "   - Invoice paid\n"
+        "   - Invoice overdue\n"
+        "4. Click **Send test message** to check it arrives.",
+    )
+    draft = compose("how do I set up slack notifications for paid invoices", [article])
+    text = check(draft.text, [article]).text
+    assert "posted:\n   - Invoice paid\n   - Invoice overdue\n4. Click Send test" in text, text
+    assert text.count("\n\n") == 0, text  # one list: the choices do not split the steps
+
+
 def test_a_table_stays_a_markdown_table_with_its_header_through_the_check() -> None:
     article = passage(
         1,
