@@ -80,6 +80,12 @@ _EXAMPLE = re.compile(r"(?:Example|For example|For instance|E\.g\.)\b", re.I)
 _POINTS_BACK = re.compile(
     r"(?:From then on|After that|Until then|By then|In that case|This|That|These|Those|It)\b"
 )
+# A sentence that places something "on the same page" names no page: it means something only
+# after the steps or the sentence that do.
+_SAME_PLACE = re.compile(
+    r"\b(?:on|in|from|under) (?:the same|that|this) (?:page|screen|tab|menu|panel|dialog|window)\b",
+    re.I,
+)
 _META = re.compile(r"\bthis (?:article|guide|page)\b|\bsee (?:below|above)\b", re.I)
 _NAVIGATION = re.compile(r"(?:^|> )(?:related|see also|further reading|more help)\b[^>]*$", re.I)
 _STEPS = "<list>"
@@ -393,6 +399,8 @@ class Chosen:
             and before.kind == "sentence"
         ):
             group.insert(0, before)  # the rule an example illustrates, or what "then" means
+        elif unit.kind == "sentence" and _SAME_PLACE.search(unit.text) and before is not None:
+            group.insert(0, before)  # the steps or the sentence that name "the same page"
         for member in group:
             if member not in self.units:
                 self.units.append(member)
@@ -409,11 +417,22 @@ class Chosen:
             return  # rows of a table are alike by design
         if unit.kind == "steps" and any(c.kind == "steps" for c in self.units):
             return
+        if (
+            unit.kind == "sentence"
+            and _SAME_PLACE.search(unit.text)
+            and not self._named_place(unit)
+        ):
+            return  # "on the same page", in an answer that never names the page
         if self.words + _size(unit) > MAX_WORDS and not (
             unit.kind == "row" and self.has_table(unit)
         ):
             return  # (a table the answer shows is read whole, up to its size)
         self.take(unit)
+
+    def _named_place(self, unit: Unit) -> bool:
+        """The unit before it in its section, which names the place it refers to, is chosen."""
+        before = {u.position: u for u in self.by_section[unit.where]}.get(unit.position - 1)
+        return before is not None and before in self.units
 
     def budgeted(self, rows: int) -> int:
         """The units counted against `MAX_UNITS`: a table counts as one, a case's note as none."""

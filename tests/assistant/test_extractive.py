@@ -386,6 +386,30 @@ def test_a_sentence_pointing_back_brings_the_sentence_it_points_to() -> None:
     assert text.index("Downgrades take effect") < text.index("From then on"), text
 
 
+def test_on_the_same_page_comes_only_after_what_names_the_page() -> None:
+    schedule = (
+        "You need to be the Owner or an Admin.\n\n"
+        "1. Go to **Settings → Invoicing → Reminders**.\n2. Edit the days of each reminder.\n\n"
+        "To switch reminders off entirely, turn off **Send automatic reminders** on the same page."
+    )
+    article = passage(
+        1,
+        "article",
+        "Payment reminders",
+        "- **One customer:** open the customer, select Edit, and turn off Send payment "
+        "reminders.\n- **One invoice:** open the invoice and select Pause reminders.",
+        "Turn off reminders for one customer",
+        more=(other_section(1, "Change the reminder schedule", schedule),),
+    )
+    text = compose("can we switch reminders off for one customer only?", [article]).text
+    assert "One customer" in text, text
+    assert "on the same page" not in text, text  # no page named: it would point at nothing
+    alone = passage(1, "article", "Payment reminders", schedule, "Change the reminder schedule")
+    text = compose("how do i switch automatic reminders off entirely?", [alone]).text
+    assert "on the same page" in text, text
+    assert text.index("Settings → Invoicing → Reminders") < text.index("on the same page"), text
+
+
 def test_rows_of_one_table_are_shown_together() -> None:
     article = passage(
         1,
