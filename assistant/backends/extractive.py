@@ -22,10 +22,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from assistant.backends.extractive_facets import PLAN_WORDS, Facets
 from assistant.backends.extractive_render import render
-from assistant.backends.extractive_units import Unit, headings, units_of
+from assistant.backends.extractive_units import (
+    Unit,
+    asks_yes_or_no,
+    headings,
+    units_of,
+    without_reply,
+)
 from assistant.text import CODE, PROBLEM, content_words, expand
 from assistant.types import Draft, GenerationRequest, Message, Passage
 
@@ -145,8 +152,11 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
     scored: list[tuple[float, Unit]] = []
     by_section: dict[tuple[int, int], list[Unit]] = {}
     facets: dict[tuple[int, int], Facets] = {}
+    polar = asks_yes_or_no(question)
     for number, passage in enumerate(passages, start=1):
         for unit in units_of(passage, number):
+            if unit.kind == "answer" and not polar:
+                unit = replace(unit, text=without_reply(unit.text))
             by_section.setdefault(unit.where, []).append(unit)
         for where, heading in headings(passage, number).items():
             members = by_section.get(where, [])

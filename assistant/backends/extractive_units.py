@@ -2,10 +2,11 @@
 
 A unit is what the composer picks whole: a sentence, a bullet, a list of numbered steps (only
 useful whole, with the choices nested in a step), a table row (shown under its table's header),
-a FAQ's answer (curated, kept whole), or a past case's note (its agent-written resolution, told
-as how others fixed it; never the customer's words). An article passage is cut into sections:
-the retrieved chunk's own, then the document's other retrieved chunks under their own headings,
-so an answer can follow one heading without running on into the next.
+a FAQ's answer (curated, kept whole; its opening "Yes," only for a yes-or-no question), or a
+past case's note (its agent-written resolution, told as how others fixed it; never the
+customer's words). An article passage is cut into sections: the retrieved chunk's own, then the
+document's other retrieved chunks under their own headings, so an answer can follow one heading
+without running on into the next.
 """
 
 from __future__ import annotations
@@ -152,6 +153,37 @@ def faq_answer(passage: Passage) -> str | None:
         return None
     rest = text[len(title) :].strip()
     return plain(rest) if rest and not rest.lstrip().startswith("#") else None
+
+
+# A yes-or-no question: "can I…", "is there…", anywhere in the message ("hi! can we…").
+_POLAR = re.compile(
+    r"(?:^|[.!?,]\s*|\b(?:hi|hey|hello|so|and|but|also)\s+)(?:can|could|do|does|did|is|are|was|"
+    r"were|will|would|should|may|might|have|has|am|shall)\b",
+    re.I,
+)
+
+
+def asks_yes_or_no(question: str) -> bool:
+    return _POLAR.search(question) is not None
+
+
+_REPLY = re.compile(r"(?:Yes|No)[,.!](?:\s+|$)")
+_ELLIPTICAL = re.compile(r"(?:with|on|in|from|for|but|only|as long as|if|unless|via|through)\b")
+
+
+def without_reply(answer: str) -> str:
+    """A FAQ's answer without the "Yes, …" that answers its own question, for a customer who
+    asked no yes-or-no question: "Yes, mileage tracking is built in." → "Mileage tracking is
+    built in."; a sentence that only made sense after its question ("Yes, with the IP allowlist
+    on the Business plan.") goes."""
+    reply = _REPLY.match(answer)
+    if reply is None:
+        return answer
+    first, _, rest = answer.partition(". ")
+    remainder = first[reply.end() :]
+    if not remainder or _ELLIPTICAL.match(remainder):
+        return rest or answer  # (an answer of one sentence keeps it: nothing else says it)
+    return remainder[:1].upper() + remainder[1:] + (". " + rest if rest else "")
 
 
 def _all_units(passage: Passage, number: int) -> list[Unit]:

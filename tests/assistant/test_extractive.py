@@ -410,6 +410,22 @@ def test_on_the_same_page_comes_only_after_what_names_the_page() -> None:
     assert text.index("Settings → Invoicing → Reminders") < text.index("on the same page"), text
 
 
+def test_a_faqs_yes_answers_its_own_question_not_a_customer_who_asked_none() -> None:
+    faq = passage(
+        1,
+        "faq",
+        "Can I restrict sign-in to our office network?",
+        "Yes, with the IP allowlist on the Business plan. Anyone signing in from an address "
+        "that isn't on the list is blocked, so add the addresses of remote staff first.",
+    )
+    told = compose("turned on the ip allowlist and now our accountant cant log in", [faq]).text
+    assert told.startswith("Anyone signing in from an address"), told
+    asked = compose("can we restrict sign-in to the office network?", [faq]).text
+    assert asked.startswith("Yes, with the IP allowlist on the Business plan."), asked
+    mileage = passage(2, "faq", "Can I track mileage?", "Yes, mileage tracking is built in.")
+    assert compose("where do i log mileage", [mileage]).text.startswith("Mileage tracking is")
+
+
 def test_rows_of_one_table_are_shown_together() -> None:
     article = passage(
         1,
