@@ -101,7 +101,7 @@ _STEPS = "<list>"
 def _weights(query: str) -> dict[str, float]:
     words = content_words(query)
     codes = {c.lower() for c in CODE.findall(query)}
-    weights = {w: 2.5 if (w in codes or w[0].isdigit() or w[0] == "$") else 1.0 for w in words}
+    weights = {w: 2.5 if (w in codes or _telling_number(w)) else 1.0 for w in words}
     for word in content_words(expand(query)):
         weights.setdefault(word, 0.8)
     for asks, token, _ in _INTENTS:
@@ -111,6 +111,12 @@ def _weights(query: str) -> dict[str, float]:
         # …and a list of steps answers it better than a path alone; for an error, it is the fix
         weights[_STEPS] = 1.0
     return weights
+
+
+def _telling_number(word: str) -> bool:
+    """An amount, a code or a figure ("$8.50", "410", "45") tells a passage apart; a single
+    digit is mostly a count ("2-3 times", "3 days") that any passage may mention."""
+    return word[0] == "$" or (word[0].isdigit() and len(word) > 1)
 
 
 def _signals(text: str) -> set[str]:

@@ -426,6 +426,25 @@ def test_a_faqs_yes_answers_its_own_question_not_a_customer_who_asked_none() -> 
     assert compose("where do i log mileage", [mileage]).text.startswith("Mileage tracking is")
 
 
+def test_a_count_in_the_question_does_not_pick_a_sentence_that_happens_to_share_it() -> None:
+    article = passage(
+        1,
+        "article",
+        "Webhooks",
+        "Events can arrive more than once. Use the event id to ignore duplicates.",
+        "Retries",
+        more=(
+            other_section(
+                1,
+                "Disabled endpoints",
+                "If an endpoint keeps failing for 3 consecutive days, it is disabled.",
+            ),
+        ),
+    )
+    text = compose("we get the same webhook event 2-3 times, duplicates?", [article]).text
+    assert "ignore duplicates" in text and "3 consecutive days" not in text, text
+
+
 def test_rows_of_one_table_are_shown_together() -> None:
     article = passage(
         1,
