@@ -113,6 +113,11 @@ def _weights(query: str) -> dict[str, float]:
     return weights
 
 
+def _in_a_place_unnamed(unit: Unit) -> bool:
+    """A sentence placing something "on the same page": the unit before it names the page."""
+    return unit.kind == "sentence" and _SAME_PLACE.search(unit.text) is not None
+
+
 def _telling_number(word: str) -> bool:
     """An amount, a code or a figure ("$8.50", "410", "45") tells a passage apart; a single
     digit is mostly a count ("2-3 times", "3 days") that any passage may mention."""
@@ -402,8 +407,7 @@ class Chosen:
         return {u.where for u in self.units if u.kind == "note"}
 
     def take(self, unit: Unit) -> None:
-        siblings = {u.position: u for u in self.by_section[unit.where]}
-        after, before = siblings.get(unit.position + 1), siblings.get(unit.position - 1)
+        after, before = self._neighbour(unit, 1), self._neighbour(unit, -1)
         group = [unit]
         if unit.intro and after is not None:
             group.append(after)  # the steps the sentence introduces
@@ -415,7 +419,7 @@ class Chosen:
             and before.kind == "sentence"
         ):
             group.insert(0, before)  # the rule an example illustrates, or what "then" means
-        elif unit.kind == "sentence" and _SAME_PLACE.search(unit.text) and before is not None:
+        elif _in_a_place_unnamed(unit) and before is not None:
             group.insert(0, before)  # the steps or the sentence that name "the same page"
         for member in group:
             if member not in self.units:
@@ -433,11 +437,7 @@ class Chosen:
             return  # rows of a table are alike by design
         if unit.kind == "steps" and any(c.kind == "steps" for c in self.units):
             return
-        if (
-            unit.kind == "sentence"
-            and _SAME_PLACE.search(unit.text)
-            and not self._named_place(unit)
-        ):
+        if _in_a_place_unnamed(unit) and self._neighbour(unit, -1) not in self.units:
             return  # "on the same page", in an answer that never names the page
         if self.words + _size(unit) > MAX_WORDS and not (
             unit.kind == "row" and self.has_table(unit)
@@ -445,10 +445,11 @@ class Chosen:
             return  # (a table the answer shows is read whole, up to its size)
         self.take(unit)
 
-    def _named_place(self, unit: Unit) -> bool:
-        """The unit before it in its section, which names the place it refers to, is chosen."""
-        before = {u.position: u for u in self.by_section[unit.where]}.get(unit.position - 1)
-        return before is not None and before in self.units
+    def _neighbour(self, unit: Unit, offset: int) -> Unit | None:
+        """The unit `offset` places after (or before) it in its section."""
+        return next(
+            (u for u in self.by_section[unit.where] if u.position == unit.position + offset), None
+        )
 
     def budgeted(self, rows: int) -> int:
         """The units counted against `MAX_UNITS`: a table counts as one, a case's note as none."""
