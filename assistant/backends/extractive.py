@@ -258,6 +258,13 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
             and not asked.contradicts(Facets.of(unit.text))
         ):
             chosen.consider(unit)
+    # One sentence out of the middle of a paragraph lacks what was said before it ("If an
+    # incident is listed, …" follows "Go to the status page."): the paragraph's opening joins.
+    said = [u for u in chosen.units if u.kind != "note"]
+    if len(said) == 1 and said[0].kind == "sentence":
+        opening = chosen.opening(said[0])
+        if opening is not None:
+            chosen.consider(opening)
     # The case closest to the customer's story, after an article that says little of its fix:
     # the article is about another problem, and the case's note answers alone.
     if (
@@ -444,6 +451,11 @@ class Chosen:
         ):
             return  # (a table the answer shows is read whole, up to its size)
         self.take(unit)
+
+    def opening(self, unit: Unit) -> Unit | None:
+        """The first sentence of the paragraph `unit` is in, when `unit` is not that sentence."""
+        first = next(u for u in self.by_section[unit.where] if u.block == unit.block)
+        return first if first is not unit and first.kind == "sentence" else None
 
     def _neighbour(self, unit: Unit, offset: int) -> Unit | None:
         """The unit `offset` places after (or before) it in its section."""

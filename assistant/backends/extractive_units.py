@@ -94,11 +94,18 @@ _BYLINE = re.compile(
 )
 
 
+# Where to go: an address or a path through the app ("Go to https://status.example.com.").
+_PLACE = re.compile(r"https?://\S|\S\s?→\s?\S")
+
+
 def informative(text: str) -> bool:
-    """Questions, link lists, bylines and title-like fragments are not answers."""
-    if text.rstrip().endswith("?") or len(text.split()) < 4 or _BYLINE.search(text):
+    """Questions, link lists, bylines and title-like fragments are not answers; a short
+    sentence telling where to go is."""
+    if text.rstrip().endswith("?") or _BYLINE.search(text):
         return False
-    return len(_LINK.sub("", text).split()) >= 4
+    if _PLACE.search(text) and text.rstrip().endswith("."):
+        return True
+    return len(text.split()) >= 4 and len(_LINK.sub("", text).split()) >= 4
 
 
 _ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|approx|incl)\.$", re.I)

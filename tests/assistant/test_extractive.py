@@ -710,3 +710,19 @@ def test_an_intro_keeps_its_colon_when_its_steps_follow() -> None:
     text = "To connect a bank:\n\n1. Go to Banking.\n2. Select Add connection."
     draft = compose("how do i connect a bank", [passage(1, "article", "Connect", text)])
     assert draft.text.startswith("To connect a bank:\n\n1. Go to Banking.")
+
+
+def test_one_sentence_from_mid_paragraph_comes_with_the_paragraphs_opening() -> None:
+    status = passage(
+        1,
+        "article",
+        "Fix common errors",
+        "Go to https://status.example.com. Incidents and maintenance are shown per region. If "
+        "an incident is listed, there's nothing you need to do: your data is safe.",
+        "Step 1: Check the status page",
+    )
+    text = compose("everything errors for 40 minutes now, is my data safe?", [status]).text
+    # "If an incident is listed" means nothing without where it is listed; a short sentence
+    # telling where to go is an answer, not a title-like fragment
+    assert text.startswith("Go to https://status.example.com."), text
+    assert "nothing you need to do" in text, text
