@@ -93,6 +93,8 @@ _SAME_PLACE = re.compile(
     r"\b(?:on|in|from|under) (?:the same|that|this) (?:page|screen|tab|menu|panel|dialog|window)\b",
     re.I,
 )
+# A sentence that only says where to go ("Go to Invoices → Recurring and select the schedule.").
+_GOES_TO = re.compile(r"(?:Go to|Open|Navigate to|Head to)\b[^.]{0,80}(?:→|https?://)[^.]*\.?$")
 _META = re.compile(r"\bthis (?:article|guide|page)\b|\bsee (?:below|above)\b", re.I)
 _NAVIGATION = re.compile(r"(?:^|> )(?:related|see also|further reading|more help)\b[^>]*$", re.I)
 _STEPS = "<list>"
@@ -248,6 +250,8 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
             # another source about something else: only an article's text at least as strong;
             # its steps are a procedure for one task, so they must be about the answer's thing
             continue
+        if _GOES_TO.match(unit.text) and "<steps>" not in weights:
+            continue  # the first step of a task the customer did not ask how to do
         if chosen.open_part(unit):
             chosen.consider(unit)
     # The other rows of a table the answer shows: a table is read whole, like steps.

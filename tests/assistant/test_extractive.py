@@ -726,3 +726,21 @@ def test_one_sentence_from_mid_paragraph_comes_with_the_paragraphs_opening() -> 
     # telling where to go is an answer, not a title-like fragment
     assert text.startswith("Go to https://status.example.com."), text
     assert "nothing you need to do" in text, text
+
+
+def test_where_to_go_joins_only_an_answer_to_how_or_where() -> None:
+    manage = "Go to **Invoices → Recurring** and select the schedule.\n\n- **Pause** skips dates."
+    article = passage(
+        1,
+        "article",
+        "Downgrade your plan",
+        "On Starter, recurring schedules are paused, not deleted.",
+        "What happens when you downgrade",
+        more=(other_section(1, "Edit, pause or stop a schedule", manage),),
+    )
+    # The path is the first step of a task nobody asked how to do: alone, it leads nowhere
+    text = compose("would my recurring invoices be lost on starter?", [article]).text
+    assert "paused, not deleted" in text, text
+    assert "Invoices → Recurring" not in text, text
+    text = compose("where do i pause recurring invoices?", [article]).text
+    assert "Invoices → Recurring" in text, text
