@@ -16,6 +16,10 @@ fixed it, and never alone when an article or FAQ covers the question (an article
 little of what fixed the past case closest to the customer's story does not). Every sentence is
 copied from a cited passage, so the composer cannot invent a fact; it abstains when nothing
 shares meaning-carrying words with the question.
+
+How a unit scores against the question is in `extractive_scoring`; what a chosen unit brings
+along (the sentence it points back to, the steps it introduces) and the length limits are in
+`extractive_chosen`.
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+from assistant.backends.extractive_chosen import Chosen
 from assistant.backends.extractive_facets import PLAN_WORDS, Facets
 from assistant.backends.extractive_render import render
+from assistant.backends.extractive_scoring import STEPS, covered, score, weights_of
 from assistant.backends.extractive_units import (
     Unit,
     asks_yes_or_no,
@@ -33,132 +39,29 @@ from assistant.backends.extractive_units import (
     units_of,
     without_reply,
 )
-from assistant.text import CODE, PROBLEM, content_words, expand
+from assistant.text import content_words
 from assistant.types import Draft, GenerationRequest, Message, Passage
 
-MAX_WORDS = 110  # prose words in a reply, besides a step list
-MAX_UNITS = 5  # sentences, bullets, lists and tables (a past case's note aside)
-MAX_ROWS = 8  # rows of a table
 SUPPORT_RATIO = 0.45  # a unit of the lead's section joins when it scores this share of the lead
 OTHER_RATIO = 0.65  # a unit of another section, answering another part, needs this share
 FIRST_PASSAGE = 0.3  # the first passage's best section leads when worth this share of the best
-OPEN_PART = 1.0  # what a unit must add to the question's words covered to answer another part
 COVERS = 0.5  # an article or FAQ scoring this share of the best case note answers instead
-HEADER = 0.5  # a FAQ answer or a case resolution matches the question it answers, at this weight
 SAME_SECTION = 1.0  # preference for more of the lead's section over other sections
 MAX_SECTIONS = 2  # sections one answer draws on: a second only for a second part of the question
 PRIMARY = 1.5  # preference for the section retrieval found over the document's other sections
 EXTRA_COVERAGE = 0.25  # a section's worth: its best unit, and this share of what the rest add
 CASE_CLOSER = 0.15  # cosine by which a case must beat every article to add its note unasked
 FIX_SHARE = 0.25  # of that case's fix, what the article text must say to lead before its note
-_PASSAGE_PRIOR = (0.35, 0.15, 0.05)
 
 
-# --- what the question asks, and what agrees with it ---------------------------------------
-
-# What kind of answer a question asks for, and the sign of it in a sentence.
-_INTENTS = (
-    (
-        re.compile(r"\bhow much\b|\bcost|\bpric|\bfee\b|\bcharge", re.I),
-        "<money>",
-        re.compile(r"[$€£]\s?\d"),
-    ),
-    (
-        re.compile(
-            r"\bhow (?:long|soon|often)\b|^when\b|\bwhen (?:do|does|did|will|is|are|can|should)\b"
-            r"|\bdeadline|\bexpire",
-            re.I,
-        ),
-        "<time>",
-        re.compile(r"\b\d+\s?(?:-\s?)?(?:day|hour|minute|week|month|year|business day)s?\b", re.I),
-    ),
-    (re.compile(r"\bhow (?:many|much)\b|\blimit|\bmax", re.I), "<number>", re.compile(r"\d")),
-    (
-        re.compile(
-            r"\bhow (?:do|can|to|should)\b|\bwhere (?:do|can|is)\b|\bsteps?\b|\bset ?up\b", re.I
-        ),
-        "<steps>",
-        re.compile(r"^\s*(?:\d+[.)]|[-*+])\s|→", re.M),
-    ),
-)
-_EXAMPLE = re.compile(r"(?:Example|For example|For instance|E\.g\.)\b", re.I)
-# A sentence that opens by pointing back ("From then on, schedules are paused") means nothing
-# without the sentence it points to.
-_POINTS_BACK = re.compile(
-    r"(?:From then on|After that|Until then|By then|In that case|This|That|These|Those|It)\b"
-)
-# A sentence that places something "on the same page" names no page: it means something only
-# after the steps or the sentence that do.
-_SAME_PLACE = re.compile(
-    r"\b(?:on|in|from|under) (?:the same|that|this) (?:page|screen|tab|menu|panel|dialog|window)\b",
-    re.I,
-)
 # A sentence that only says where to go ("Go to Invoices → Recurring and select the schedule.").
 _GOES_TO = re.compile(r"(?:Go to|Open|Navigate to|Head to)\b[^.]{0,80}(?:→|https?://)[^.]*\.?$")
-_META = re.compile(r"\bthis (?:article|guide|page)\b|\bsee (?:below|above)\b", re.I)
+# A section of links ("Related articles"), not an answer.
 _NAVIGATION = re.compile(r"(?:^|> )(?:related|see also|further reading|more help)\b[^>]*$", re.I)
-_STEPS = "<list>"
-
-
-def _weights(query: str) -> dict[str, float]:
-    words = content_words(query)
-    codes = {c.lower() for c in CODE.findall(query)}
-    weights = {w: 2.5 if (w in codes or _telling_number(w)) else 1.0 for w in words}
-    for word in content_words(expand(query)):
-        weights.setdefault(word, 0.8)
-    for asks, token, _ in _INTENTS:
-        if asks.search(query):
-            weights[token] = 1.5
-    if "<steps>" in weights or codes or PROBLEM.search(query):
-        # …and a list of steps answers it better than a path alone; for an error, it is the fix
-        weights[_STEPS] = 1.0
-    return weights
-
-
-def _in_a_place_unnamed(unit: Unit) -> bool:
-    """A sentence placing something "on the same page": the unit before it names the page."""
-    return unit.kind == "sentence" and _SAME_PLACE.search(unit.text) is not None
-
-
-def _telling_number(word: str) -> bool:
-    """An amount, a code or a figure ("$8.50", "410", "45") tells a passage apart; a single
-    digit is mostly a count ("2-3 times", "3 days") that any passage may mention."""
-    return word[0] == "$" or (word[0].isdigit() and len(word) > 1)
-
-
-def _signals(text: str) -> set[str]:
-    return {token for _, token, shows in _INTENTS if shows.search(text)}
-
-
-def score(unit: Unit, weights: dict[str, float], context: set[str]) -> float:
-    words = content_words(unit.text)
-    present = set(words) | _signals(unit.text)
-    overlap = sum(w for t, w in weights.items() if t in present)
-    topical = sum(w for t, w in weights.items() if t in context and t not in present)
-    if unit.kind in {"answer", "note"}:  # a FAQ's or a case's answer also matches by its question
-        overlap, topical = overlap + HEADER * topical, 0.0
-    if overlap == 0 or _META.search(unit.text):
-        return 0.0  # "this guide explains…" answers nothing
-    topical *= 0.3
-    # Long units match more words by chance: discount beyond a sentence's usual length.
-    length = 1.0 + 0.015 * max(0, len(words) - 20)
-    if unit.kind == "steps" and _STEPS not in weights:
-        length *= 1.5  # a list of steps answers "how do I"; otherwise it is mostly noise
-    prior = _PASSAGE_PRIOR[unit.passage - 1] if unit.passage <= len(_PASSAGE_PRIOR) else 0.0
-    position = 0.1 if unit.position == 0 else 0.0
-    return (overlap + topical) / length + prior + position
-
-
-def _similar(a: str, b: str) -> bool:
-    x, y = set(content_words(a)), set(content_words(b))
-    return bool(x and y) and len(x & y) / len(x | y) > 0.6
-
-
-# --- composing -----------------------------------------------------------------------------
 
 
 def compose(question: str, passages: Sequence[Passage]) -> Draft:
-    weights = _weights(question)
+    weights = weights_of(question)
     if not weights or not passages:
         return Draft("", abstained=True)
     asked = Facets.of(question)
@@ -202,7 +105,7 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
     # Asked how, or told of a problem, an answer gives the steps: when the lead's section has
     # none, the best-scoring steps of the same source follow it (the fix after "why"); the
     # answer never takes a second list of steps (`Chosen.consider`).
-    if _STEPS in weights and not about_error and lead.kind != "note":
+    if STEPS in weights and not about_error and lead.kind != "note":
         steps = next(
             (u for _, u in scored if u.kind == "steps" and u.passage == lead.passage), None
         )
@@ -304,7 +207,7 @@ def _lead_section(
 
     def value(where: tuple[int, int]) -> float:
         units = members[where]
-        extra = _covered(weights, [u for _, u in units]) - _covered(weights, [units[0][1]])
+        extra = covered(weights, [u for _, u in units]) - covered(weights, [units[0][1]])
         # the section retrieval found, rather than the article's other sections
         found = where[1] == 0 and passages[where[0] - 1].kind == "article"
         return units[0][0] + EXTRA_COVERAGE * extra + (PRIMARY if found else 0.0)
@@ -360,12 +263,6 @@ def _tells_fix(units: Sequence[Unit], note: Unit, weights: dict[str, float]) -> 
     return not fix or len(fix & said) >= FIX_SHARE * len(fix)
 
 
-def _terms(units: Sequence[Unit]) -> set[str]:
-    text = " ".join(u.text for u in units)
-    steps = {_STEPS} if any(u.kind == "steps" for u in units) else set()
-    return set(content_words(text)) | _signals(text) | steps
-
-
 def _novel(units: Sequence[Unit], unit: Unit) -> bool:
     """Whether most of what `unit` says is not said already (another case told the same way)."""
     words = set(content_words(unit.text))
@@ -380,109 +277,11 @@ def _related(units: Sequence[Unit], unit: Unit, weights: dict[str, float]) -> bo
     return bool(shared - {t for t, w in weights.items() if w >= 1.0} - PLAN_WORDS)
 
 
-def _covered(weights: dict[str, float], units: Sequence[Unit]) -> float:
-    """How much of what the customer asked (their own words, the kind of answer) `units` say."""
-    terms = _terms(units)
-    return sum(w for t, w in weights.items() if t in terms and w >= 1.0)
-
-
 def _section_facets(heading: str, units: Sequence[Unit]) -> Facets:
     """A section is about the error codes its heading names; without any, those its text names."""
     named = Facets.of(heading)
     text = Facets.of(" ".join(u.text for u in units))
     return Facets(named.codes or text.codes, named.platforms or text.platforms, text.plans)
-
-
-class Chosen:
-    """The units of the answer so far, within the length limits."""
-
-    def __init__(
-        self, by_section: dict[tuple[int, int], list[Unit]], weights: dict[str, float]
-    ) -> None:
-        self.by_section = by_section
-        self.weights = weights
-        self.units: list[Unit] = []
-        self.words = 0
-
-    @property
-    def sections(self) -> set[tuple[int, int]]:
-        return {u.where for u in self.units}
-
-    def has_table(self, row: Unit) -> bool:
-        return any(
-            u.kind == "row" and (u.where, u.block) == (row.where, row.block) for u in self.units
-        )
-
-    @property
-    def notes(self) -> set[tuple[int, int]]:
-        return {u.where for u in self.units if u.kind == "note"}
-
-    def take(self, unit: Unit) -> None:
-        after, before = self._neighbour(unit, 1), self._neighbour(unit, -1)
-        group = [unit]
-        if unit.intro and after is not None:
-            group.append(after)  # the steps the sentence introduces
-        elif unit.kind in {"steps", "bullet", "row"} and before is not None and before.intro:
-            group.insert(0, before)
-        elif (
-            (_EXAMPLE.match(unit.text) or _POINTS_BACK.match(unit.text))
-            and before is not None
-            and before.kind == "sentence"
-        ):
-            group.insert(0, before)  # the rule an example illustrates, or what "then" means
-        elif _in_a_place_unnamed(unit) and before is not None:
-            group.insert(0, before)  # the steps or the sentence that name "the same page"
-        for member in group:
-            if member not in self.units:
-                self.units.append(member)
-                self.words += _size(member)
-
-    def consider(self, unit: Unit) -> None:
-        rows = sum(u.kind == "row" for u in self.units)
-        if unit.kind == "row" and self.has_table(unit):
-            if rows >= MAX_ROWS:
-                return  # a table the answer shows counts as one unit, up to a size
-        elif unit in self.units or (unit.kind != "note" and self.budgeted(rows) >= MAX_UNITS):
-            return  # (a past case's note has limits of its own, as it has its own words)
-        if any(_similar(unit.text, c.text) for c in self.units if c.kind != "row"):
-            return  # rows of a table are alike by design
-        if unit.kind == "steps" and any(c.kind == "steps" for c in self.units):
-            return
-        if _in_a_place_unnamed(unit) and self._neighbour(unit, -1) not in self.units:
-            return  # "on the same page", in an answer that never names the page
-        if self.words + _size(unit) > MAX_WORDS and not (
-            unit.kind == "row" and self.has_table(unit)
-        ):
-            return  # (a table the answer shows is read whole, up to its size)
-        self.take(unit)
-
-    def opening(self, unit: Unit) -> Unit | None:
-        """The first sentence of the paragraph `unit` is in, when `unit` is not that sentence."""
-        first = next(u for u in self.by_section[unit.where] if u.block == unit.block)
-        return first if first is not unit and first.kind == "sentence" else None
-
-    def _neighbour(self, unit: Unit, offset: int) -> Unit | None:
-        """The unit `offset` places after (or before) it in its section."""
-        return next(
-            (u for u in self.by_section[unit.where] if u.position == unit.position + offset), None
-        )
-
-    def budgeted(self, rows: int) -> int:
-        """The units counted against `MAX_UNITS`: a table counts as one, a case's note as none."""
-        notes = sum(u.kind == "note" for u in self.units)
-        return len(self.units) - max(rows - 1, 0) - notes
-
-    def open_part(self, unit: Unit) -> bool:
-        """Whether `unit` answers a part of the question the chosen units leave open: words the
-        customer used (not our synonyms), or the kind of answer asked for (a price, a time,
-        steps), that nothing chosen has."""
-        gain = _covered(self.weights, [*self.units, unit]) - _covered(self.weights, self.units)
-        return gain >= OPEN_PART
-
-
-def _size(unit: Unit) -> int:
-    """Prose words: a list of steps is kept whole, and a note has its own few sentences."""
-    return 0 if unit.kind in {"steps", "note"} else len(unit.text.split())
 
 
 class ExtractiveComposer:
