@@ -31,7 +31,7 @@ from dataclasses import replace
 from assistant.backends.extractive_chosen import Chosen
 from assistant.backends.extractive_facets import PLAN_WORDS, Facets
 from assistant.backends.extractive_render import render
-from assistant.backends.extractive_scoring import STEPS, covered, score, weights_of
+from assistant.backends.extractive_scoring import ASKS_HOW, STEPS, covered, score, weights_of
 from assistant.backends.extractive_units import (
     Unit,
     asks_yes_or_no,
@@ -153,7 +153,7 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
             # another source about something else: only an article's text at least as strong;
             # its steps are a procedure for one task, so they must be about the answer's thing
             continue
-        if _GOES_TO.match(unit.text) and "<steps>" not in weights:
+        if _GOES_TO.match(unit.text) and ASKS_HOW not in weights:
             continue  # the first step of a task the customer did not ask how to do
         if chosen.open_part(unit):
             chosen.consider(unit)

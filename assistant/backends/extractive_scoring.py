@@ -15,14 +15,15 @@ from collections.abc import Sequence
 from assistant.backends.extractive_units import Unit
 from assistant.text import CODE, PROBLEM, content_words, expand
 
-HEADER = 0.5  # a FAQ answer or a case resolution matches the question it answers, at this weight
-PASSAGE_PRIOR = (0.35, 0.15, 0.05)
+_HEADER = 0.5  # a FAQ answer or a case resolution matches the question it answers, at this weight
+_PASSAGE_PRIOR = (0.35, 0.15, 0.05)
+ASKS_HOW = "<steps>"  # the question asks how to do something, or where it is
 STEPS = "<list>"  # a list of steps answers it: asked how, or told of a problem or an error
-META = re.compile(r"\bthis (?:article|guide|page)\b|\bsee (?:below|above)\b", re.I)
+_META = re.compile(r"\bthis (?:article|guide|page)\b|\bsee (?:below|above)\b", re.I)
 
 
 # What kind of answer a question asks for, and the sign of it in a sentence.
-INTENTS = (
+_INTENTS = (
     (
         re.compile(r"\bhow much\b|\bcost|\bpric|\bfee\b|\bcharge", re.I),
         "<money>",
@@ -42,7 +43,7 @@ INTENTS = (
         re.compile(
             r"\bhow (?:do|can|to|should)\b|\bwhere (?:do|can|is)\b|\bsteps?\b|\bset ?up\b", re.I
         ),
-        "<steps>",
+        ASKS_HOW,
         re.compile(r"^\s*(?:\d+[.)]|[-*+])\s|→", re.M),
     ),
 )
@@ -51,54 +52,54 @@ INTENTS = (
 def weights_of(query: str) -> dict[str, float]:
     words = content_words(query)
     codes = {c.lower() for c in CODE.findall(query)}
-    weights = {w: 2.5 if (w in codes or telling_number(w)) else 1.0 for w in words}
+    weights = {w: 2.5 if (w in codes or _telling_number(w)) else 1.0 for w in words}
     for word in content_words(expand(query)):
         weights.setdefault(word, 0.8)
-    for asks, token, _ in INTENTS:
+    for asks, token, _ in _INTENTS:
         if asks.search(query):
             weights[token] = 1.5
-    if "<steps>" in weights or codes or PROBLEM.search(query):
+    if ASKS_HOW in weights or codes or PROBLEM.search(query):
         # …and a list of steps answers it better than a path alone; for an error, it is the fix
         weights[STEPS] = 1.0
     return weights
 
 
-def telling_number(word: str) -> bool:
+def _telling_number(word: str) -> bool:
     """An amount, a code or a figure ("$8.50", "410", "45") tells a passage apart; a single
     digit is mostly a count ("2-3 times", "3 days") that any passage may mention."""
     return word[0] == "$" or (word[0].isdigit() and len(word) > 1)
 
 
-def signals(text: str) -> set[str]:
-    return {token for _, token, shows in INTENTS if shows.search(text)}
+def _signals(text: str) -> set[str]:
+    return {token for _, token, shows in _INTENTS if shows.search(text)}
 
 
 def score(unit: Unit, weights: dict[str, float], context: set[str]) -> float:
     words = content_words(unit.text)
-    present = set(words) | signals(unit.text)
+    present = set(words) | _signals(unit.text)
     overlap = sum(w for t, w in weights.items() if t in present)
     topical = sum(w for t, w in weights.items() if t in context and t not in present)
     if unit.kind in {"answer", "note"}:  # a FAQ's or a case's answer also matches by its question
-        overlap, topical = overlap + HEADER * topical, 0.0
-    if overlap == 0 or META.search(unit.text):
+        overlap, topical = overlap + _HEADER * topical, 0.0
+    if overlap == 0 or _META.search(unit.text):
         return 0.0  # "this guide explains…" answers nothing
     topical *= 0.3
     # Long units match more words by chance: discount beyond a sentence's usual length.
     length = 1.0 + 0.015 * max(0, len(words) - 20)
     if unit.kind == "steps" and STEPS not in weights:
         length *= 1.5  # a list of steps answers "how do I"; otherwise it is mostly noise
-    prior = PASSAGE_PRIOR[unit.passage - 1] if unit.passage <= len(PASSAGE_PRIOR) else 0.0
+    prior = _PASSAGE_PRIOR[unit.passage - 1] if unit.passage <= len(_PASSAGE_PRIOR) else 0.0
     position = 0.1 if unit.position == 0 else 0.0
     return (overlap + topical) / length + prior + position
 
 
-def terms(units: Sequence[Unit]) -> set[str]:
+def _terms(units: Sequence[Unit]) -> set[str]:
     text = " ".join(u.text for u in units)
     steps = {STEPS} if any(u.kind == "steps" for u in units) else set()
-    return set(content_words(text)) | signals(text) | steps
+    return set(content_words(text)) | _signals(text) | steps
 
 
 def covered(weights: dict[str, float], units: Sequence[Unit]) -> float:
     """How much of what the customer asked (their own words, the kind of answer) `units` say."""
-    said = terms(units)
+    said = _terms(units)
     return sum(w for t, w in weights.items() if t in said and w >= 1.0)
