@@ -32,6 +32,8 @@ from assistant.text import STOPWORDS, parse_blocks, plain, split_sentences
 from assistant.types import Document
 
 ProbeKind = Literal["question", "heading", "sentence", "subject", "offtopic"]
+PER_DOCUMENT = 2  # probes per document where the documents are many
+WINDOWS = 3  # at most this many probes from one sentence (different runs of its words)
 OFFTOPIC_FILE = Path(__file__).resolve().parent / "offtopic.txt"
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*|\d[\d.,]*%?")
 _QUESTION_START = re.compile(
@@ -113,7 +115,10 @@ def _headings(doc: Document) -> list[str]:
 
 
 def build_probes(
-    documents: Sequence[Document], per_document: int = 2, limit: int = 600, seed: int = 13
+    documents: Sequence[Document],
+    per_document: int = PER_DOCUMENT,
+    limit: int = 600,
+    seed: int = 13,
 ) -> list[Probe]:
     """At most `limit` probes, spread over the documents (each gives up to `per_document`)."""
     groups = page_groups(documents)
@@ -131,10 +136,13 @@ def build_probes(
             mine.append(Probe(rng.choice(headings), doc.id, group, "heading"))
         sentences = _body_sentences(doc)
         rng.shuffle(sentences)
-        for sentence in sentences:
+        # Probed deeper than `PER_DOCUMENT` (a help center of a few FAQs), a sentence also gives
+        # other runs of its words.
+        for sentence in sentences * (WINDOWS if per_document > PER_DOCUMENT else 1):
             if len(mine) >= per_document + 1:
                 break
-            if query := sentence_query(sentence, rng):
+            query = sentence_query(sentence, rng)
+            if query and all(query != p.text for p in mine):
                 mine.append(Probe(query, doc.id, group, "sentence"))
         # One of each kind first, so a document with many headings cannot crowd out its body.
         probes.extend(_spread(mine, per_document, rng))
@@ -142,6 +150,13 @@ def build_probes(
     if len(probes) > limit:
         probes = rng.sample(probes, limit)
     return probes
+
+
+def deeper(documents: Sequence[Document], limit: int) -> int:
+    """Probes per document for a help center too small to calibrate at `PER_DOCUMENT` each:
+    as many as `limit` allows. Runs of words from the same sentences are less independent than
+    more documents would be, so this is for when there are no more documents."""
+    return max(PER_DOCUMENT, -(-limit // max(len(documents), 1)))
 
 
 def _spread(probes: list[Probe], count: int, rng: random.Random) -> list[Probe]:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.confidence import Calibration, Refinement, fallback_calibration
-from assistant.probes import Probe, build_probes, offtopic_probes
+from assistant.probes import Probe, build_probes, deeper, offtopic_probes
 from assistant.retrieval import Filters
 
 if TYPE_CHECKING:
@@ -150,13 +150,19 @@ def self_calibrate(
     started = time.perf_counter()
     documents = list(assistant.index.manifest.documents())
     own = build_probes(documents, limit=probes)
-    if sum(p.kind == "sentence" for p in own) < MIN_EACH or len(own) < 2 * MIN_EACH:
+    if _too_few(own):  # a small help center: more probes from each of its documents
+        own = build_probes(documents, per_document=deeper(documents, probes), limit=probes)
+    if _too_few(own):
         return None  # too little content to learn from: the fallback serves
     calibration = fit(run_probes(assistant, own + offtopic_probes(), progress), handoff_target)
     if calibration is not None and calibration.details is not None:
         calibration.details["seconds"] = round(time.perf_counter() - started, 1)
         calibration.details["index"] = assistant.index.manifest.meta().get("collection", "")
     return calibration
+
+
+def _too_few(probes: Sequence[Probe]) -> bool:
+    return sum(p.kind == "sentence" for p in probes) < MIN_EACH or len(probes) < 2 * MIN_EACH
 
 
 def store(manifest: Manifest, calibration: Calibration) -> None:

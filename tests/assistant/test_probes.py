@@ -5,8 +5,10 @@ from __future__ import annotations
 import random
 
 from assistant.probes import (
+    PER_DOCUMENT,
     as_question,
     build_probes,
+    deeper,
     is_question,
     offtopic_probes,
     page_groups,
@@ -74,6 +76,19 @@ def test_every_kind_of_content_gives_probes_and_the_same_index_the_same_probes()
     assert all(p.document_id in p.leave_out for p in probes)
     assert probes == build_probes(documents)
     assert len(build_probes(documents * 1, limit=2)) == 2
+
+
+def test_a_small_help_center_is_probed_deeper_with_other_runs_of_its_sentences() -> None:
+    documents = [doc(f"faq:{n}", f"How do I fix thing {n}?", BODY, "faq") for n in range(4)]
+    assert deeper(documents, limit=300) == 75
+    assert deeper(documents * 200, limit=300) == PER_DOCUMENT  # many documents: the usual share
+    usual = [p for p in build_probes(documents) if p.kind == "sentence"]
+    deep = [p for p in build_probes(documents, deeper(documents, 300)) if p.kind == "sentence"]
+    assert len(usual) == 4 and len(deep) > 2 * len(usual)
+    for document in documents:
+        texts = [p.text for p in deep if p.document_id == document.id]
+        assert len(texts) == len(set(texts))  # other runs of words, never the same one twice
+        assert all(t.rstrip("?") in BODY for t in texts)
 
 
 def test_off_topic_probes_are_plenty_and_belong_to_no_document() -> None:

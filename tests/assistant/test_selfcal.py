@@ -12,7 +12,8 @@ from assistant.retrieval import Filters
 from assistant.selfcal import MIN_EACH, PROBE_FEATURES, ProbeResult, fit, stored
 from assistant.service import SupportAssistant
 from assistant.settings import Settings
-from ingest.sync import SyncReport
+from ingest.sync import Indexer, SyncReport
+from tests.conftest import WriteFiles
 
 
 def result(kind: str, own: bool, correct: bool, dense: float) -> ProbeResult:
@@ -95,6 +96,75 @@ def test_the_sample_knowledge_base_calibrates_itself_when_indexed(
     assert int(details["positives"]) >= MIN_EACH and int(details["negatives"]) >= MIN_EACH  # type: ignore[call-overload]
     assert float(details["auroc_probes_held_out"]) > 0.75  # type: ignore[arg-type]
     assert 0.05 < calibration.threshold < 0.95
+
+
+# Eight FAQs: too few documents for the usual two probes each.
+FAQS = [
+    (
+        "How do I reconnect my bank feed?",
+        "Open Banking and select the connection with the "
+        "yellow warning. Click Reconnect and sign in to your bank again when it asks. "
+        "Transactions from the days the feed was stopped are fetched once it reconnects.",
+    ),
+    (
+        "Can I pay for my plan with PayPal?",
+        "PayPal can be used for annual plans only. Monthly "
+        "plans are paid by card, which you add under Settings and Billing. You can switch the "
+        "payment method at any time before the next renewal date.",
+    ),
+    (
+        "How do I add my logo to invoices?",
+        "Go to Settings and open the Invoice template "
+        "page. Upload a PNG or JPG logo of up to two megabytes in size. The logo appears at the "
+        "top left of every invoice and quote you send afterwards.",
+    ),
+    (
+        "What file formats can I upload as receipts?",
+        "Receipts can be uploaded as JPG, PNG or "
+        "PDF files up to twenty five megabytes each. Photos taken with the mobile app are "
+        "converted automatically before they are stored. Several receipts can be dropped onto "
+        "the expenses page at once.",
+    ),
+    (
+        "How do I invite my accountant?",
+        "Open Settings and choose Team to see everybody in the "
+        "workspace. Select Invite and enter the accountant's email address with the Accountant "
+        "role. The accountant can see every report but cannot change any settings.",
+    ),
+    (
+        "How often do bank transactions sync?",
+        "Connected accounts are synced automatically "
+        "every four hours during the day. The Sync now button fetches new transactions at most "
+        "once every fifteen minutes. Pending card payments appear only after the bank books them.",
+    ),
+    (
+        "How do I export all my data?",
+        "An Owner can request a full export under Settings and "
+        "Account. The export is prepared in the background and a download link is emailed. The "
+        "link in that email expires after forty eight hours for safety reasons.",
+    ),
+    (
+        "How do I turn on two-factor authentication?",
+        "Open your Profile and choose the Security "
+        "tab to manage sign in options. Scan the QR code with an authenticator app on your phone. "
+        "Save the backup codes somewhere safe in case you lose the phone later.",
+    ),
+]
+
+
+def test_a_help_center_of_a_few_faqs_calibrates_itself_rather_than_falling_back(
+    write: WriteFiles, indexer: Indexer
+) -> None:
+    write(
+        "faqs.yaml",
+        "".join(f"- id: f{n}\n  question: {q}\n  answer: {a}\n" for n, (q, a) in enumerate(FAQS)),
+    )
+    report = indexer.sync()
+    calibration = stored(indexer.manifest.meta())
+    assert calibration is not None and report.calibration == calibration.version
+    assert "self-calibrated" in calibration.source
+    probes = (calibration.details or {})["probes"]
+    assert sum(probes.values()) > 2 * 2 * len(FAQS)  # deeper than two probes per document  # type: ignore[union-attr]
 
 
 def test_every_answer_records_the_calibration_and_operating_point_that_scored_it(
