@@ -5,8 +5,11 @@ maps the features to a probability with a logistic model and carries the thresho
 the assistant says it is not sure. Each knowledge base calibrates itself from probes made of its
 own content when it is indexed (`assistant/selfcal.py`), and the calibration is stored with the
 index version; a labelled golden set refines it (`answerdesk eval --calibrate`). The default
-shipped with the package (fitted on the sample golden set) is only a fallback for an index that
-has none.
+shipped with the package is only a fallback for an index too small to probe: the sample
+knowledge base's own self-calibration, a model fitted without labels on features that keep
+their meaning from one knowledge base to another (a model fitted on our golden set's labels
+weighed features at our content's scale, and answered none of a small foreign help center's
+questions).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ FEATURES = (
     "answer_length",  # answer words / 100: a one-liner rarely covers a whole question
 )
 DEFAULT_FILE = Path(__file__).resolve().parent / "calibration.json"
-# The fallback's own operating point (hand-off recall ≥ 0.95 on the sample golden set).
+# The operating point of a calibration file that names none.
 DEFAULT_THRESHOLD = 0.55
 # What of an answer is embedded for `answer_similarity`: its lead says whether it is about the
 # question; the rest costs the embedder time in proportion (answers run to ~200 word pieces).
@@ -161,8 +164,9 @@ class Calibration:
 
 @functools.cache
 def fallback_calibration() -> Calibration:
-    """The packaged calibration (fitted on the sample golden set): only for an index that has
-    none of its own."""
+    """The packaged calibration, only for an index that has none of its own. Made with
+    `answerdesk ingest` and `answerdesk calibrate --show --json` on the sample knowledge base
+    (a fresh data folder), its `source` renamed and the run's own details dropped."""
     return Calibration.load(DEFAULT_FILE)
 
 

@@ -3,8 +3,8 @@
 `python -m evals.transfer` (part of `make eval-external`) runs the sample golden set and the
 foreign sets, each on its own index, and scores every question's confidence with:
 
-- **packaged** — the calibration fitted on the sample golden set, with its fixed threshold: what
-  every knowledge base got before it could calibrate itself (the baseline);
+- **packaged** — the packaged fallback, the sample knowledge base's self-calibration, at its
+  own threshold: what a knowledge base too small to probe gets (the baseline);
 - **self** — the knowledge base's own self-calibration, from probes of its content (no labels);
 - **lodo** — leave one domain out: a logistic refinement fitted on the labelled questions of
   all the *other* sets, over features made comparable by each knowledge base's own probe
@@ -126,7 +126,9 @@ def compare(domains: Sequence[Domain], handoff_target: float) -> dict[str, dict[
         out[d.name] = {
             "cases": len(d.results),
             "packaged": figures(
-                d.results, [packaged.probability(r.features) for r in d.results], 0.55
+                d.results,
+                [packaged.probability(r.features) for r in d.results],
+                packaged.threshold,
             ),
             "self": figures(d.results, [r.confidence for r in d.results], d.calibration.threshold),
             "lodo": lodo(domains, d, handoff_target) if len(domains) > 1 else {},

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from assistant.confidence import Calibration
+from assistant.confidence import Calibration, fallback_calibration
+from assistant.ports import Embedder
 from assistant.probes import Probe
 from assistant.retrieval import Filters
 from assistant.selfcal import MIN_EACH, PROBE_FEATURES, ProbeResult, fit, stored
@@ -164,7 +165,43 @@ def test_a_help_center_of_a_few_faqs_calibrates_itself_rather_than_falling_back(
     assert calibration is not None and report.calibration == calibration.version
     assert "self-calibrated" in calibration.source
     probes = (calibration.details or {})["probes"]
-    assert sum(probes.values()) > 2 * 2 * len(FAQS)  # deeper than two probes per document  # type: ignore[union-attr]
+    assert isinstance(probes, dict)
+    assert sum(probes.values()) > 2 * 2 * len(FAQS)  # deeper than two probes per document
+
+
+def test_the_packaged_fallback_weighs_only_features_that_mean_the_same_everywhere() -> None:
+    fallback = fallback_calibration()
+    assert set(fallback.weights) == set(PROBE_FEATURES)  # no keyword strength, no word overlap
+    assert "self-calibration" in fallback.source
+
+
+def test_an_index_too_small_to_probe_still_answers_what_it_covers(
+    write: WriteFiles, indexer: Indexer, settings: Settings, embedder: Embedder
+) -> None:
+    write(
+        "faqs.yaml",
+        "".join(
+            f"- id: f{n}\n  question: {q}\n  answer: {a}\n" for n, (q, a) in enumerate(FAQS[:2])
+        ),
+    )
+    indexer.sync()
+    assert stored(indexer.manifest.meta()) is None  # too little content: the fallback serves
+    assistant = SupportAssistant.from_settings(settings, embedder)
+    try:
+        covered = [
+            assistant.answer(q)
+            for q in (
+                "bank transactions not coming in anymore",
+                "the bank connection has a yellow warning",
+                "can i use paypal to pay",
+            )
+        ]
+        elsewhere = assistant.answer("how do i add a logo to my invoices")
+    finally:
+        assistant.index.close()
+    assert {a.calibration for a in covered} == {fallback_calibration().version}
+    assert not any(a.needs_handoff for a in covered)
+    assert elsewhere.needs_handoff
 
 
 def test_every_answer_records_the_calibration_and_operating_point_that_scored_it(
