@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.confidence import Calibration, Refinement, fallback_calibration
-from assistant.probes import Probe, build_probes, deeper, offtopic_probes
+from assistant.probes import PER_DOCUMENT, Probe, build_probes, deeper, offtopic_probes
 from assistant.retrieval import Filters
 
 if TYPE_CHECKING:
@@ -149,15 +149,18 @@ def self_calibrate(
     """Probe the assistant's live index and fit its calibration (None: too little content)."""
     started = time.perf_counter()
     documents = list(assistant.index.manifest.documents())
-    own = build_probes(documents, limit=probes)
+    depth = PER_DOCUMENT
+    own = build_probes(documents, depth, limit=probes)
     if _too_few(own):  # a small help center: more probes from each of its documents
-        own = build_probes(documents, per_document=deeper(documents, probes), limit=probes)
+        depth = deeper(documents, probes)
+        own = build_probes(documents, depth, limit=probes)
     if _too_few(own):
         return None  # too little content to learn from: the fallback serves
     calibration = fit(run_probes(assistant, own + offtopic_probes(), progress), handoff_target)
     if calibration is not None and calibration.details is not None:
         calibration.details["seconds"] = round(time.perf_counter() - started, 1)
         calibration.details["index"] = assistant.index.manifest.meta().get("collection", "")
+        calibration.details["per_document"] = depth  # above PER_DOCUMENT: probed deeper
     return calibration
 
 

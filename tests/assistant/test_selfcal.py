@@ -8,7 +8,7 @@ import pytest
 
 from assistant.confidence import Calibration, fallback_calibration
 from assistant.ports import Embedder
-from assistant.probes import Probe
+from assistant.probes import PER_DOCUMENT, Probe
 from assistant.retrieval import Filters
 from assistant.selfcal import MIN_EACH, PROBE_FEATURES, ProbeResult, fit, stored
 from assistant.service import SupportAssistant
@@ -97,6 +97,7 @@ def test_the_sample_knowledge_base_calibrates_itself_when_indexed(
     assert int(details["positives"]) >= MIN_EACH and int(details["negatives"]) >= MIN_EACH  # type: ignore[call-overload]
     assert float(details["auroc_probes_held_out"]) > 0.75  # type: ignore[arg-type]
     assert 0.05 < calibration.threshold < 0.95
+    assert details["per_document"] == PER_DOCUMENT  # enough documents for the usual depth
 
 
 # Eight FAQs: too few documents for the usual two probes each.
@@ -167,6 +168,7 @@ def test_a_help_center_of_a_few_faqs_calibrates_itself_rather_than_falling_back(
     probes = (calibration.details or {})["probes"]
     assert isinstance(probes, dict)
     assert sum(probes.values()) > 2 * 2 * len(FAQS)  # deeper than two probes per document
+    assert (calibration.details or {})["per_document"] == 300 // len(FAQS) + 1  # as 300 allows
 
 
 def test_the_packaged_fallback_weighs_only_features_that_mean_the_same_everywhere() -> None:
