@@ -20,6 +20,7 @@ Pure functions of the documents and a seed: the same index gives the same probes
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 import re
 from collections import defaultdict
@@ -156,7 +157,7 @@ def deeper(documents: Sequence[Document], limit: int) -> int:
     """Probes per document for a help center too small to calibrate at `PER_DOCUMENT` each:
     as many as `limit` allows. Runs of words from the same sentences are less independent than
     more documents would be, so this is for when there are no more documents."""
-    return max(PER_DOCUMENT, -(-limit // max(len(documents), 1)))
+    return max(PER_DOCUMENT, math.ceil(limit / max(len(documents), 1)))
 
 
 def _spread(probes: list[Probe], count: int, rng: random.Random) -> list[Probe]:

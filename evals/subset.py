@@ -14,10 +14,12 @@ subject, those are close to what is covered, as a small help center's unanswered
 from __future__ import annotations
 
 import argparse
-import json
 import random
 from pathlib import Path
 from typing import Any
+
+from assistant.store.protocol import write_jsonl
+from evals.external import load_jsonl
 
 Row = dict[str, Any]
 
@@ -37,14 +39,6 @@ def cut(
     return kept, answered + missing
 
 
-def _read(path: Path) -> list[Row]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-
-
-def _write(path: Path, rows: list[Row]) -> None:
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, required=True)
@@ -55,11 +49,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder for the two files")
     args = parser.parse_args(argv)
     kept, asked = cut(
-        _read(args.corpus), _read(args.questions), args.documents, args.unanswerable, args.seed
+        load_jsonl(args.corpus),
+        load_jsonl(args.questions),
+        args.documents,
+        args.unanswerable,
+        args.seed,
     )
-    args.out.mkdir(parents=True, exist_ok=True)
-    _write(args.out / "corpus.jsonl", kept)
-    _write(args.out / "questions.jsonl", asked)
+    write_jsonl(kept, args.out / "corpus.jsonl")
+    write_jsonl(asked, args.out / "questions.jsonl")
     answerable = sum(bool(q.get("answerable", True)) for q in asked)
     print(f"{len(kept)} documents, {answerable} answerable and {len(asked) - answerable} not")
 
