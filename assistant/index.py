@@ -141,19 +141,47 @@ class LiveIndex:
                     self._memo.popitem(last=False)
         return value
 
+    @property
+    def generation(self) -> tuple[str, str] | None:
+        """The committed version being served: its vector collection and keyword folder."""
+        return self._generation
+
     def chunks(self, ids: Iterable[str]) -> dict[str, Chunk]:
-        return self.manifest.get_chunks(ids)
+        """The chunks with these ids. A generation's chunks never change, and the same ones are
+        looked up turn after turn (a turn reads about ten from the manifest): they are kept in
+        the memo, and only those not there are read."""
+        wanted = list(ids)
+        found: dict[str, Chunk] = {}
+        with self._lock:
+            generation = self._generation
+            for chunk_id in wanted:
+                kept = self._memo.get(("chunk", chunk_id))
+                if isinstance(kept, Chunk):
+                    found[chunk_id] = kept
+        missing = [i for i in wanted if i not in found]
+        if not missing:
+            return found
+        read = self.manifest.get_chunks(missing)
+        with self._lock:
+            if generation is not None and generation == self._generation:
+                self._memo.update({("chunk", i): c for i, c in read.items()})
+                while len(self._memo) > self.settings.index_memo_size:
+                    self._memo.popitem(last=False)
+        return found | read
 
     def neighbours(self, chunk: Chunk) -> list[Chunk]:
         """The chunks just before and after `chunk` in the same section, in order."""
         if not chunk.section:
             return [chunk]
-        siblings = self.manifest.section_chunks(chunk.document_id, chunk.section)
-        return [c for c in siblings if abs(c.ordinal - chunk.ordinal) <= 1] or [chunk]
+        siblings = self.document_chunks(chunk.document_id)
+        same = [c for c in siblings if c.section == chunk.section]
+        return [c for c in same if abs(c.ordinal - chunk.ordinal) <= 1] or [chunk]
 
     def document_chunks(self, document_id: str) -> list[Chunk]:
         """Every chunk of one document, in order."""
-        return self.manifest.document_chunks(document_id)
+        return self.remember(
+            ("document", document_id), lambda: self.manifest.document_chunks(document_id)
+        )
 
     def close(self) -> None:
         self.manifest.close()

@@ -264,9 +264,6 @@ class Manifest:
                 found[row[0]] = _chunk(row)
         return found
 
-    def section_chunks(self, document_id: str, section: str) -> list[Chunk]:
-        return [c for c in self.document_chunks(document_id) if c.section == section]
-
     def document_chunks(self, document_id: str) -> list[Chunk]:
         rows = self._rows(
             _CHUNKS + " WHERE document_id = :id ORDER BY ordinal", {"id": document_id}

@@ -260,8 +260,8 @@ _DOMAINS: dict[str, frozenset[str]] = {}
 
 def knowledge_base_domains(index: LiveIndex) -> frozenset[str]:
     """The domains of the indexed documents' URLs: the only sites a reply may link to. Read
-    once per sync (every sync names a new keyword folder)."""
-    key = f"{index.manifest.location}:{index.manifest.meta().get('keyword_dir', '')}"
+    once per version the index serves (every sync names a new keyword folder)."""
+    key = f"{index.manifest.location}:{index.generation}"
     if key not in _DOMAINS:
         if len(_DOMAINS) > 16:
             _DOMAINS.clear()

@@ -67,7 +67,7 @@ class Settings(BaseSettings):
         4096,
         ge=0,
         description="Values derived from the index kept until its next commit (a past case's "
-        "guidance article); 0 = recompute every turn.",
+        "guidance article, the chunks and documents turns read); 0 = read them every turn.",
     )
     fusion: Fusion = Field(
         "convex",

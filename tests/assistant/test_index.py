@@ -53,3 +53,28 @@ def test_a_memo_of_size_zero_recomputes_every_time(
         assert len(calls) == 2
     finally:
         index.close()
+
+
+def test_chunks_are_read_from_the_manifest_once_per_generation(
+    settings: Settings, write: WriteFiles, indexer: Indexer
+) -> None:
+    write("articles/a.md", "# Invoices\n\n## Send\n\nSend an invoice from the Invoices page.\n")
+    indexer.sync()
+    index = LiveIndex(settings)
+    try:
+        (chunk,) = index.manifest.chunks()
+        reads: list[list[str]] = []
+        read = index.manifest.get_chunks
+        index.manifest.get_chunks = lambda ids: reads.append(list(ids)) or read(ids)  # type: ignore[method-assign]
+        assert index.chunks([chunk.id]) == index.chunks([chunk.id]) == {chunk.id: chunk}
+        assert index.neighbours(chunk) == index.neighbours(chunk) == [chunk]
+        assert reads == [[chunk.id]]
+        # A commit opens the next generation: its chunks are read again, as they now are.
+        write("articles/a.md", "# Invoices\n\n## Send\n\nSend invoices from the Sales page.\n")
+        indexer.sync()
+        assert index.refresh()
+        (changed,) = index.manifest.chunks()
+        assert "Sales page" in index.chunks([changed.id])[changed.id].text
+        assert "Sales page" in index.neighbours(changed)[0].text
+    finally:
+        index.close()
