@@ -365,8 +365,14 @@ class CustomerTurn:
     # --- writing (once, at the end) -----------------------------------------------------------
 
     def commit(self, ctx: TurnContext, plan: TurnPlan, may_write: Callable[[], bool]) -> TurnResult:
+        """The turn's writes, in one transaction: the reply, any case it opens or updates, and
+        what the turn learned of the customer's message land together or not at all."""
         if not may_write():
             raise AnswerdeskError(ErrorCode.CONFLICT, "This turn took too long and was handed off.")
+        with self.store.writing():
+            return self._write(ctx, plan)
+
+    def _write(self, ctx: TurnContext, plan: TurnPlan) -> TurnResult:
         cid = ctx.conversation.id
         said = self.store.add_message(
             cid, "customer", ctx.text, meta={INTENT_KEY: plan.intent.intent}

@@ -43,6 +43,7 @@ from assistant.store.protocol import (
     Speaker,
     StoredMessage,
 )
+from assistant.store.writers import writers_of
 from assistant.types import Citation
 
 # A customer message's `meta` key for the client's idempotency key (unique per conversation:
@@ -102,7 +103,8 @@ class SqlConversationStore:
         self._write = sessionmaker(
             engine.execution_options(**{WRITE: True}), expire_on_commit=False
         )
-        self._shared = threading.local()  # the read session of a `reading()` block, per thread
+        self._shared = threading.local()  # the session of a `reading()` or `writing()` block
+        self._writers = writers_of(engine)  # SQLite: writers take turns (`writers.py`)
 
     @classmethod
     def open(cls, url: str, **timeouts: float) -> Self:
@@ -137,22 +139,43 @@ class SqlConversationStore:
                 self._shared.session = None
 
     @contextmanager
-    def _session(self, write: bool = False) -> Iterator[Session]:
-        shared = None if write else getattr(self._shared, "session", None)
-        if shared is not None:
+    def writing(self) -> Iterator[None]:
+        """The writes inside share one transaction, and the reads see them: a hand-off opens its
+        case and then reads where it stands in the queue."""
+        if getattr(self._shared, "writer", None) is not None:
+            yield  # already inside one
+            return
+        with self._session(write=True) as session:
+            self._shared.writer = session
+            try:
+                yield
+            finally:
+                self._shared.writer = None
+
+    @contextmanager
+    def _session(self, write: bool = False, *, guarded: bool = False) -> Iterator[Session]:
+        """`guarded`: a write whose conflict the caller recovers from (another turn opened the
+        case meanwhile); inside a `writing()` block it gets a savepoint, so the rest of the
+        block's writes survive its failure."""
+        shared = getattr(self._shared, "writer", None) or (
+            None if write else getattr(self._shared, "session", None)
+        )
+        if shared is not None and not guarded:
             yield shared
             return
         try:
+            if shared is not None:
+                with shared.begin_nested():
+                    yield shared
+                return
+            if write and self._writers is not None:
+                with self._writers, self._write.begin() as session:
+                    yield session
+                return
             with (self._write if write else self._read).begin() as session:
                 yield session
         except IntegrityError as exc:
-            reason = str(exc.orig).strip().splitlines()[0]
-            raise AnswerdeskError(
-                ErrorCode.CONFLICT,
-                "This conversation already has an unresolved case; work on that one."
-                if "uq_cases_active_conversation" in reason or "cases.conversation_id" in reason
-                else f"The change conflicts with the stored data: {reason}",
-            ) from exc
+            raise _conflict(exc) from exc
         except (DBAPIError, PoolTimeout) as exc:
             raise unavailable(self.engine, exc) from exc
 
@@ -395,3 +418,13 @@ class SqlConversationStore:
         with self._session() as session:
             rows = session.scalars(query.order_by(MessageRow.id).limit(limit))
             return [to_message(row) for row in rows]
+
+
+def _conflict(exc: IntegrityError) -> AnswerdeskError:
+    reason = str(exc.orig).strip().splitlines()[0]
+    return AnswerdeskError(
+        ErrorCode.CONFLICT,
+        "This conversation already has an unresolved case; work on that one."
+        if "uq_cases_active_conversation" in reason or "cases.conversation_id" in reason
+        else f"The change conflicts with the stored data: {reason}",
+    )

@@ -4,8 +4,8 @@ A SQLite file by default; PostgreSQL (psycopg 3) when many API workers share the
 Connection, statement, lock and pool timeouts (from `Settings`, see `timeouts`) keep a down or
 stuck database from hanging a turn: every failure becomes `AnswerdeskError(STORE_UNAVAILABLE)`
 with a message that names the fix.
-On SQLite, writing transactions start with `BEGIN IMMEDIATE`, so concurrent writers queue on
-the file lock (up to the busy timeout) instead of failing halfway through.
+On SQLite, writing transactions start with `BEGIN IMMEDIATE`, so concurrent writers queue (in
+turn, `writers.py`, then on the file lock up to the busy timeout) instead of failing halfway.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.settings import Settings
+from assistant.store.writers import writers_of
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 WRITE = "answerdesk_write"  # execution option: this transaction will write
@@ -98,6 +99,7 @@ def _sqlite_engine(url: URL, busy_timeout: float) -> Engine:
         write = connection.get_execution_options().get(WRITE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
+    writers_of(engine, busy_timeout)  # where the store's writers take turns (`writers.py`)
     return engine
 
 

@@ -175,6 +175,11 @@ class ConversationStore(Protocol):
         (a customer turn reads the conversation, its transcript, case and feedback at once)."""
         ...
 
+    def writing(self) -> AbstractContextManager[None]:
+        """The writes (and reads) made inside share one transaction: all of them land, or none
+        (a customer turn writes its message, the reply and any case at the end, at once)."""
+        ...
+
     def create_conversation(self, customer: Customer) -> NewConversation: ...
 
     def conversation(self, conversation_id: str, token: str | None = None) -> Conversation:

@@ -108,7 +108,7 @@ class SqlCaseStore(SqlIncidents):
             )
         if new.sla_due_at is not None and new.sla_due_at.tzinfo is None:
             raise AnswerdeskError(ErrorCode.INVALID_INPUT, "sla_due_at must be timezone-aware.")
-        with self._session(write=True) as session:
+        with self._session(write=True, guarded=True) as session:
             self._conversation_row(session, conversation_id)
             active = session.scalars(
                 select(CaseRow.id).where(

@@ -187,6 +187,25 @@ def test_reads_in_a_reading_block_share_one_transaction(store: SqlCaseStore) -> 
         event.remove(store.engine, "before_cursor_execute", count)
 
 
+def test_writes_in_a_writing_block_land_together_or_not_at_all(store: SqlCaseStore) -> None:
+    new = store.create_conversation(CUSTOMER)
+    with store.writing():
+        store.add_message(new.id, "customer", "My bank feed stopped.")
+        case = store.open_case(new.id, new_case())
+        # Reads inside see the block's writes: the hand-off reads where its case stands.
+        assert [c.id for c in store.list_cases(conversation_id=new.id)] == [case.id]
+        # Another turn opened the case meanwhile: that write fails alone, the others stay.
+        refused(ErrorCode.CONFLICT, lambda: store.open_case(new.id, new_case()))
+        store.add_message(new.id, "assistant", "I've passed this to our team.")
+    assert [m.speaker for m in store.transcript(new.id)] == ["customer", "assistant"]
+    assert store.case(case.id).conversation_id == new.id
+    # A failure part-way leaves nothing of the block: no message without its reply.
+    with pytest.raises(AnswerdeskError), store.writing():
+        store.add_message(new.id, "customer", "Any news?")
+        store.add_message(new.id, "assistant", "  ")
+    assert [m.text for m in store.transcript(new.id)][-1] == "I've passed this to our team."
+
+
 def test_bad_messages_are_refused(store: SqlCaseStore) -> None:
     conversation = store.create_conversation(CUSTOMER).id
     refused(ErrorCode.INVALID_INPUT, lambda: store.add_message(conversation, "customer", "  "))
@@ -493,6 +512,30 @@ def test_concurrent_changes_lose_nothing(store: SqlCaseStore, workers: list[SqlC
     assert sum(not isinstance(r, AnswerdeskError) for r in opened) == 1, opened
     assert len(store.list_cases(conversation_id=conversation)) == 1
     assert all(r.code is ErrorCode.CONFLICT for r in opened if isinstance(r, AnswerdeskError))
+
+
+def test_a_processs_writers_to_one_sqlite_file_queue_rather_than_meet_its_lock(
+    tmp_path: Path,
+) -> None:
+    # A busy timeout far shorter than the writes: any writer that met another at SQLite's lock
+    # would fail. Two stores on their own engines, as a server's API and agent side have.
+    url = f"sqlite:///{tmp_path / 'answerdesk.sqlite3'}"
+    engines = [make_engine(url, statement_timeout=0.001) for _ in range(2)]
+    upgrade(engines[0])
+    stores = [SqlCaseStore(engine) for engine in engines]
+    try:
+        conversations = [stores[0].create_conversation(CUSTOMER).id for _ in range(8)]
+
+        def chat(i: int) -> None:
+            for n in range(15):
+                stores[i % 2].add_message(conversations[i], "customer", f"message {n}")
+
+        results = _race(8, chat)
+        assert [r for r in results if isinstance(r, AnswerdeskError)] == []
+        assert all(len(stores[1].transcript(c)) == 15 for c in conversations)
+    finally:
+        for store in stores:
+            store.close()
 
 
 # Migrations and start-up
