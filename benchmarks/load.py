@@ -7,7 +7,8 @@ baseline), then starts `answerdesk serve` (extractive backend) and runs two phas
 
 - 1 client: each request alone — HTTP p50 ÷ in-process `answer()` p50 is what the server adds
   (conversation and message writes, triage, JSON, HTTP);
-- N clients (default 32) for a fixed time: requests/s, p50/p95/p99, errors (goal: none);
+- N clients (default 32) for a fixed time: requests/s, p50/p95/p99, errors (goal: none),
+  on one server worker per core (`--workers`), as `answerdesk serve` is run for real;
 - the same N clients first against a server with the per-turn savings off (`BASELINE_ENV`), so
   the throughput ratio (goal ≥ 2×) compares one build in one run (`--no-baseline` skips it).
 
@@ -277,7 +278,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--single-seconds", type=float, default=15.0)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1,
+        help="server worker processes (default: one per core, as a server is run)",
+    )  # fmt: skip
     parser.add_argument(
         "--torch-threads", type=int, default=1,
         help="CPU threads per model call, both sides (1 avoids oversubscribing 2 cores)",
