@@ -36,7 +36,7 @@ class Writers:
         self.timeout = timeout
         self._threads = threading.RLock()
         self._depth = 0
-        self._file: tuple[int, int] | None = None  # (pid, fd): a forked child opens its own
+        self._file: int | None = None  # the lock file, open while this process has the turn
 
     def __enter__(self) -> None:
         self._threads.acquire()
@@ -56,20 +56,23 @@ class Writers:
     ) -> None:
         self._depth -= 1
         try:
-            if self._depth == 0 and fcntl is not None and self._file is not None:
-                fcntl.flock(self._file[1], fcntl.LOCK_UN)
+            if self._depth == 0 and self._file is not None:
+                os.close(self._file)  # (closing it gives the turn back)
+                self._file = None
         finally:
             self._threads.release()
 
     def _take_file(self) -> None:
         if fcntl is None:
             return
-        if self._file is None or self._file[0] != os.getpid():
-            self._file = (os.getpid(), os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        try:
+            self._file = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            return  # (no lock file beside the database: SQLite orders the processes alone)
         deadline = time.monotonic() + self.timeout
         while True:
             try:
-                fcntl.flock(self._file[1], fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return
             except BlockingIOError:
                 if time.monotonic() >= deadline:
