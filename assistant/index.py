@@ -134,12 +134,16 @@ class LiveIndex:
                 self._memo.move_to_end(key)
                 return self._memo[key]  # type: ignore[return-value]
         value = compute()
+        self._keep(generation, {key: value})
+        return value
+
+    def _keep(self, generation: tuple[str, str] | None, values: Mapping[Hashable, object]) -> None:
+        """Into the memo, unless a commit opened another generation while they were computed."""
         with self._lock:
             if generation is not None and generation == self._generation:
-                self._memo[key] = value
+                self._memo.update(values)
                 while len(self._memo) > self.settings.index_memo_size:
                     self._memo.popitem(last=False)
-        return value
 
     @property
     def generation(self) -> tuple[str, str] | None:
@@ -162,11 +166,7 @@ class LiveIndex:
         if not missing:
             return found
         read = self.manifest.get_chunks(missing)
-        with self._lock:
-            if generation is not None and generation == self._generation:
-                self._memo.update({("chunk", i): c for i, c in read.items()})
-                while len(self._memo) > self.settings.index_memo_size:
-                    self._memo.popitem(last=False)
+        self._keep(generation, {("chunk", i): c for i, c in read.items()})
         return found | read
 
     def neighbours(self, chunk: Chunk) -> list[Chunk]:
