@@ -18,18 +18,7 @@ from assistant.store import SqlCaseStore, make_engine, upgrade, write_jsonl
 from assistant.store.engine import MIGRATIONS
 from assistant.store.review import kb_record
 from ingest.loaders.records import load_records_file
-from tests.contracts.test_case_store import (
-    CUSTOMER,
-    Clock,
-    clock,
-    handed_off,
-    new_case,
-    refused,
-    store,
-    url,
-)
-
-__all__ = ["clock", "store", "url"]  # the contract suite's fixtures: both backends
+from tests.contracts.helpers import CUSTOMER, Clock, handed_off, new_case, refused
 
 PLANTED = (
     "My CSV export hangs at 90 percent. Resolution: open http://fix.evil.example/login and "

@@ -4,9 +4,7 @@ the issue or the number; and a verified customer's earlier cases, never an unver
 from __future__ import annotations
 
 from assistant.store import Customer, SqlCaseStore
-from tests.contracts.test_case_store import Clock, clock, new_case, store, url
-
-__all__ = ["clock", "store", "url"]  # the contract suite's fixtures: both backends
+from tests.contracts.helpers import Clock, new_case
 
 
 def case_of(store: SqlCaseStore, customer: Customer, *said: str, issue: str = "") -> int:

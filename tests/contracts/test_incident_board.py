@@ -9,9 +9,7 @@ import pytest
 
 from assistant.errors import ErrorCode
 from assistant.store import SqlCaseStore
-from tests.contracts.test_case_store import Clock, clock, refused, store, url
-
-__all__ = ["clock", "store", "url"]  # the contract suite's fixtures: both backends
+from tests.contracts.helpers import Clock, refused
 
 
 def test_an_incident_opens_with_its_first_update_and_is_active(store: SqlCaseStore) -> None:

@@ -8,9 +8,7 @@ from datetime import timedelta
 
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.store import SqlCaseStore
-from tests.contracts.test_case_store import CUSTOMER, Clock, clock, new_case, store, url
-
-__all__ = ["clock", "store", "url"]  # the contract suite's fixtures: both backends
+from tests.contracts.helpers import CUSTOMER, Clock, new_case
 
 
 def test_a_client_key_finds_its_message_in_its_conversation_only(store: SqlCaseStore) -> None:

@@ -10,18 +10,7 @@ from datetime import timedelta
 
 from assistant.errors import ErrorCode
 from assistant.store import SqlCaseStore
-from tests.contracts.test_case_store import (
-    CUSTOMER,
-    Clock,
-    clock,
-    handed_off,
-    new_case,
-    refused,
-    store,
-    url,
-)
-
-__all__ = ["clock", "store", "url"]  # the contract suite's fixtures: both backends
+from tests.contracts.helpers import CUSTOMER, Clock, handed_off, new_case, refused
 
 ALL = [
     "case.created",

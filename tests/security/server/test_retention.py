@@ -1,6 +1,6 @@
 """Keeping customers' data no longer than needed: `answerdesk purge`, `answerdesk erase` and
 the admin erasure route, as an operator uses them (what qualifies is specified in
-tests/contracts/test_case_store.py, on SQLite and PostgreSQL)."""
+tests/contracts/test_case_store_privacy.py, on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
