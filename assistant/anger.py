@@ -127,7 +127,7 @@ RULES: tuple[Rule, ...] = (
           r"\b(?:every single (?:day|time|week|month)|every time (?:i|we) (?:call|write|contact|"
           r"open|log|try|ask)|yet again|once again|again and again|(?:third|fourth|fifth|3rd|"
           r"4th|5th) (?:time|wrong|outage|month)|(?:second|2nd) (?:outage|incident|failure|breach)|"
-          r"one more time|keeps? (?:\w+ing) (?:me|us)|"
+          r"one more time|keeps? (?:\w+ing) (?:me|us)(?! (?:out|off)\b)|"
           r"(?:\d+|two|three|four|five|six) (?:different (?:agents|people|stories|answers)|"
           r"agents|excuses))\b|\bagain\s*(?:\?!|!\?|\?\?|!!)"),
     _rule("says they are exasperated", 1.5,

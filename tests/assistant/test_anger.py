@@ -65,6 +65,7 @@ RULE_CASES = [
     ("Thanks for nothing.", {"exasperated or sarcastic phrasing"}),
     ("What am I paying you for?", {"exasperated or sarcastic phrasing"}),
     ("Second outage this month.", {"says it keeps happening"}),
+    ("Your bot keeps sending me the same article.", {"says it keeps happening"}),
     ("We expect a proper explanation.", {"demands an explanation or compensation"}),
     ("Call me, not another link to an article.", {"demands an explanation or compensation"}),
 ]
@@ -83,6 +84,7 @@ NO_RULE = [
     "Where do I see the invoices I sent last month?",
     "Why is SELECT * FROM invoices WHERE due_date < now() slow?",  # code
     "tell me a joke",
+    "The app keeps logging me out on Android.",  # what the app does, not how they feel
     "How many times do you retry a failed webhook?",
     "Can Tallybook bill a client every month so I don't make the same invoice over and over?",
 ]
