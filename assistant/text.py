@@ -279,14 +279,24 @@ def content_words(text: str) -> list[str]:
 def _content_words(text: str) -> tuple[str, ...]:
     words = []
     for match in _WORD.finditer(text):
-        word = match.group(0).lower().strip(".,")
-        if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
-            continue
-        if word[0].isdigit() or word[0] == "$":
-            words.append(word.replace(",", "").rstrip("."))
-        else:
-            words.append(stem(word))
+        for word in _parts(match.group(0).lower().strip(".,")):
+            if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
+                continue
+            if word[0].isdigit() or word[0] == "$":
+                words.append(word.replace(",", "").rstrip("."))
+            else:
+                words.append(stem(word))
     return tuple(words)
+
+
+def _parts(word: str) -> list[str]:
+    """A hyphenated compound of plain words is its words: customers type "two factor" and
+    "multi currency" where help centers write "two-factor" and "multi-currency". A code
+    ("bank-102") stays whole: it names one error."""
+    parts = word.split("-")
+    if len(parts) > 1 and all(p.isalpha() for p in parts):
+        return parts
+    return [word]
 
 
 # Everyday words customers use for what help centers call otherwise (general SaaS support
