@@ -162,6 +162,27 @@ class Calibration:
         path.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
 
 
+def settled(
+    calibration: Calibration,
+    values: dict[str, float],
+    feature: str,
+    threshold: float,
+    low: float = 0.0,
+    high: float = 1.0,
+) -> bool:
+    """Whether the answer-or-not decision is the same wherever `feature` lies in [low, high]:
+    then measuring it cannot change what the customer gets. The model is linear in each
+    feature, so the two ends decide. The default range is a similarity's between a question
+    and an answer composed for it: a sentence embedder's cosine can be negative in theory,
+    but not for texts about the same thing (0.10 at the lowest over the sample's golden
+    answers)."""
+
+    def answers(value: float) -> bool:
+        return calibration.probability({**values, feature: value}) >= threshold
+
+    return answers(low) == answers(high)
+
+
 @functools.cache
 def fallback_calibration() -> Calibration:
     """The packaged calibration, only for an index that has none of its own. Made with

@@ -22,6 +22,7 @@ depends on how many customers ask what the content does not cover), so the preci
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections import Counter
@@ -67,6 +68,8 @@ class ProbeResult:
 def run_probes(
     assistant: SupportAssistant, probes: Sequence[Probe], progress: Progress | None = None
 ) -> list[ProbeResult]:
+    # The model is fitted on measured features, never on a stand-in (`confidence_shortcut`).
+    assistant = measuring(assistant)
     results: list[ProbeResult] = []
     for done, probe in enumerate(probes, start=1):
         if probe.document_id:
@@ -79,6 +82,12 @@ def run_probes(
         if progress:
             progress(done, len(probes))
     return results
+
+
+def measuring(assistant: SupportAssistant) -> SupportAssistant:
+    """The same assistant, measuring every confidence feature (for fitting a model on them)."""
+    exact = assistant.settings.model_copy(update={"confidence_shortcut": False})
+    return dataclasses.replace(assistant, settings=exact)
 
 
 def fit(results: Sequence[ProbeResult], handoff_target: float) -> Calibration | None:

@@ -17,7 +17,7 @@ import numpy as np
 from assistant.anger import AngerDetector
 from assistant.backends import language_model, make_chat_model, make_embedder, make_extractive
 from assistant.condense import condense
-from assistant.confidence import Calibration, fallback_calibration, features, lead
+from assistant.confidence import Calibration, fallback_calibration, features, lead, settled
 from assistant.decision import Decision, decide
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.grounding import check, shown_to_model, snippet
@@ -141,11 +141,6 @@ class SupportAssistant:
         if looks_like_injection(question):
             blocked.append("the question carries instructions for the assistant")
         cited = [context[_index_of(c, context)] for c in grounding.citations]
-        similarity = (
-            float(self.embedder.embed([lead(grounding.text)])[0] @ query_vector)
-            if grounding.text
-            else 0.0
-        )
         values = features(
             query,
             passages,
@@ -153,11 +148,15 @@ class SupportAssistant:
             grounding.grounded_share,
             draft.abstained,
             cited,
-            similarity,
+            0.0,  # answer_similarity: measured below, only where it can change the decision
             self.question_match(query_vector, passages),
         )
         calibration = self.current_calibration()
         threshold = threshold_of(calibration, self.settings)
+        if grounding.text:
+            values["answer_similarity"] = self.answer_similarity(
+                grounding.text, query_vector, cited, calibration, values, threshold
+            )
         confidence = calibration.probability(values)
         unsure = draft.abstained or not grounding.text or confidence < threshold or bool(blocked)
         return Answer(
@@ -181,6 +180,30 @@ class SupportAssistant:
             draft_citations=[] if blocked else grounding.citations,
             latency_ms=(time.perf_counter() - started) * 1000,
         )
+
+    def answer_similarity(
+        self,
+        text: str,
+        query_vector: Vectors,
+        cited: Sequence[Passage],
+        calibration: Calibration,
+        values: dict[str, float],
+        threshold: float,
+    ) -> float:
+        """Cosine of the answer's lead to the question. Embedding the lead is a model call per
+        turn; where no value of the feature could move the confidence across the threshold
+        (most turns), the similarity retrieval measured for the passage the answer cites
+        stands in for it: the decision is the same; only the confidence shown may differ a
+        little. Measured always when `confidence_shortcut` is off, as it is for fitting a
+        calibration (`assistant/selfcal.py`, `answerdesk eval --calibrate`)."""
+        estimate = next((p.dense_score for p in cited if p.dense_score is not None), None)
+        if (
+            self.settings.confidence_shortcut
+            and estimate is not None
+            and settled(calibration, values, "answer_similarity", threshold)
+        ):
+            return estimate
+        return float(self.embedder.embed([lead(text)])[0] @ query_vector)
 
     def question_match(self, query_vector: Vectors, passages: Sequence[Passage]) -> float:
         """Cosine of the question to the closest FAQ-style question among the top passages

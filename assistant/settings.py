@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     retrieval_candidates: int = Field(
         40, ge=5, le=500, description="Candidates each of dense and keyword search contribute."
     )
+    confidence_shortcut: bool = Field(
+        True,
+        description="Embed the answer's lead (for the confidence feature answer_similarity) "
+        "only when its value could move the confidence across the threshold; otherwise use "
+        "the similarity retrieval measured for the cited passage. false = embed every answer.",
+    )
     index_memo_size: int = Field(
         4096,
         ge=0,

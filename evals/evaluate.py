@@ -10,7 +10,7 @@ from typing import Any
 
 from assistant.confidence import fallback_calibration
 from assistant.ports import Embedder
-from assistant.selfcal import META_KEY, store_refinement, stored
+from assistant.selfcal import META_KEY, measuring, store_refinement, stored
 from assistant.service import SupportAssistant, load_calibration, request_version
 from assistant.settings import Settings
 from evals import conversations as scripts
@@ -93,7 +93,9 @@ def evaluate(
     `embedder`: one already loaded, to share it."""
     cases = select(load_golden(golden_path), tags, limit)
     assistant = SupportAssistant.from_settings(settings, embedder)
-    results = run(assistant, cases, jobs=jobs, progress=progress)
+    # A calibration is fitted on measured features, not on their stand-ins.
+    scoring = measuring(assistant) if calibrate else assistant
+    results = run(scoring, cases, jobs=jobs, progress=progress)
     extra: dict[str, Any] = {}
     if intake:  # hand-offs through the help desk, with a simulated customer answering
         extra["handoff_intake"] = handoffs.evaluate(assistant, cases, progress)

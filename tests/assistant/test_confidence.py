@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.confidence import features
+from assistant.confidence import Calibration, features, settled
 from assistant.types import Chunk, Passage
 
 
@@ -60,3 +60,22 @@ def test_the_margin_is_how_far_the_best_passage_stands_above_the_crowd(
 ) -> None:
     values = features("how do I connect my bank", scored(*dense), "", 1.0, False)
     assert values["dense_margin"] == pytest.approx(margin)
+
+
+def test_a_feature_that_cannot_move_the_confidence_across_the_threshold_is_settled() -> None:
+    calibration = Calibration({"dense_top": 4.0, "answer_similarity": 0.5}, bias=-2.0)
+    threshold = 0.55  # a logit of 0.2
+    # 4 × 0.6 − 2 = 0.4: answered whatever the similarity in [0, 1] (0.4 to 0.9)
+    assert settled(calibration, {"dense_top": 0.6}, "answer_similarity", threshold)
+    # 4 × 0.1 − 2 = −1.6: handed off whatever it is (−1.6 to −1.1)
+    assert settled(calibration, {"dense_top": 0.1}, "answer_similarity", threshold)
+    # 4 × 0.5 − 2 = 0: the similarity decides (0 to 0.5)
+    assert not settled(calibration, {"dense_top": 0.5}, "answer_similarity", threshold)
+    # …and over a wider range, more turns are left to it
+    assert not settled(calibration, {"dense_top": 0.6}, "answer_similarity", threshold, -1.0)
+
+
+def test_a_negative_weight_is_settled_the_same_way() -> None:
+    calibration = Calibration({"dense_top": 4.0, "answer_similarity": -0.5}, bias=-2.0)
+    assert settled(calibration, {"dense_top": 0.9}, "answer_similarity", 0.55)
+    assert not settled(calibration, {"dense_top": 0.6}, "answer_similarity", 0.55)

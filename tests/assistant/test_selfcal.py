@@ -10,7 +10,15 @@ from assistant.confidence import Calibration, fallback_calibration
 from assistant.ports import Embedder
 from assistant.probes import PER_DOCUMENT, Probe
 from assistant.retrieval import Filters
-from assistant.selfcal import MIN_EACH, PROBE_FEATURES, ProbeResult, fit, stored
+from assistant.selfcal import (
+    MIN_EACH,
+    PROBE_FEATURES,
+    ProbeResult,
+    fit,
+    measuring,
+    run_probes,
+    stored,
+)
 from assistant.service import SupportAssistant
 from assistant.settings import Settings
 from ingest.sync import Indexer, SyncReport
@@ -83,6 +91,22 @@ def test_leaving_a_page_out_removes_it_from_the_candidates(
     page = frozenset({found[0].document_id})
     away = sample_assistant.retriever.search(question, Filters(exclude=page))
     assert found[0].document_id not in {p.document_id for p in away}
+
+
+def test_probes_are_scored_on_measured_features_never_on_stand_ins(
+    sample_assistant: SupportAssistant,
+) -> None:
+    assert sample_assistant.settings.confidence_shortcut
+    faq = "faq:faq-account-02"
+    probe = Probe(
+        "what is the difference between admin and accountant", faq, frozenset({faq}), "question"
+    )
+    [result] = run_probes(sample_assistant, [probe])
+    measured = measuring(sample_assistant).answer(probe.text)
+    assert not measuring(sample_assistant).settings.confidence_shortcut
+    assert result.features == measured.features
+    # (the turn's own answer reads the cited passage's similarity instead: a clear answer)
+    assert sample_assistant.answer(probe.text).features != measured.features
 
 
 def test_the_sample_knowledge_base_calibrates_itself_when_indexed(

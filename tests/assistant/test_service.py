@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+
 import pytest
 
 from assistant.backends.extractive import ExtractiveComposer
+from assistant.confidence import lead
 from assistant.errors import AnswerdeskError
 from assistant.index import LiveIndex
-from assistant.ports import Embedder
+from assistant.ports import Embedder, Vectors
 from assistant.retrieval import Filters
+from assistant.selfcal import measuring
 from assistant.service import NOT_SURE, SupportAssistant, load_calibration
 from assistant.settings import Settings
 from assistant.types import Chunk, Passage, Turn
@@ -176,3 +181,44 @@ def test_a_model_sees_a_past_case_only_as_its_resolution_note(
     assert "[PHONE]" not in prompt and "month end" not in prompt and "Feed stopped" not in prompt
     assert "Passage [2]" not in prompt and "ID photo" not in prompt  # nothing general to show
     assert "Passage [3] (Bank feeds — Reconnect): Reconnect the bank" in prompt  # numbers kept
+
+
+class CountingEmbedder:
+    """The real embedder, noting every text it is asked for."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name, self.dimension, self.max_tokens = inner.name, inner.dimension, inner.max_tokens
+        self.asked: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        self.asked.extend(texts)
+        return self.inner.embed(texts)
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+
+def test_the_answers_lead_is_embedded_only_where_it_could_change_the_decision(
+    sample_assistant: SupportAssistant,
+) -> None:
+    questions = [
+        "what is the difference between admin and accountant",  # clearly answered
+        "can i export all my data before i leave",
+        "how much does the pro plan cost per month",
+        "write me a poem about autumn",  # clearly not
+        "who won the football world cup in 1998",
+        "is there a mobile app for android",  # near the threshold
+        "can I undo a bank match I did by mistake",
+    ]
+    counting = CountingEmbedder(sample_assistant.embedder)
+    quick = dataclasses.replace(sample_assistant, embedder=counting)
+    measured = measuring(sample_assistant)
+    skipped = 0
+    for question in questions:
+        shown, exact = quick.answer(question), measured.answer(question)
+        assert shown.needs_handoff == exact.needs_handoff, question
+        assert shown.text == exact.text
+        assert abs(shown.confidence - exact.confidence) < 0.1
+        skipped += bool(exact.draft) and lead(exact.draft) not in counting.asked
+    assert skipped >= 3
