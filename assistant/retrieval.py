@@ -317,7 +317,10 @@ class Retriever:
             if named is not None:
                 more = (named, *(c for c in more if _top(c.section) != named.section))
         parts = [own, *(c.text for c in more[:1] if c.text not in own)]
-        return replace(passage, context=strip_injections("\n\n".join(parts)), more=more)
+        # Checked part by part: the same parts come back turn after turn, in ever new pairs,
+        # and each one's check is remembered (whole documents were checked at ingest).
+        context = "\n\n".join(strip_injections(part) for part in parts)
+        return replace(passage, context=context, more=more)
 
 
 _HOW_TO = re.compile(r"\bhow (?:do|can|to|should|would)\b|\bwhere (?:do|can) (?:i|we)\b", re.I)
