@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from assistant.index import LiveIndex
 from assistant.settings import Settings
 from ingest.sync import Indexer
 from tests.conftest import WriteFiles
+
+
+@contextmanager
+def live_index(
+    settings: Settings, write: WriteFiles, indexer: Indexer, article: str, **changes: object
+) -> Iterator[LiveIndex]:
+    """The live index (`settings` with `changes`) over one indexed article, closed afterwards."""
+    write("articles/a.md", article)
+    indexer.sync()
+    index = LiveIndex(settings.model_copy(update=changes))
+    try:
+        yield index
+    finally:
+        index.close()
 
 
 def counter() -> tuple[list[int], Callable[[], int]]:
@@ -23,10 +38,9 @@ def counter() -> tuple[list[int], Callable[[], int]]:
 def test_a_derived_value_is_computed_once_per_generation(
     settings: Settings, write: WriteFiles, indexer: Indexer
 ) -> None:
-    write("articles/a.md", "# Invoices\n\nSend an invoice from the Invoices page.\n")
-    indexer.sync()
-    index = LiveIndex(settings)
-    try:
+    with live_index(
+        settings, write, indexer, "# Invoices\n\nSend an invoice from the Invoices page.\n"
+    ) as index:
         calls, compute = counter()
         assert index.remember(("guidance", "x"), compute) == 1
         assert index.remember(("guidance", "x"), compute) == 1
@@ -36,32 +50,33 @@ def test_a_derived_value_is_computed_once_per_generation(
         indexer.sync()
         assert index.refresh()
         assert index.remember(("guidance", "x"), compute) == 2
-    finally:
-        index.close()
 
 
 def test_a_memo_of_size_zero_recomputes_every_time(
     settings: Settings, write: WriteFiles, indexer: Indexer
 ) -> None:
-    write("articles/a.md", "# Invoices\n\nSend an invoice from the Invoices page.\n")
-    indexer.sync()
-    index = LiveIndex(settings.model_copy(update={"index_memo_size": 0}))
-    try:
+    with live_index(
+        settings,
+        write,
+        indexer,
+        "# Invoices\n\nSend an invoice from the Invoices page.\n",
+        index_memo_size=0,
+    ) as index:
         calls, compute = counter()
         index.remember("k", compute)
         index.remember("k", compute)
         assert len(calls) == 2
-    finally:
-        index.close()
 
 
 def test_chunks_are_read_from_the_manifest_once_per_generation(
     settings: Settings, write: WriteFiles, indexer: Indexer
 ) -> None:
-    write("articles/a.md", "# Invoices\n\n## Send\n\nSend an invoice from the Invoices page.\n")
-    indexer.sync()
-    index = LiveIndex(settings)
-    try:
+    with live_index(
+        settings,
+        write,
+        indexer,
+        "# Invoices\n\n## Send\n\nSend an invoice from the Invoices page.\n",
+    ) as index:
         (chunk,) = index.manifest.chunks()
         reads: list[list[str]] = []
         read = index.manifest.get_chunks
@@ -76,5 +91,3 @@ def test_chunks_are_read_from_the_manifest_once_per_generation(
         (changed,) = index.manifest.chunks()
         assert "Sales page" in index.chunks([changed.id])[changed.id].text
         assert "Sales page" in index.neighbours(changed)[0].text
-    finally:
-        index.close()
