@@ -1,5 +1,8 @@
 """Hybrid retrieval: dense (vectors) + keyword (BM25) candidates, fused, one per document.
 
+A document is scored by its best chunk in each search, which need not be the same chunk, and
+answers from its best fused chunk.
+
 Dense search runs unfiltered with a generous k and filters in Python, because a Chroma metadata
 filter costs 10–25× a plain query; only when that leaves too few results does it ask Chroma to
 filter. Fusion mixes the two searches' scores, each scaled to [0, 1] over its own candidates
@@ -76,6 +79,8 @@ class Fused:
     dense_rank: int | None
     keyword_score: float | None
     keyword_rank: int | None
+    dense_part: float = 0.0  # this chunk's weighted share of `score` from dense search
+    keyword_part: float = 0.0  # and from keyword search
 
 
 def fuse(
@@ -107,16 +112,18 @@ def fuse(
         dense_part, keyword_part = _reciprocal(dense, k), _reciprocal(keyword, k)
     fused = []
     for chunk_id, e in found.items():
-        score = dense_weight / share * dense_part.get(chunk_id, 0.0)
-        score += keyword_weight / share * keyword_part.get(chunk_id, 0.0)
+        from_dense = dense_weight / share * dense_part.get(chunk_id, 0.0)
+        from_keyword = keyword_weight / share * keyword_part.get(chunk_id, 0.0)
         fused.append(
             Fused(
                 chunk_id,
-                score,
+                from_dense + from_keyword,
                 float(e["dense_score"]) if "dense_score" in e else None,
                 int(e["dense_rank"]) if "dense_rank" in e else None,
                 float(e["keyword_score"]) if "keyword_score" in e else None,
                 int(e["keyword_rank"]) if "keyword_rank" in e else None,
+                from_dense,
+                from_keyword,
             )
         )
     return sorted(fused, key=lambda f: (-f.score, f.chunk_id))
@@ -142,6 +149,19 @@ def document_ranks(hits: Sequence[Hit], chunks: dict[str, Chunk]) -> dict[str, i
     for hit in hits:
         ranks.setdefault(chunks[hit.chunk_id].document_id, len(ranks) + 1)
     return ranks
+
+
+def document_scores(fused: Sequence[Fused], chunks: dict[str, Chunk]) -> dict[str, float]:
+    """Each document's fused score from its best chunk in each search, which need not be the
+    same chunk: an article whose overview is closest in meaning and whose later section holds
+    the question's words matches on both counts, as a whole document should."""
+    dense: dict[str, float] = {}
+    keyword: dict[str, float] = {}
+    for f in fused:
+        doc = chunks[f.chunk_id].document_id
+        dense[doc] = max(dense.get(doc, 0.0), f.dense_part)
+        keyword[doc] = max(keyword.get(doc, 0.0), f.keyword_part)
+    return {doc: dense[doc] + keyword[doc] for doc in dense}
 
 
 def merge_texts(chunks: Sequence[Chunk]) -> str:
@@ -231,6 +251,7 @@ class Retriever:
         more: dict[str, list[Chunk]] = {}
         case_weight = self.settings.fusion_case_weight
         dense_ranks, keyword_ranks = document_ranks(dense, chunks), document_ranks(keyword, chunks)
+        scores = document_scores(fused, chunks)
         for f in fused:
             chunk = chunks[f.chunk_id]
             doc = chunk.document_id
@@ -240,7 +261,7 @@ class Retriever:
             weight = case_weight if chunk.metadata.get("kind") == "case" else 1.0
             best[doc] = Passage(
                 chunk,
-                f.score * weight,
+                scores[doc] * weight,
                 f.dense_score,
                 dense_ranks.get(doc),
                 f.keyword_score,
