@@ -94,14 +94,24 @@ _BYLINE = re.compile(
 )
 
 
+# A sentence about the page itself ("This article covers…", "…, this guide will help you
+# find out why"): it tells the reader of the help center what the page is for, not the customer
+# anything they asked.
+_ABOUT_THE_PAGE = re.compile(
+    r"\bthis (?:article|guide|page|help page|tutorial)\b(?: (?:will|also|only))? (?:helps?"
+    r"|explains?|covers?|lists?|describes?|answers?|takes?|walks?|shows?|is about|is for)\b",
+    re.I,
+)
+
+
 # Where to go: an address or a path through the app ("Go to https://status.example.com.").
 _PLACE = re.compile(r"https?://\S|\S\s?→\s?\S")
 
 
 def informative(text: str) -> bool:
-    """Questions, link lists, bylines and title-like fragments are not answers; a short
-    sentence telling where to go is."""
-    if text.rstrip().endswith("?") or _BYLINE.search(text):
+    """Questions, link lists, bylines, sentences about the page and title-like fragments are
+    not answers; a short sentence telling where to go is."""
+    if text.rstrip().endswith("?") or _BYLINE.search(text) or _ABOUT_THE_PAGE.search(text):
         return False
     if _PLACE.search(text) and text.rstrip().endswith("."):
         return True

@@ -61,6 +61,21 @@ def test_a_faqs_yes_answers_its_own_question_not_a_customer_who_asked_none() -> 
     assert compose("where do i log mileage", [mileage]).text.startswith("Mileage tracking is")
 
 
+def test_a_sentence_about_the_page_itself_is_never_part_of_an_answer() -> None:
+    # What a help page says of itself is for the help center's reader, not an answer.
+    article = passage(
+        1,
+        "article",
+        "Your subscription invoices",
+        "Every time we charge you for your subscription, we issue an invoice you can download "
+        "as a PDF. This article covers where to find those invoices and how to add a VAT ID. "
+        "If an invoice shows a Bounced entry, this guide will help you find out why.",
+    )
+    told = compose("where do i find the invoices for my subscription", [article]).text
+    assert told.startswith("Every time we charge you"), told
+    assert "This article" not in told and "this guide" not in told, told
+
+
 def test_an_intro_whose_example_cannot_be_shown_ends_as_a_sentence() -> None:
     """A code sample is not shown, so the sentence introducing it must not end in "for
     example:" nor borrow the next paragraph as its example."""
