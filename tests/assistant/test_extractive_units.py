@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.backends.extractive import compose
-from assistant.backends.extractive_units import sentences
+from assistant.backends.extractive_units import informative, sentences
 from assistant.grounding import check
 from assistant.text import CASE_NOTE_LEAD, CASE_TITLE, case_note
 from tests.assistant.extractive_passages import case, passage
@@ -62,18 +62,23 @@ def test_a_faqs_yes_answers_its_own_question_not_a_customer_who_asked_none() -> 
 
 
 def test_a_sentence_about_the_page_itself_is_never_part_of_an_answer() -> None:
-    # What a help page says of itself is for the help center's reader, not an answer.
+    # What a help page says of itself is for the help center's reader, not an answer; it
+    # shares the question's words ("where to find those invoices"), so it would be chosen.
     article = passage(
         1,
         "article",
-        "Your subscription invoices",
-        "Every time we charge you for your subscription, we issue an invoice you can download "
-        "as a PDF. This article covers where to find those invoices and how to add a VAT ID. "
-        "If an invoice shows a Bounced entry, this guide will help you find out why.",
+        "Subscription invoices, receipts and VAT",
+        "Every time Tallybook charges you for your subscription, we issue an invoice that you "
+        "can download as a PDF for your records or your accountant. This article covers where "
+        "to find those invoices, how to add a VAT ID and company details, and how reverse "
+        "charge works for EU businesses. This is about the invoices Tallybook sends you.",
     )
-    told = compose("where do i find the invoices for my subscription", [article]).text
-    assert told.startswith("Every time we charge you"), told
-    assert "This article" not in told and "this guide" not in told, told
+    question = "where do i find my invoice history for my tallybook subscription"
+    told = compose(question, [article]).text
+    assert told.startswith("Every time Tallybook charges you"), told
+    assert "This article" not in told, told
+    assert not informative("If you see a Bounced entry, this article will help you fix it.")
+    assert informative("The Invoices page shows every invoice and its status.")
 
 
 def test_an_intro_whose_example_cannot_be_shown_ends_as_a_sentence() -> None:
