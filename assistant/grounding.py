@@ -221,7 +221,20 @@ def _claims(text: str) -> list[tuple[str, bool]]:
             # An indented item is nested in the item above it: it keeps its indentation.
             out.append((line.rstrip() if _ITEM.match(line) else line.strip(), True))
         else:
-            out.extend((s, i == 0) for i, s in enumerate(_SENTENCE.split(line.strip())))
+            out.extend((s, i == 0) for i, s in enumerate(_with_answers(line.strip())))
+    return out
+
+
+def _with_answers(line: str) -> list[str]:
+    """The sentences of a line, a question kept with the sentence that answers it ("Changed
+    your mind within 30 days? Email support…"): alone it is no claim, and a reader would see
+    it cited as one."""
+    out: list[str] = []
+    for sentence in _SENTENCE.split(line):
+        if out and _MARKER.sub("", out[-1]).rstrip().endswith("?"):
+            out[-1] = _MARKER.sub("", out[-1]).rstrip() + " " + sentence
+        else:
+            out.append(sentence)
     return out
 
 

@@ -156,6 +156,25 @@ def test_the_check_drops_a_claim_that_only_a_customers_words_support() -> None:
     assert grounded.text == "" and grounded.dropped == 1
 
 
+def test_a_question_the_page_asks_is_cited_with_the_sentence_that_answers_it() -> None:
+    page = passage(
+        1,
+        "article",
+        "Restore a deleted workspace",
+        "Changed your mind within 30 days? Email support from the Owner's address. "
+        "We restore the workspace exactly as it was.",
+    )
+    grounded = check(
+        "Changed your mind within 30 days? [1] Email support from the Owner's address. [1] "
+        "We restore the workspace exactly as it was. [1]",
+        [page],
+    )
+    assert grounded.text == (
+        "Changed your mind within 30 days? Email support from the Owner's address. [1] "
+        "We restore the workspace exactly as it was. [1]"
+    )
+
+
 @pytest.mark.parametrize(
     ("resolution", "note"),
     [
