@@ -231,8 +231,9 @@ def _with_answers(line: str) -> list[str]:
     it cited as one."""
     out: list[str] = []
     for sentence in _SENTENCE.split(line):
-        if out and _MARKER.sub("", out[-1]).rstrip().endswith("?"):
-            out[-1] = _MARKER.sub("", out[-1]).rstrip() + " " + sentence
+        asked = _MARKER.sub("", out[-1]).rstrip() if out else ""
+        if asked.endswith("?"):
+            out[-1] = f"{asked} {sentence}"
         else:
             out.append(sentence)
     return out

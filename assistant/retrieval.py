@@ -74,13 +74,16 @@ class Filters:
 @dataclass(frozen=True)
 class Fused:
     chunk_id: str
-    score: float
+    dense_part: float  # this chunk's weighted share of `score` from dense search
+    keyword_part: float  # and from keyword search
     dense_score: float | None
     dense_rank: int | None
     keyword_score: float | None
     keyword_rank: int | None
-    dense_part: float = 0.0  # this chunk's weighted share of `score` from dense search
-    keyword_part: float = 0.0  # and from keyword search
+
+    @property
+    def score(self) -> float:
+        return self.dense_part + self.keyword_part
 
 
 def fuse(
@@ -112,18 +115,15 @@ def fuse(
         dense_part, keyword_part = _reciprocal(dense, k), _reciprocal(keyword, k)
     fused = []
     for chunk_id, e in found.items():
-        from_dense = dense_weight / share * dense_part.get(chunk_id, 0.0)
-        from_keyword = keyword_weight / share * keyword_part.get(chunk_id, 0.0)
         fused.append(
             Fused(
                 chunk_id,
-                from_dense + from_keyword,
+                dense_weight / share * dense_part.get(chunk_id, 0.0),
+                keyword_weight / share * keyword_part.get(chunk_id, 0.0),
                 float(e["dense_score"]) if "dense_score" in e else None,
                 int(e["dense_rank"]) if "dense_rank" in e else None,
                 float(e["keyword_score"]) if "keyword_score" in e else None,
                 int(e["keyword_rank"]) if "keyword_rank" in e else None,
-                from_dense,
-                from_keyword,
             )
         )
     return sorted(fused, key=lambda f: (-f.score, f.chunk_id))
