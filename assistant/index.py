@@ -24,6 +24,7 @@ from assistant.confidence import Calibration
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.manifest import indexed, open_manifest
 from assistant.ports import KeywordIndex, VectorIndex, Vectors, Where
+from assistant.rarity import word_rarity
 from assistant.settings import Settings
 from assistant.types import Chunk, Hit
 
@@ -44,6 +45,7 @@ class LiveIndex:
         self._generation: tuple[str, str] | None = None
         self._keywords_from = ""  # the keyword dir `keywords` was loaded from
         self._calibration: tuple[str, Calibration | None] = ("", None)
+        self._rarity: tuple[object, Mapping[str, float]] = (None, {})
         self._memo: OrderedDict[Hashable, object] = OrderedDict()
         self.vectors: VectorIndex
         self.keywords: KeywordIndex
@@ -114,6 +116,16 @@ class LiveIndex:
         """The words of the indexed texts and their counts (empty until an index is open)."""
         keywords = getattr(self, "keywords", None)
         return keywords.vocabulary if keywords is not None else {}
+
+    def rarity(self) -> Mapping[str, float]:
+        """Each word's rarity in the indexed texts (`word_rarity`), worked out once per keyword
+        index: what tells this knowledge base's passages apart."""
+        keywords = getattr(self, "keywords", None)
+        if keywords is None:
+            return {}
+        if self._rarity[0] is not keywords:
+            self._rarity = (keywords, word_rarity(keywords.vocabulary))
+        return self._rarity[1]
 
     def calibration(self) -> Calibration | None:
         """The calibration fitted on this index (self-calibration or golden refinement)."""

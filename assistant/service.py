@@ -236,7 +236,9 @@ class SupportAssistant:
             Message("system", load_prompt("system").render(company=self.settings.company_name)),
             Message("user", load_prompt("answer").render(passages=numbered, question=query)),
         ]
-        return GenerationRequest(question, query, passages, messages, list(history))
+        return GenerationRequest(
+            question, query, passages, messages, list(history), self.index.rarity()
+        )
 
 
 def validate_question(question: str, limit: int) -> str:

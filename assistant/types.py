@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -149,6 +150,7 @@ class GenerationRequest:
     passages: list[Passage]  # numbered [1]..[n] in this order
     messages: list[Message]  # the rendered prompt, for backends that use one
     history: list[Turn] = field(default_factory=list)
+    rarity: Mapping[str, float] = field(default_factory=dict)  # each word's, in the index
 
 
 @dataclass(frozen=True)

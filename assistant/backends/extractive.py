@@ -7,7 +7,9 @@ BANK-102), so another section joins only when the question has a part the first 
 only when the two agree: same error code, platform and plan. A passage that names only other
 error codes or platforms than the question is not used at all. Another source's steps are a
 procedure for one task: they join only when about the answer's own subject, never after a past
-case's fix that leads because no article answered.
+case's fix that leads because no article answered. The bullets of a troubleshooting list (each
+opening with its situation in bold) are alternatives: one joins the answer on its own merit,
+never because its neighbour was the customer's situation.
 
 Structure is kept: numbered steps stay a numbered list, bullets stay bullets, table rows stay a
 Markdown table under their header. Past cases speak only through their agent-written resolution
@@ -25,13 +27,20 @@ along (the sentence it points back to, the steps it introduces) and the length l
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from assistant.backends.extractive_chosen import Chosen
 from assistant.backends.extractive_facets import PLAN_WORDS, Facets
 from assistant.backends.extractive_render import render
-from assistant.backends.extractive_scoring import ASKS_HOW, STEPS, covered, score, weights_of
+from assistant.backends.extractive_scoring import (
+    ASKS_HOW,
+    STEPS,
+    covered,
+    rarities,
+    score,
+    weights_of,
+)
 from assistant.backends.extractive_units import (
     Unit,
     asks_yes_or_no,
@@ -60,10 +69,15 @@ _GOES_TO = re.compile(r"(?:Go to|Open|Navigate to|Head to)\b[^.]{0,80}(?:→|htt
 _NAVIGATION = re.compile(r"(?:^|> )(?:related|see also|further reading|more help)\b[^>]*$", re.I)
 
 
-def compose(question: str, passages: Sequence[Passage]) -> Draft:
+def compose(
+    question: str, passages: Sequence[Passage], rarity: Mapping[str, float] | None = None
+) -> Draft:
+    """`rarity`: each word's rarity in the knowledge base (`word_rarity`), so that the words
+    that tell its passages apart decide what answers; without it every word weighs alike."""
     weights = weights_of(question)
     if not weights or not passages:
         return Draft("", abstained=True)
+    rare = rarities(weights, rarity or {})
     asked = Facets.of(question)
     scored: list[tuple[float, Unit]] = []
     by_section: dict[tuple[int, int], list[Unit]] = {}
@@ -81,7 +95,7 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
                 continue  # about another error code or platform than asked; or a link list
             context = set(content_words(f"{passage.title} {heading}"))
             for unit in members:
-                value = score(unit, weights, context)
+                value = score(unit, weights, context, rare)
                 if value > 0 and not asked.contradicts(Facets.of(unit.text)):
                     scored.append((value, unit))
     if not scored:
@@ -97,7 +111,12 @@ def compose(question: str, passages: Sequence[Passage]) -> Draft:
     # no other section joins it: they are about other situations.
     about_error = where in naming
     for s, unit in scored:
-        if unit.where == where and s + SAME_SECTION >= SUPPORT_RATIO * lead_score:
+        if unit.where != where:
+            continue
+        # A situation of a troubleshooting list is not the customer's because its neighbour
+        # is: it joins on its own merit, as a unit of another section would.
+        bar = OTHER_RATIO * lead_score if unit.situation else SUPPORT_RATIO * lead_score
+        if s + (0.0 if unit.situation else SAME_SECTION) >= bar:
             chosen.consider(unit)
     for unit in by_section[where] if about_error else ():
         if not asked.contradicts(Facets.of(unit.text)):
@@ -288,7 +307,7 @@ class ExtractiveComposer:
     name = "extractive"
 
     def generate(self, request: GenerationRequest) -> Draft:
-        return compose(request.query, request.passages)
+        return compose(request.query, request.passages, request.rarity)
 
     def stream(self, request: GenerationRequest) -> Iterator[str]:
         text = self.generate(request).text

@@ -1,7 +1,8 @@
 """What a question asks, and how well a unit of a passage says it.
 
 A question's words weigh by what they tell apart: an amount, an error code or a figure more than
-an everyday word, our synonyms less than the customer's own words. It also asks for a kind of
+an everyday word, our synonyms less than the customer's own words, and a word this knowledge
+base rarely uses more than one on every page (`rarities`). It also asks for a kind of
 answer (a price, a time, a number, steps), and a unit shows that kind by its form ("$29", "3
 business days", a numbered list). A unit scores by the weighted words and kinds it has, by the
 words of its section's title it echoes, and by the rank of the passage it comes from.
@@ -10,7 +11,7 @@ words of its section's title it echoes, and by the rank of the passage it comes 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from assistant.backends.extractive_units import Unit
 from assistant.text import CODE, PROBLEM, content_words, expand
@@ -64,6 +65,18 @@ def weights_of(query: str) -> dict[str, float]:
     return weights
 
 
+def rarities(weights: Mapping[str, float], rarity: Mapping[str, float]) -> dict[str, float]:
+    """How much each of the question's words tells apart in this knowledge base, relative to
+    the question's other words (their mean is 1): "receipt" in a help center about receipts
+    says less than "black" or "screen". `rarity`: each word's rarity in the indexed texts;
+    a word the texts never use keeps 1 (it matches nothing anyway)."""
+    known = [rarity[t] for t in weights if t in rarity]
+    if not known:
+        return {}
+    mean = sum(known) / len(known)
+    return {t: rarity[t] / mean for t in weights if t in rarity} if mean > 0 else {}
+
+
 def _telling_number(word: str) -> bool:
     """An amount, a code or a figure ("$8.50", "410", "45") tells a passage apart; a single
     digit is mostly a count ("2-3 times", "3 days") that any passage may mention."""
@@ -74,11 +87,20 @@ def _signals(text: str) -> set[str]:
     return {token for _, token, shows in _INTENTS if shows.search(text)}
 
 
-def score(unit: Unit, weights: dict[str, float], context: set[str]) -> float:
+def score(
+    unit: Unit,
+    weights: dict[str, float],
+    context: set[str],
+    rare: Mapping[str, float] | None = None,
+) -> float:
+    """`rare`: the question's words' relative rarity (`rarities`); none: every word alike."""
     words = content_words(unit.text)
     present = set(words) | _signals(unit.text)
-    overlap = sum(w for t, w in weights.items() if t in present)
-    topical = sum(w for t, w in weights.items() if t in context and t not in present)
+    rare = rare or {}
+    overlap = sum(w * rare.get(t, 1.0) for t, w in weights.items() if t in present)
+    topical = sum(
+        w * rare.get(t, 1.0) for t, w in weights.items() if t in context and t not in present
+    )
     if unit.kind in {"answer", "note"}:  # a FAQ's or a case's answer also matches by its question
         overlap, topical = overlap + _HEADER * topical, 0.0
     if overlap == 0 or _META.search(unit.text):

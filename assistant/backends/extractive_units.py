@@ -31,6 +31,7 @@ class Unit:
     intro: bool = False  # a sentence that ends with ":" and introduces the next block
     cells: tuple[str, ...] = ()  # a table row's cells
     header: tuple[str, ...] = ()  # …and its table's header
+    situation: bool = False  # a bullet for one situation of several (`_SITUATION`)
 
     @property
     def where(self) -> tuple[int, int]:
@@ -216,10 +217,21 @@ def _all_units(passage: Passage, number: int) -> list[Unit]:
     return units
 
 
+# A bullet that opens with the situation it is for, as a sentence in bold ("- **The camera
+# screen is black.** The app doesn't have…"): a troubleshooting list, one fix per situation.
+_SITUATION = re.compile(r"^\s*[-*+]\s+\*\*[^*]+?[.?!][\"'”’]?\*\*")
+
+
+def _situations(text: str) -> tuple[str, ...]:
+    """How the situation bullets of a list block open, once plain."""
+    return tuple(plain(line.lstrip(" -*+")) for line in text.splitlines() if _SITUATION.match(line))
+
+
 def _section_units(number: int, section: int, text: str, start: int) -> list[Unit]:
     units: list[Unit] = []
     for block_number, block in enumerate(parse_blocks(re.sub(r"(?m)^>\s?", "", text))):
         new: list[tuple[str, str, bool, tuple[str, ...], tuple[str, ...]]] = []
+        situations = _situations(block.text) if block.kind == "list" else ()
         if block.kind == "list":
             # Numbered steps are only useful whole; bullets are separate facts. One block may
             # hold both (a bullet list, a blank line, then the steps).
@@ -247,9 +259,9 @@ def _section_units(number: int, section: int, text: str, start: int) -> list[Uni
             )
         for kind, body, intro, cells, header in new:
             position = start + len(units)
-            units.append(
-                Unit(number, section, position, kind, body, block_number, intro, cells, header)
-            )
+            unit = Unit(number, section, position, kind, body, block_number, intro, cells, header)
+            situation = kind == "bullet" and body.startswith(situations)
+            units.append(replace(unit, situation=True) if situation else unit)
     return units
 
 

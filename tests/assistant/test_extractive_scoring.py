@@ -1,9 +1,15 @@
 """What a question asks an extractive answer for: the fix steps when it tells of a problem,
-and not a sentence that merely shares a count with it."""
+not a sentence that merely shares a count with it, and the words that tell this knowledge
+base's pages apart rather than the words every page uses."""
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.backends.extractive import compose
+from assistant.backends.extractive_scoring import rarities, score, weights_of
+from assistant.backends.extractive_units import Unit
+from assistant.rarity import word_rarity
 from tests.assistant.extractive_passages import other_section, passage
 
 
@@ -53,3 +59,36 @@ def test_a_count_in_the_question_does_not_pick_a_sentence_that_happens_to_share_
     )
     text = compose("we get the same webhook event 2-3 times, duplicates?", [article]).text
     assert "ignore duplicates" in text and "3 consecutive days" not in text, text
+
+
+# A help center about receipts: "receipt" and "show" are everywhere, "black" and "screen" rare.
+VOCABULARY = {"receipt": 400, "receipts": 300, "show": 200, "showing": 150, "shows": 100}
+VOCABULARY |= {"black": 2, "screen": 3, "camera": 4, "scan": 30, "web": 60, "app": 500}
+
+
+def test_the_words_that_tell_the_pages_apart_weigh_more_than_the_words_all_pages_use() -> None:
+    weights = weights_of("my receipt scan shows a black screen")
+    rare = rarities(weights, word_rarity(VOCABULARY))
+    assert rare["black"] > 1 > rare["receipt"]
+    assert sum(rare.values()) / len(rare) == pytest.approx(1.0)  # the question's scale is kept
+    common = Unit(1, 0, 1, "sentence", "The receipt is showing on the web after the next sync.")
+    telling = Unit(1, 0, 2, "sentence", "A black screen means the app has no camera permission.")
+    assert score(common, weights, set()) >= score(telling, weights, set())  # words alike
+    assert score(telling, weights, set(), rare) > score(common, weights, set(), rare)
+
+
+def test_a_troubleshooting_list_gives_the_customers_situation_not_its_neighbours() -> None:
+    article = passage(
+        1,
+        "article",
+        "Capture receipts with the mobile app",
+        "- **The receipt isn't showing on the web.** It may not have synced yet. Check More → "
+        "Sync status in the app.\n"
+        "- **The camera screen is black.** The app doesn't have camera permission. Allow "
+        "Camera for Tallybook in your phone's settings.\n",
+        "If this doesn't work",
+    )
+    question = "scanning a receipt just shows a black screen"
+    text = compose(question, [article], word_rarity(VOCABULARY)).text
+    assert "Allow Camera" in text, text
+    assert "synced" not in text, text

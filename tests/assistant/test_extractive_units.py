@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.backends.extractive import compose
-from assistant.backends.extractive_units import informative, sentences
+from assistant.backends.extractive_units import informative, sentences, units_of
 from assistant.grounding import check
 from assistant.text import CASE_NOTE_LEAD, CASE_TITLE, case_note
 from tests.assistant.extractive_passages import case, passage
@@ -215,3 +215,22 @@ def test_a_resolution_becomes_a_note_about_other_customers(
     resolution: str, note: list[str]
 ) -> None:
     assert case_note(resolution) == note
+
+
+def test_a_bullet_opening_with_its_situation_in_bold_is_one_situation_of_several() -> None:
+    troubleshooting = passage(
+        1,
+        "article",
+        "Recurring invoices",
+        "- **The schedule is paused.** Resume it under Invoices → Recurring.\n"
+        '- **"Card declined".** Ask the customer to update their card.\n'
+        "- **Edit** changes future invoices only.\n"
+        "- Pause skips all scheduled dates until you resume.\n",
+    )
+    units = {u.text[:20]: u.situation for u in units_of(troubleshooting, 1)}
+    assert units == {
+        "The schedule is paus": True,
+        '"Card declined". Ask': True,
+        "Edit changes future ": False,  # a label for an option, not a situation
+        "Pause skips all sche": False,
+    }

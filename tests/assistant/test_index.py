@@ -91,3 +91,22 @@ def test_chunks_are_read_from_the_manifest_once_per_generation(
         (changed,) = index.manifest.chunks()
         assert "Sales page" in index.chunks([changed.id])[changed.id].text
         assert "Sales page" in index.neighbours(changed)[0].text
+
+
+def test_word_rarity_comes_from_the_indexed_texts_and_follows_a_commit(
+    settings: Settings, write: WriteFiles, indexer: Indexer
+) -> None:
+    with live_index(
+        settings,
+        write,
+        indexer,
+        "# Invoices\n\nSend an invoice from the Invoices page. Invoices can be copied.\n",
+        index_memo_size=0,  # (worked out per keyword index, not per turn: no memo needed)
+    ) as index:
+        first = index.rarity()
+        assert first["invoic"] < first["copi"]  # stemmed: "invoice" is everywhere here
+        assert index.rarity() is first
+        write("articles/b.md", "# Bank feeds\n\nReconnect the bank under Banking.\n")
+        indexer.sync()
+        assert index.refresh()
+        assert "reconnect" in index.rarity() and "reconnect" not in first
