@@ -36,6 +36,7 @@ from assistant.backends.extractive_render import render
 from assistant.backends.extractive_scoring import (
     ASKS_HOW,
     STEPS,
+    already_done,
     covered,
     rarities,
     score,
@@ -104,7 +105,7 @@ def compose(
     naming = {w for w, f in facets.items() if asked.codes & f.codes}
     where, reserved = _lead_section(scored, weights, passages, naming)
     lead_score, lead = next(su for su in scored if su[1].where == where)
-    chosen = Chosen(by_section, weights)
+    chosen = Chosen(by_section, weights, already_done(question))
     chosen.take(lead)
     # More of the lead's own section first: one source reads as one answer. The section about
     # the error asked is read in order, as written (what it means, the causes, the fix), and

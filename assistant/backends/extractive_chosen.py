@@ -48,10 +48,15 @@ class Chosen:
     """The units of the answer so far, within the length limits."""
 
     def __init__(
-        self, by_section: dict[tuple[int, int], list[Unit]], weights: dict[str, float]
+        self,
+        by_section: dict[tuple[int, int], list[Unit]],
+        weights: dict[str, float],
+        done: set[str] | frozenset[str] = frozenset(),
     ) -> None:
+        """`done`: the tasks the customer says they have done (`already_done`)."""
         self.by_section = by_section
         self.weights = weights
+        self.done = done
         self.units: list[Unit] = []
         self.words = 0
 
@@ -99,6 +104,8 @@ class Chosen:
             return  # rows of a table are alike by design
         if unit.kind == "steps" and any(c.kind == "steps" for c in self.units):
             return
+        if unit.kind == "steps" and self.done & set(content_words(unit.text)):
+            return  # the steps of what the customer says they did already
         if _in_a_place_unnamed(unit) and self._neighbour(unit, -1) not in self.units:
             return  # "on the same page", in an answer that never names the page
         if self.words + _size(unit) > MAX_WORDS and not (

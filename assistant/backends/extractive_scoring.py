@@ -65,6 +65,20 @@ def weights_of(query: str) -> dict[str, float]:
     return weights
 
 
+# What the customer says they have done already ("I deleted…", "we've uploaded…", "I did the
+# reconnect"): its steps are not the answer.
+_DONE = re.compile(r"\b(?:i|we)(?:'ve| have)?\s+(?:already\s+)?(?:did the\s+(\w+)|(\w+ed))\b", re.I)
+
+
+def already_done(question: str) -> set[str]:
+    """The tasks the customer says they have done, as content words."""
+    return {
+        word
+        for match in _DONE.finditer(question)
+        for word in content_words(match.group(1) or match.group(2))
+    }
+
+
 def rarities(weights: Mapping[str, float], rarity: Mapping[str, float]) -> dict[str, float]:
     """How much each of the question's words tells apart in this knowledge base, relative to
     the question's other words (their mean is 1): "receipt" in a help center about receipts

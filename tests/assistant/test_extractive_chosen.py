@@ -1,6 +1,7 @@
 """What a chosen unit brings into an extractive answer: the rule an example illustrates, the
 sentence it points back to, the page "the same page" means, its paragraph's opening, the rest of
-its table; and the length limits leave room for a past case's note."""
+its table; never the steps of what the customer says they did already; and the length limits
+leave room for a past case's note."""
 
 from __future__ import annotations
 
@@ -118,3 +119,28 @@ def test_a_long_article_answer_leaves_room_for_the_past_case_that_tells_the_fix(
     ).text
     assert text.count("[1]") == 5, text
     assert f"{CASE_NOTE_LEAD} Invoices are limited to 500 line items. [2]" in text, text
+
+
+def test_the_steps_of_what_the_customer_says_they_did_already_are_not_the_answer() -> None:
+    article = passage(
+        1,
+        "article",
+        "Delete your workspace",
+        "| Timeline | Status |\n| --- | --- |\n| Day 0 | The workspace is deactivated. |\n"
+        "| Days 1–30 | Grace period. Support can restore the workspace in full. |\n",
+        "What happens when you delete a workspace",
+        more=(
+            other_section(
+                1,
+                "Delete the workspace",
+                "1. Go to Settings → Account → Delete workspace.\n"
+                "2. Type the workspace name to confirm.\n"
+                "3. Click Delete workspace permanently.\n",
+            ),
+        ),
+    )
+    done = compose("can i get back a workspace i deleted 2 weeks ago?", [article]).text
+    assert "restore the workspace" in done and "Delete workspace permanently" not in done, done
+    # Asked how to do it, the same steps are the answer.
+    asked = compose("how do i delete a workspace for good?", [article]).text
+    assert "Delete workspace permanently" in asked, asked

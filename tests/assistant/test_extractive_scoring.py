@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.backends.extractive import compose
-from assistant.backends.extractive_scoring import rarities, score, weights_of
+from assistant.backends.extractive_scoring import already_done, rarities, score, weights_of
 from assistant.backends.extractive_units import Unit
 from assistant.rarity import word_rarity
 from tests.assistant.extractive_passages import other_section, passage
@@ -92,3 +92,19 @@ def test_a_troubleshooting_list_gives_the_customers_situation_not_its_neighbours
     text = compose(question, [article], word_rarity(VOCABULARY)).text
     assert "Allow Camera" in text, text
     assert "synced" not in text, text
+
+
+@pytest.mark.parametrize(
+    ("question", "done"),
+    [
+        ("is there any way to get back a workspace i deleted 2 weeks ago?", {"delet"}),
+        ("i did the reconnect and approved it in my bank app", {"reconnect"}),
+        ("we've already uploaded the logo", {"upload"}),
+        ("my bank connection expired, what do I do?", set()),  # a state, not a task done
+        ("need the numbers for the tax thing", set()),
+    ],
+)
+def test_what_the_customer_says_they_did_already_is_read_from_the_question(
+    question: str, done: set[str]
+) -> None:
+    assert already_done(question) == done
