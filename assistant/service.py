@@ -9,7 +9,7 @@ bluffing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -120,7 +120,7 @@ class SupportAssistant:
         passages = self.retriever.search(query, filters, vector=query_vector)
         top = self.retriever.guided(passages, self.settings.answer_passages, filters)
         context = [self.retriever.widen(p, query) for p in top]
-        request = self.request(question, query, context, history)
+        request = self.request(question, query, context, history, self.index.rarity())
 
         failure = None
         try:
@@ -221,8 +221,15 @@ class SupportAssistant:
         return self.calibration or self.index.calibration() or fallback_calibration()
 
     def request(
-        self, question: str, query: str, passages: list[Passage], history: Sequence[Turn]
+        self,
+        question: str,
+        query: str,
+        passages: list[Passage],
+        history: Sequence[Turn],
+        rarity: Mapping[str, float] | None = None,
     ) -> GenerationRequest:
+        """The prompt and passages a backend reads; `rarity`: the index's (`LiveIndex.rarity`),
+        for the extractive composer."""
         shown = [shown_to_model(p) for p in passages]
         fitted = fit_passages([text for _, text in shown], self.settings.llm_context_tokens)
         # "Passage [n] (title): text" on one line: small models copy a header on its own line.
@@ -236,9 +243,7 @@ class SupportAssistant:
             Message("system", load_prompt("system").render(company=self.settings.company_name)),
             Message("user", load_prompt("answer").render(passages=numbered, question=query)),
         ]
-        return GenerationRequest(
-            question, query, passages, messages, list(history), self.index.rarity()
-        )
+        return GenerationRequest(question, query, passages, messages, list(history), rarity or {})
 
 
 def validate_question(question: str, limit: int) -> str:
