@@ -217,14 +217,27 @@ def _all_units(passage: Passage, number: int) -> list[Unit]:
     return units
 
 
-# A bullet that opens with the situation it is for, as a sentence in bold ("- **The camera
-# screen is black.** The app doesn't have…"): a troubleshooting list, one fix per situation.
-_SITUATION = re.compile(r"^\s*[-*+]\s+\*\*[^*]+?[.?!][\"'”’]?\*\*")
+# A bullet that opens with the situation it is for, in bold: a sentence ("- **The camera
+# screen is black.** The app doesn't have…") or a clause before a colon ("- **The person is not
+# in the list:** check that…"); a troubleshooting list, one fix per situation. A label of an
+# option or two ("- **One invoice:** open…", "- **Edit** changes…") is no situation.
+_BOLD_LEAD = re.compile(r"^\s*[-*+]\s+\*\*([^*]+?)\*\*")
+_ENDS = re.compile(r"[.?!][\"'”’]?$")
+SITUATION_WORDS = 3  # a clause before a colon: at least this many words
+
+
+def _is_situation(lead: str) -> bool:
+    lead = lead.strip()
+    return bool(_ENDS.search(lead)) or (lead.endswith(":") and len(lead.split()) >= SITUATION_WORDS)
 
 
 def _situations(text: str) -> tuple[str, ...]:
     """How the situation bullets of a list block open, once plain."""
-    return tuple(plain(line.lstrip(" -*+")) for line in text.splitlines() if _SITUATION.match(line))
+    return tuple(
+        plain(line.lstrip(" -*+"))
+        for line in text.splitlines()
+        if (lead := _BOLD_LEAD.match(line)) and _is_situation(lead.group(1))
+    )
 
 
 def _section_units(number: int, section: int, text: str, start: int) -> list[Unit]:

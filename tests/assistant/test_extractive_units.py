@@ -225,6 +225,8 @@ def test_a_bullet_opening_with_its_situation_in_bold_is_one_situation_of_several
         "- **The schedule is paused.** Resume it under Invoices → Recurring.\n"
         '- **"Card declined".** Ask the customer to update their card.\n'
         "- **Edit** changes future invoices only.\n"
+        "- **The person is not in the list:** check that they are an Admin.\n"
+        "- **One customer:** turn off reminders on the customer.\n"
         "- Pause skips all scheduled dates until you resume.\n",
     )
     units = {u.text[:20]: u.situation for u in units_of(troubleshooting, 1)}
@@ -232,5 +234,7 @@ def test_a_bullet_opening_with_its_situation_in_bold_is_one_situation_of_several
         "The schedule is paus": True,
         '"Card declined". Ask': True,
         "Edit changes future ": False,  # a label for an option, not a situation
+        "The person is not in": True,  # a clause before a colon
+        "One customer: turn o": False,
         "Pause skips all sche": False,
     }
