@@ -31,7 +31,7 @@ class Unit:
     intro: bool = False  # a sentence that ends with ":" and introduces the next block
     cells: tuple[str, ...] = ()  # a table row's cells
     header: tuple[str, ...] = ()  # …and its table's header
-    situation: bool = False  # a bullet for one situation of several (`_SITUATION`)
+    situation: bool = False  # a bullet for one situation of several (`_is_situation`)
 
     @property
     def where(self) -> tuple[int, int]:
