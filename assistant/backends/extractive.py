@@ -116,8 +116,11 @@ def compose(
             continue
         # A situation of a troubleshooting list is not the customer's because its neighbour
         # is: it joins on its own merit, as a unit of another section would.
-        bar = OTHER_RATIO * lead_score if unit.situation else SUPPORT_RATIO * lead_score
-        if s + (0.0 if unit.situation else SAME_SECTION) >= bar:
+        if unit.situation:
+            needed = OTHER_RATIO * lead_score
+        else:
+            needed = SUPPORT_RATIO * lead_score - SAME_SECTION
+        if s >= needed:
             chosen.consider(unit)
     for unit in by_section[where] if about_error else ():
         if not asked.contradicts(Facets.of(unit.text)):
