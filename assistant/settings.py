@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(32, ge=1, le=512)
     torch_threads: int | None = Field(None, ge=1, description="CPU threads; None = all cores.")
+    embedding_runtime: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="What runs the embedding model: ONNX Runtime (the model exported once into "
+        "`model_cache_dir`; about half the CPU per short text) or PyTorch.",
+    )
+    model_cache_dir: Path = Field(
+        Path.home() / ".cache" / "answerdesk",
+        description="Files derived from the local models (the embedder's ONNX export); "
+        "safe to delete, made again when needed.",
+    )
     embed_coalesce: bool = Field(
         True,
         description="Turns running at the same time embed their texts in one model call "

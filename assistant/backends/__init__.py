@@ -19,6 +19,7 @@ def make_embedder(settings: Settings) -> Embedder:
         settings.torch_threads,
         settings.embed_coalesce,
         settings.embed_cache_size,
+        settings.model_cache_dir if settings.embedding_runtime == "onnx" else None,
     )
 
 

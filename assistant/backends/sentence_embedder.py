@@ -1,4 +1,5 @@
-"""The `Embedder` backed by sentence-transformers, loading models from local paths only."""
+"""The `Embedder` backed by sentence-transformers, loading models from local paths only;
+ONNX Runtime runs the model where it can (`onnx_encoder.py`), PyTorch otherwise."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.backends.coalesce import Coalescer
+from assistant.backends.onnx_encoder import load as onnx_load
 from assistant.errors import AnswerdeskError, ErrorCode
 from assistant.ports import Vectors
 from assistant.settings import BUNDLED_MINILM
@@ -41,10 +43,22 @@ CACHED_BATCH = 16  # calls this small are questions, answers and conversations, 
 
 
 class SentenceEmbedder:
-    def __init__(self, model_path: Path, batch_size: int, coalesce: bool, cache_size: int) -> None:
+    def __init__(
+        self,
+        model_path: Path,
+        batch_size: int,
+        coalesce: bool,
+        cache_size: int,
+        onnx_cache: Path | None = None,
+        threads: int | None = None,
+    ) -> None:
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+        # With `onnx_cache`, ONNX Runtime runs the model where it can; PyTorch otherwise.
+        self._onnx = (
+            None if onnx_cache is None else onnx_load(self._model, model_path, onnx_cache, threads)
+        )
         self._tokenizer = self._model.tokenizer
         self.batch_size = batch_size
         self.name = model_path.name if model_path.name != "model" else "all-MiniLM-L6-v2"
@@ -82,6 +96,8 @@ class SentenceEmbedder:
         return np.stack([known[t] for t in texts])
 
     def _encode(self, texts: Sequence[str]) -> Vectors:
+        if self._onnx is not None:
+            return self._onnx.encode(texts, self.batch_size)
         vectors = self._model.encode(
             list(texts),
             batch_size=self.batch_size,
@@ -97,7 +113,12 @@ class SentenceEmbedder:
 
 @functools.cache
 def load_sentence_embedder(
-    model: str, batch_size: int, threads: int | None, coalesce: bool, cache_size: int
+    model: str,
+    batch_size: int,
+    threads: int | None,
+    coalesce: bool,
+    cache_size: int,
+    onnx_cache: Path | None = None,
 ) -> SentenceEmbedder:
     """Load a model once per process (loading costs seconds; every caller shares it)."""
     import torch
@@ -109,7 +130,9 @@ def load_sentence_embedder(
     if threads:
         torch.set_num_threads(threads)
     try:
-        return SentenceEmbedder(resolve_model_path(model), batch_size, coalesce, cache_size)
+        return SentenceEmbedder(
+            resolve_model_path(model), batch_size, coalesce, cache_size, onnx_cache, threads
+        )
     except AnswerdeskError:
         raise
     except Exception as exc:  # a corrupt or incompatible model folder
