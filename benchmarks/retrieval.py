@@ -102,7 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     import torch
 
     threads = torch.get_num_threads()
-    console.print(f"MiniLM runs on {threads} torch thread(s)")
+    runtime = getattr(embedder, "runtime", "PyTorch")
+    console.print(f"MiniLM runs on {runtime}, {threads} thread(s)")
     cached = CachedEmbedder(embedder)
     results: list[dict[str, Any]] = []
     enlargements: list[dict[str, float]] = []

@@ -73,6 +73,11 @@ class SentenceEmbedder:
         # Concurrent turns' calls go to the model together (`Coalescer`), or each alone.
         self._small = Coalescer(self._encode) if coalesce else self._encode
 
+    @property
+    def runtime(self) -> str:
+        """What runs the model: "ONNX Runtime" or "PyTorch" (see `onnx_encoder.py`)."""
+        return "ONNX Runtime" if self._onnx is not None else "PyTorch"
+
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)

@@ -38,7 +38,7 @@ def test_onnx_runtime_gives_the_pytorch_models_vectors(
     torch_vectors: np.ndarray,  # type: ignore[type-arg]
 ) -> None:
     embedder = SentenceEmbedder(resolve_model_path(BUNDLED_MINILM), 2, False, 0, tmp_path, 1)
-    assert embedder._onnx is not None
+    assert embedder.runtime == "ONNX Runtime"
     # Batches of two out of five texts of very different lengths: order and padding hold.
     assert np.abs(embedder._encode(TEXTS) - torch_vectors).max() < 1e-5
     assert [p.suffix for p in tmp_path.iterdir()] == [".onnx"]  # nothing half-written left
@@ -101,5 +101,5 @@ def test_a_model_that_is_not_mean_pooled_stays_on_pytorch(tmp_path: Path) -> Non
 
 def test_the_runtime_is_a_setting(tmp_path: Path) -> None:
     torch_only = make_embedder(Settings(embedding_runtime="torch", model_cache_dir=tmp_path))
-    assert isinstance(torch_only, SentenceEmbedder) and torch_only._onnx is None
+    assert isinstance(torch_only, SentenceEmbedder) and torch_only.runtime == "PyTorch"
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
