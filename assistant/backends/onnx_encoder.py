@@ -171,6 +171,7 @@ def _export(model: SentenceTransformer, path: Path) -> None:
                 Hidden(transformer), args, temporary, input_names=list(INPUTS),
                 output_names=["hidden"], dynamic_axes=axes, opset_version=17, dynamo=False,
             )  # fmt: skip
+        os.chmod(temporary, 0o644)  # mkstemp's 0600 would keep it from other users' workers
         os.replace(temporary, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
