@@ -272,9 +272,11 @@ def _section_units(number: int, section: int, text: str, start: int) -> list[Uni
             )
         for kind, body, intro, cells, header in new:
             position = start + len(units)
-            unit = Unit(number, section, position, kind, body, block_number, intro, cells, header)
             situation = kind == "bullet" and body.startswith(situations)
-            units.append(replace(unit, situation=True) if situation else unit)
+            units.append(
+                Unit(number, section, position, kind, body, block_number, intro, cells, header,
+                     situation)
+            )  # fmt: skip
     return units
 
 

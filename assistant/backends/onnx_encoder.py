@@ -50,6 +50,7 @@ class OnnxEncoder:
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._model = model
+        self.dimension = int(model.get_embedding_dimension() or 0)
 
     def encode(self, texts: Sequence[str], batch_size: int) -> Vectors:
         """Unit-length mean-pooled vectors. Texts of like length share a batch, so little
@@ -60,10 +61,6 @@ class OnnxEncoder:
             chosen = order[start : start + batch_size]
             out[chosen] = self._pooled([texts[i] for i in chosen])
         return out
-
-    @property
-    def dimension(self) -> int:
-        return int(self._model.get_embedding_dimension() or 0)
 
     def _pooled(self, texts: list[str]) -> Vectors:
         features = {k: v.numpy() for k, v in _tokens(self._model, texts).items()

@@ -101,7 +101,6 @@ def test_word_rarity_comes_from_the_indexed_texts_and_follows_a_commit(
         write,
         indexer,
         "# Invoices\n\nSend an invoice from the Invoices page. Invoices can be copied.\n",
-        index_memo_size=0,  # (worked out per keyword index, not per turn: no memo needed)
     ) as index:
         first = index.rarity()
         assert first["invoic"] < first["copi"]  # stemmed: "invoice" is everywhere here
